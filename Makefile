@@ -1,0 +1,53 @@
+# BZPEER: `make run` serves the site on http://127.0.0.1:8000, `make test` runs the whole suite.
+# Without DATABASE_URL both use an embedded PostgreSQL under .data/; without REDIS_URL Celery tasks
+# run inline.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SAMPLE := sample_data
+export BZPEER_ALLOW_INSECURE_KEY ?= 1
+
+.PHONY: install run serve migrate sample test lint browser bench clean-db stop-db
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	touch $@
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+sample: migrate
+	$(PY) manage.py import_arxiv --no-progress --show-skipped 3 $(SAMPLE)
+
+run: sample
+	BZPEER_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Chromium for the browser tests comes from Debian (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "could not install chromium: browser tests will be skipped"; }
+
+test: install browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: install
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+stop-db:
+	$(PY) -m bzpeer.embedded_db stop
+
+clean-db: stop-db
+	rm -rf .data/postgres

@@ -1,0 +1,88 @@
+"""Shared plumbing for the benchmarks: a dedicated database, timing, and docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "arxiv"
+ASTRO_PH = SHARED / "snapshot" / "astro-ph-listings.jsonl.gz"
+DOC = ROOT / "docs" / "benchmarks.md"
+BENCH_DB = os.environ.get("BZPEER_BENCH_DATABASE", "bzpeer_bench")
+
+
+def server_url() -> str:
+    """URL of the server the benchmarks use: DATABASE_URL's, or the embedded one."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    sys.path.insert(0, str(ROOT))
+    from bzpeer.embedded_db import embedded_database_url
+
+    return embedded_database_url()
+
+
+def database_url(name: str = BENCH_DB) -> str:
+    parts = urlsplit(server_url())
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_psql(sql: str) -> None:
+    """Run SQL on the server's maintenance database (create/drop the bench database)."""
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def fresh_database() -> str:
+    admin_psql(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+    admin_psql(f'CREATE DATABASE "{BENCH_DB}"')
+    url = database_url()
+    manage("migrate", "--noinput", "-v", "0", url=url)
+    return url
+
+
+def bench_env(url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        BZPEER_ALLOW_INSECURE_KEY="1",
+        DJANGO_SETTINGS_MODULE="bzpeer.settings",
+    )
+    env.pop("REDIS_URL", None)  # tasks inline: the benchmark measures the work itself
+    return env
+
+
+def manage(*args: str, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=bench_env(url),
+        cwd=ROOT,
+        check=True,
+        text=True,
+        capture_output=True,
+    )
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem_gib:.0f} GiB, Python {platform.python_version()}"
+
+
+def write_section(name: str, body: str) -> None:
+    """Replace the section `name` of docs/benchmarks.md (kept between markers) with `body`."""
+    DOC.parent.mkdir(exist_ok=True)
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nWritten by `make bench`.\n"
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    block = f"<!-- bench:{name} -->\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n<!-- /bench:{name} -->"
+    pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text)

@@ -1,0 +1,25 @@
+"""`make bench`: run the benchmarks and write docs/benchmarks.md.
+
+`python -m benchmarks.run [NAME ...]` runs the named ones (default: all).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_import
+
+BENCHMARKS = {"import": bench_import.run}
+
+
+def main(names: list[str]) -> None:
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+    for name in names or list(BENCHMARKS):
+        print(f"== {name}", flush=True)
+        BENCHMARKS[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

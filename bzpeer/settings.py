@@ -1,0 +1,193 @@
+"""BZPEER settings: one module, read from the environment, with defaults that work on one machine.
+
+Production differs only by environment values (see README.md, "Configuration").
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("BZPEER_DEBUG", False)
+SECRET_KEY = os.environ.get("BZPEER_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("BZPEER_ALLOW_INSECURE_KEY"):
+        raise ImproperlyConfigured(
+            "BZPEER_SECRET_KEY is not set. Set it (any long random string) or set BZPEER_DEBUG=1 "
+            "for local development."
+        )
+    SECRET_KEY = "insecure-development-key-not-for-production"
+
+ALLOWED_HOSTS = env_list("BZPEER_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("BZPEER_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "profiles",
+    "publications",
+    "graph",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bzpeer.urls"
+WSGI_APPLICATION = "bzpeer.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL, or the embedded PostgreSQL under .data/ (same engine everywhere).
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    from bzpeer.embedded_db import embedded_database_url
+
+    DATABASES = {"default": dj_database_url.parse(embedded_database_url(), conn_max_age=60)}
+DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+DATABASES["default"].setdefault("TEST", {})
+if os.environ.get("BZPEER_TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"]["NAME"] = os.environ["BZPEER_TEST_DATABASE_NAME"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Celery: Redis when REDIS_URL is set; otherwise tasks run inline in the calling process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 60 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# arXiv allows one request every 3 s from a client: harvesting tasks go to their own queue, served
+# by one worker process with concurrency 1 (see docker-compose.yml), so workers never add up.
+CELERY_TASK_ROUTES = {
+    "publications.tasks.harvest_set": {"queue": "arxiv"},
+    "publications.tasks.reimport_work": {"queue": "arxiv"},
+}
+
+# Daily arXiv harvest: which categories, and when (UTC; arXiv announces around 00:00 UTC).
+BZPEER_HARVEST_SETS = env_list("BZPEER_HARVEST_SETS", "physics:astro-ph,cs")
+BZPEER_HARVEST_HOUR = int(os.environ.get("BZPEER_HARVEST_HOUR", "3"))
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "harvest-arxiv-daily": {
+        "task": "publications.tasks.harvest_configured_sets",
+        "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+            hour=BZPEER_HARVEST_HOUR, minute=0
+        ),
+    },
+}
+
+# arXiv clients: their rules are one request every 3 s and a descriptive User-Agent.
+ARXIV_API_URL = os.environ.get("BZPEER_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = os.environ.get("BZPEER_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_MIN_INTERVAL = float(os.environ.get("BZPEER_ARXIV_MIN_INTERVAL", "3"))
+ARXIV_USER_AGENT = os.environ.get(
+    "BZPEER_ARXIV_USER_AGENT",
+    "BZPEER/0.1 (researcher profiles built from arXiv metadata; mailto:admin@bzpeer.example)",
+)
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
+WHITENOISE_USE_FINDERS = True  # serve from the source folders too, so `make run` needs no collectstatic
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BZPEER API",
+    "DESCRIPTION": "Researcher profiles and works built from arXiv metadata.",
+    "VERSION": "0.1.0",
+}
+
+EMAIL_BACKEND = os.environ.get(
+    "BZPEER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("BZPEER_SECURE_COOKIES", False)
+    CSRF_COOKIE_SECURE = env_bool("BZPEER_SECURE_COOKIES", False)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("BZPEER_LOG_LEVEL", "INFO")},
+    "loggers": {"pgserver": {"level": "WARNING"}},
+}

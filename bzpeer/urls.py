@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from bzpeer import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("publications.urls")),
+    path("", include("profiles.urls")),
+]

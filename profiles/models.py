@@ -1,0 +1,249 @@
+"""Author records and what people do with them: follow, claim, invite, curate."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Institution(models.Model):
+    name = models.CharField(max_length=500)
+    name_key = models.CharField(max_length=500, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VerificationLevel(models.IntegerChoices):
+    L0 = 0, "L0 · no public source"
+    L1 = 1, "L1 · imported from arXiv, unclaimed"
+    L2 = 2, "L2 · claimed, verified e-mail"
+    L3 = 3, "L3 · claimed with strong evidence"
+    L4 = 4, "L4 · confirmed by a curator"
+
+
+class AuthorQuerySet(models.QuerySet["Author"]):
+    def live(self) -> AuthorQuerySet:
+        """Records that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Author(models.Model):
+    """The public author record. Built from arXiv names; claimed and corrected by people."""
+
+    display_name = models.CharField(max_length=300)
+    # Case, accents, spacing and punctuation folded; "Lin, Dong" and "Dong Lin" share one key.
+    name_key = models.CharField(max_length=300)
+    name_variants = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    slug = models.SlugField(max_length=320, unique=True, allow_unicode=True)
+    # The one record per name key that imports attach new authorships to. Records split off by
+    # curators share the name but do not receive imports.
+    receives_imports = models.BooleanField(default=True)
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="authors"
+    )
+    bio = models.TextField(blank=True)
+    open_to_collaborate = models.BooleanField(default=False)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_authors",
+    )
+    verification_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, default=VerificationLevel.L1
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    may_combine_several = models.BooleanField(
+        default=False, help_text="Flagged: the record's works look like several people's."
+    )
+
+    # Stored counters and trust score, recomputed by graph workers (see graph/).
+    works_count = models.PositiveIntegerField(default=0)
+    followers_count = models.PositiveIntegerField(default=0)
+    topics_count = models.PositiveIntegerField(default=0)
+    close_collaborators_count = models.PositiveIntegerField(default=0)
+    verified_collaborators_count = models.PositiveIntegerField(default=0)
+    first_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    trust_score = models.PositiveSmallIntegerField(default=0)
+    trust_tier = models.CharField(max_length=20, default="Emerging")
+    trust_formula_version = models.PositiveSmallIntegerField(default=0)
+    trust_components = models.JSONField(default=dict, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_key"],
+                condition=Q(receives_imports=True),
+                name="author_one_import_target_per_name_key",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="author_not_merged_into_itself"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name_key"], name="author_name_key_idx"),
+            GinIndex(
+                fields=["name_key"], opclasses=["gin_trgm_ops"], name="author_name_key_trgm"
+            ),
+            models.Index(fields=["-works_count"], name="author_works_count_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("profiles:author", kwargs={"slug": self.slug})
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.claimed_by_id is not None
+
+
+class Follow(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "author"], name="follow_unique_user_author")
+        ]
+        indexes = [models.Index(fields=["author", "user"], name="follow_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.author}"
+
+
+class ClaimState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Claim(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="claims"
+    )
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="claims")
+    state = models.CharField(max_length=12, choices=ClaimState.choices, default=ClaimState.PENDING)
+    # Evidence as given: {"orcid": ..., "email": ..., "message": ..., "works": [arxiv ids]}
+    evidence = models.JSONField(default=dict, blank=True)
+    evidence_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, default=VerificationLevel.L2
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewed_claims",
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author"],
+                condition=Q(state="approved"),
+                name="claim_one_approved_per_author",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "author"],
+                condition=Q(state="pending"),
+                name="claim_one_pending_per_user_author",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="claim_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} claims {self.author} ({self.state})"
+
+
+class InvitationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class CollaborationInvitation(models.Model):
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_invitations"
+    )
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="invitations")
+    message = models.TextField(max_length=2000)
+    state = models.CharField(
+        max_length=12, choices=InvitationState.choices, default=InvitationState.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sender", "author"],
+                condition=Q(state="pending"),
+                name="invitation_one_open_per_sender_author",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.author} ({self.state})"
+
+
+class CurationEvent(models.Model):
+    """Append-only audit of every change made by a person (owner or curator) or by a worker."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="curation_events",
+    )
+    action = models.CharField(max_length=50)
+    target_type = models.CharField(max_length=50)  # "author", "work", "authorship", "claim"
+    target_id = models.CharField(max_length=100)
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="history"
+    )
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["author", "-created_at"], name="curation_author_idx"),
+            models.Index(fields=["target_type", "target_id"], name="curation_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"

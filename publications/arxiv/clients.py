@@ -1,0 +1,235 @@
+"""Live arXiv clients: one polite HTTP client, and page iterators for OAI-PMH and the API.
+
+arXiv asks harvesters for one request every 3 seconds, a User-Agent that names the project and a
+contact, and patience on 429/503. ``ArxivHttpClient`` enforces all three so callers cannot forget.
+Pure: no ORM. Parsing is delegated to ``atom`` and ``oai``; the loader is the caller's business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from publications.arxiv.atom import AtomPage, parse_atom
+from publications.arxiv.oai import OaiPage, parse_oai
+from publications.arxiv.records import SkippedRecord
+
+# Temporary by nature: rate limiting, maintenance, an overloaded gateway.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A Retry-After of hours would hold a worker hostage; past this, back off at most this long.
+MAX_DELAY = 600.0
+BODY_HEAD = 300
+
+Params = Mapping[str, str | int]
+
+
+class ArxivError(Exception):
+    """Base of every error a live arXiv call raises."""
+
+
+class ArxivUnavailable(ArxivError):
+    """arXiv kept refusing or did not answer after every retry: worth trying again later."""
+
+
+class ArxivRequestError(ArxivError):
+    """arXiv rejected the request itself (a 4xx other than 429): retrying will not help."""
+
+    def __init__(self, url: str, status: int, body_head: str) -> None:
+        super().__init__(f"arXiv answered {status} for {url}: {body_head}")
+        self.url = url
+        self.status = status
+        self.body_head = body_head
+
+
+class OaiError(ArxivError):
+    """An OAI-PMH error response (other than noRecordsMatch, which just means nothing new)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"OAI-PMH error {code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class RequestPacer:
+    """Keeps requests at least ``min_interval`` apart for every client and thread sharing it.
+
+    arXiv counts requests per machine, not per client object, so by default all clients in a
+    process share one pacer. The lock is held while sleeping so waiting threads go one at a time.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: tuple[Callable[[], float], float] | None = None
+
+    def wait_turn(
+        self, min_interval: float, *, clock: Callable[[], float], sleep: Callable[[float], None]
+    ) -> None:
+        with self._lock:
+            # A time from a different clock (a test's fake clock) says nothing about this one.
+            if self._last is not None and self._last[0] is clock:
+                delay = self._last[1] + min_interval - clock()
+                if delay > 0:
+                    sleep(delay)
+            self._last = (clock, clock())
+
+
+SHARED_PACER = RequestPacer()
+
+
+class ArxivHttpClient:
+    """GETs arXiv URLs politely: paced, identified, retried with exponential backoff."""
+
+    def __init__(
+        self,
+        user_agent: str,
+        min_interval: float = 3.0,
+        max_retries: int = 5,
+        backoff: float = 5.0,
+        timeout: float = 30,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        pacer: RequestPacer | None = None,
+    ) -> None:
+        if not user_agent.strip():
+            raise ValueError("arXiv requires a descriptive User-Agent")
+        self.user_agent = user_agent
+        self.min_interval = min_interval
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.clock = clock
+        self.pacer = pacer or SHARED_PACER
+
+    def get(self, url: str, params: Params | None = None) -> bytes:
+        """Return the body of a 2xx answer; raise ArxivUnavailable or ArxivRequestError."""
+        problem, delay = "", 0.0
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                self.sleep(delay)
+            self.pacer.wait_turn(self.min_interval, clock=self.clock, sleep=self.sleep)
+            try:
+                response = self.session.get(
+                    url,
+                    params=params,
+                    timeout=self.timeout,
+                    headers={"User-Agent": self.user_agent},
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                problem, delay = f"{type(exc).__name__}: {exc}", self._backoff(attempt)
+                continue
+            if response.status_code in RETRY_STATUSES:
+                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                problem, delay = f"HTTP {response.status_code}", self._backoff(attempt, retry_after)
+                continue
+            if response.status_code >= 400:
+                raise ArxivRequestError(url, response.status_code, _body_head(response))
+            return response.content
+        raise ArxivUnavailable(
+            f"arXiv unavailable at {url} after {self.max_retries + 1} attempts (last: {problem})"
+        )
+
+    def _backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """The server's Retry-After when given, else exponential backoff; never past MAX_DELAY."""
+        delay = retry_after if retry_after is not None else self.backoff * 2**attempt
+        return min(delay, MAX_DELAY)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _body_head(response: requests.Response) -> str:
+    return " ".join(response.text[:BODY_HEAD].split())
+
+
+def iter_oai_pages(
+    client: ArxivHttpClient,
+    base_url: str,
+    *,
+    metadata_prefix: str = "arXivRaw",
+    set_spec: str | None = None,
+    from_date: dt.date | None = None,
+    until: dt.date | None = None,
+) -> Iterator[OaiPage]:
+    """Yield ListRecords pages, following resumption tokens until the list is complete.
+
+    noRecordsMatch (nothing changed in the window) ends the iteration without a page; any other
+    OAI-PMH error, including a malformed page, raises OaiError.
+    """
+    params: dict[str, str | int] = {"verb": "ListRecords", "metadataPrefix": metadata_prefix}
+    if set_spec:
+        params["set"] = set_spec
+    if from_date:
+        params["from"] = from_date.isoformat()
+    if until:
+        params["until"] = until.isoformat()
+    seen_tokens: set[str] = set()
+    while True:
+        page = parse_oai(client.get(base_url, params))
+        if page.error_code == "noRecordsMatch":
+            return
+        if page.error_code:
+            raise OaiError(page.error_code, page.error_message or "")
+        yield page
+        token = (page.resumption_token or "").strip()
+        if not token:
+            return
+        if token in seen_tokens:
+            # A repeated token would page forever; arXiv never repeats one in a healthy list.
+            raise OaiError("badResumptionToken", f"resumption token {token!r} repeated")
+        seen_tokens.add(token)
+        # OAI-PMH: a resumptionToken is exclusive; no other argument may accompany it.
+        params = {"verb": "ListRecords", "resumptionToken": token}
+
+
+def iter_api_pages(
+    client: ArxivHttpClient,
+    base_url: str,
+    *,
+    search_query: str | None = None,
+    id_list: list[str] | None = None,
+    page_size: int = 100,
+    max_results: int | None = None,
+) -> Iterator[AtomPage]:
+    """Yield API result pages (start/max_results paging).
+
+    Stops at totalResults, at an empty page, at ``max_results``, or after a page the parser could
+    not read (it holds one fatal SkippedRecord, which the loader records as the reason).
+    """
+    if not search_query and not id_list:
+        raise ValueError("give search_query, id_list or both")
+    query: dict[str, str | int] = {}
+    if search_query:
+        query["search_query"] = search_query
+    if id_list:
+        query["id_list"] = ",".join(id_list)
+    start = 0
+    while max_results is None or start < max_results:
+        size = page_size if max_results is None else min(page_size, max_results - start)
+        page = parse_atom(client.get(base_url, {**query, "start": start, "max_results": size}))
+        if not page.items:
+            return
+        yield page
+        if any(isinstance(item, SkippedRecord) and item.fatal for item in page.items):
+            return  # the parser could not read the response: paging on would only repeat that
+        start += len(page.items)
+        if page.total_results is not None and start >= page.total_results:
+            return

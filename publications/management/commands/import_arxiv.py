@@ -1,0 +1,77 @@
+"""``manage.py import_arxiv PATH [PATH ...]``: import arXiv metadata files of any supported format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from publications.services import UnreadableInput, import_path
+
+
+class Command(BaseCommand):
+    help = (
+        "Import arXiv metadata files: arXiv API Atom responses, OAI-PMH pages (arXiv, arXivRaw) "
+        "and JSON-lines snapshots (.jsonl, .jsonl.gz). The format is detected from the content."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
+        parser.add_argument("--batch-size", type=int, default=2000)
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--show-skipped", type=int, default=20, help="how many skipped records to list per file"
+        )
+
+    def handle(self, *args, paths: list[Path], batch_size: int, no_progress: bool,
+               show_skipped: int, **options) -> None:
+        files = _expand(paths)
+        unreadable: list[str] = []
+        totals = dict(seen=0, created=0, updated=0, unchanged=0, skipped=0, failed=0)
+        for path in files:
+            bar = tqdm(
+                desc=path.name, unit=" rec", disable=no_progress or not self.stdout.isatty(),
+                leave=False,
+            )
+            try:
+                run = import_path(path, progress=bar.update, batch_size=batch_size)
+            except UnreadableInput as exc:
+                unreadable.append(str(exc))
+                self.stderr.write(self.style.ERROR(f"cannot read {exc}"))
+                continue
+            finally:
+                bar.close()
+            counts = dict(
+                seen=run.records_seen, created=run.records_created, updated=run.records_updated,
+                unchanged=run.records_unchanged, skipped=run.records_skipped,
+                failed=run.records_failed,
+            )
+            for key, value in counts.items():
+                totals[key] += value
+            style = self.style.WARNING if (run.records_skipped or run.records_failed) else self.style.SUCCESS
+            self.stdout.write(style(f"{path}: " + _format(counts) + f" (import run {run.pk})"))
+            for error in run.errors[:show_skipped]:
+                ident = f" {error['arxiv_id']}" if error.get("arxiv_id") else ""
+                self.stdout.write(f"  skipped {error['where']}{ident}: {error['reason']}")
+            if len(run.errors) > show_skipped:
+                self.stdout.write(f"  ... and {len(run.errors) - show_skipped} more (see import run {run.pk})")
+        if len(files) > 1:
+            self.stdout.write(self.style.SUCCESS("total: " + _format(totals)))
+        if unreadable:
+            raise CommandError(f"{len(unreadable)} file(s) could not be read: " + "; ".join(unreadable))
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+                                and p.suffix.lower() in {".xml", ".jsonl", ".gz", ".json", ".atom"}))
+        else:
+            files.append(path)
+    return files
+
+
+def _format(counts: dict[str, int]) -> str:
+    return ", ".join(f"{value} {key}" for key, value in counts.items())

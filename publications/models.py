@@ -1,0 +1,187 @@
+"""Works as arXiv publishes them: one per arXiv id, with versions, topics and ordered authorships."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from profiles.models import Author, Institution
+
+
+class Topic(models.Model):
+    """An arXiv category such as ``cs.LG``."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    archive = models.CharField(max_length=40)
+    group = models.CharField(max_length=100)
+    retired = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("publications:topic", kwargs={"code": self.code})
+
+
+class WorkQuerySet(models.QuerySet["Work"]):
+    def visible(self) -> WorkQuerySet:
+        return self.filter(hidden=False)
+
+
+class Work(models.Model):
+    arxiv_id = models.CharField(max_length=40, unique=True)  # without version
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.TextField(blank=True)
+    report_no = models.TextField(blank=True)
+    license = models.TextField(blank=True)
+    submitter = models.TextField(blank=True)
+    primary_topic = models.ForeignKey(
+        Topic, null=True, on_delete=models.PROTECT, related_name="primary_works"
+    )
+    topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+    first_submitted = models.DateTimeField(null=True, blank=True, help_text="Date of v1.")
+    latest_version_date = models.DateTimeField(null=True, blank=True)
+    version_count = models.PositiveSmallIntegerField(default=1)
+    metadata_date = models.DateField(
+        null=True, blank=True, help_text="When the source last changed this record's metadata."
+    )
+    authors_count = models.PositiveIntegerField(default=0)
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    source = models.CharField(max_length=20, blank=True, help_text="Last import source.")
+    content_hash = models.CharField(max_length=32, blank=True)
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("abstract", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["search_vector"], name="work_search_idx"),
+            models.Index(fields=["-first_submitted"], name="work_first_submitted_idx"),
+            models.Index(fields=["primary_topic", "-first_submitted"], name="work_topic_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("publications:work", kwargs={"arxiv_id": self.arxiv_id})
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+class WorkTopic(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="work_topics")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="work_topics")
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["work", "topic"], name="worktopic_unique"),
+        ]
+        indexes = [models.Index(fields=["topic", "work"], name="worktopic_topic_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} in {self.topic_id}"
+
+
+class WorkVersion(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    created = models.DateTimeField()
+    size = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["work", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "number"], name="workversion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work.arxiv_id}v{self.number}"
+
+
+class AuthorshipSource(models.TextChoices):
+    ARXIV = "arxiv", "arXiv import"
+    CLAIM = "claim", "Author claim"
+    CURATOR = "curator", "Curator"
+
+
+class Authorship(models.Model):
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveIntegerField()  # 1..n, printed order
+    printed_name = models.TextField()
+    printed_affiliation = models.TextField(blank=True)
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="authorships"
+    )
+    # Where the attribution to `author` came from. Only arXiv-sourced attributions may be changed
+    # by a later import: curation wins over automation.
+    source = models.CharField(
+        max_length=10, choices=AuthorshipSource.choices, default=AuthorshipSource.ARXIV
+    )
+
+    class Meta:
+        ordering = ["work", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "position"], name="authorship_unique_position"),
+            models.CheckConstraint(condition=Q(position__gte=1), name="authorship_position_gte_1"),
+        ]
+        indexes = [models.Index(fields=["author", "work"], name="authorship_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.printed_name} #{self.position} on {self.work_id}"
+
+
+class ImportRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    source = models.CharField(max_length=40)  # "snapshot", "atom", "oai", "api-harvest", ...
+    parameters = models.JSONField(default=dict, blank=True)
+    # OAI-PMH from-date watermark (the datestamp harvested up to) or resumption cursor.
+    watermark = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    records_seen = models.PositiveIntegerField(default=0)
+    records_created = models.PositiveIntegerField(default=0)
+    records_updated = models.PositiveIntegerField(default=0)
+    records_unchanged = models.PositiveIntegerField(default=0)
+    records_skipped = models.PositiveIntegerField(default=0)
+    records_failed = models.PositiveIntegerField(default=0)
+    # [{"where": "line 17", "arxiv_id": "...", "reason": "..."}], capped (see services).
+    errors = models.JSONField(default=list, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["source", "-started_at"], name="importrun_source_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

@@ -1,0 +1,27 @@
+"""Shared fixtures. Tests run on real PostgreSQL (embedded, or DATABASE_URL) and never the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+ARXIV = DATA / "arxiv"
+SHARED_ARXIV = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv"
+
+
+@pytest.fixture(autouse=True)
+def _celery_inline():
+    """Tasks run inline in tests unless a test starts a real worker (see tests/test_celery_worker.py)."""
+    from bzpeer.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def arxiv_data() -> Path:
+    return ARXIV

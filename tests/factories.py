@@ -1,0 +1,70 @@
+"""factory_boy factories for the domain models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+
+from profiles.models import Author
+from profiles.names import name_key, slug_for_key
+from publications.models import Authorship, Topic, Work, WorkVersion
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("correct horse battery staple")
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    display_name = factory.Sequence(lambda n: f"Test Author {n}")
+    name_key = factory.LazyAttribute(lambda a: name_key(a.display_name))
+    slug = factory.LazyAttribute(lambda a: slug_for_key(a.name_key))
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("code",)
+
+    code = "astro-ph.GA"
+    name = "Astrophysics of Galaxies"
+    archive = "astro-ph"
+    group = "Physics"
+
+
+class WorkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Work
+
+    arxiv_id = factory.Sequence(lambda n: f"2401.{n:05d}")
+    title = factory.Sequence(lambda n: f"Work number {n}")
+    primary_topic = factory.SubFactory(TopicFactory)
+    first_submitted = factory.Sequence(
+        lambda n: dt.datetime(2020, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=n)
+    )
+    latest_version_date = factory.SelfAttribute("first_submitted")
+
+    @factory.post_generation
+    def with_version(self, create, extracted, **kwargs):
+        if create:
+            WorkVersion.objects.create(work=self, number=1, created=self.first_submitted)
+
+
+class AuthorshipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authorship
+
+    work = factory.SubFactory(WorkFactory)
+    author = factory.SubFactory(AuthorFactory)
+    position = 1
+    printed_name = factory.SelfAttribute("author.display_name")

@@ -1,0 +1,50 @@
+"""A real Celery worker on the real Redis runs an import task."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+
+from bzpeer.celery import app
+from publications.models import ImportRun, Work
+from tests.conftest import ARXIV
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_worker():
+    if not redis_available():
+        if os.environ.get("REDIS_URL"):
+            pytest.fail(f"REDIS_URL={REDIS_URL} is set but Redis does not answer")
+        pytest.skip("no Redis on 127.0.0.1:6379 and no REDIS_URL")
+    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                          queues=["celery", "arxiv"]):
+            yield
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_worker_runs_an_import_task(redis_worker):
+    from publications.tasks import import_file
+
+    result = import_file.delay(str(ARXIV / "oai" / "arXivRaw" / "ListRecordsResponse.xml"))
+    counts = result.get(timeout=60)
+    assert counts["created"] == 6
+    assert Work.objects.count() == 6
+    assert ImportRun.objects.get(pk=counts["run"]).status == ImportRun.Status.FINISHED
