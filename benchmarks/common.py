@@ -86,3 +86,40 @@ def write_section(name: str, body: str) -> None:
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)
+
+
+ASTRO_DB = os.environ.get("BZPEER_BENCH_ASTRO_DATABASE", "bzpeer_bench_astro")
+
+
+def astro_database() -> str:
+    """A database holding the whole astro-ph snapshot, built once and reused by the page benchmarks.
+
+    Rebuilt when it is missing or its migrations are behind the code. Set
+    BZPEER_BENCH_ASTRO_DATABASE to keep several side by side.
+    """
+    import psycopg
+
+    url = database_url(ASTRO_DB)
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [ASTRO_DB]).fetchone()
+    ready = False
+    if exists:
+        with psycopg.connect(url) as conn:
+            try:
+                ready = conn.execute("SELECT count(*) FROM publications_work").fetchone()[0] > 140_000
+            except psycopg.Error:
+                ready = False
+    if not ready:
+        admin_psql(f'DROP DATABASE IF EXISTS "{ASTRO_DB}" WITH (FORCE)')
+        admin_psql(f'CREATE DATABASE "{ASTRO_DB}"')
+    manage("migrate", "--noinput", "-v", "0", url=url)
+    if not ready:
+        print(f"building {ASTRO_DB} from {ASTRO_PH.name} (about a minute)...", flush=True)
+        manage("import_arxiv", "--no-progress", "--show-skipped", "0", str(ASTRO_PH), url=url)
+        for command in ASTRO_POST_IMPORT:
+            manage(*command, url=url)
+    return url
+
+
+# Commands run once after the astro-ph import (e.g. recomputing counters and scores).
+ASTRO_POST_IMPORT: list[tuple[str, ...]] = []
