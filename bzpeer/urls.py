@@ -5,6 +5,7 @@ from bzpeer import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("", include("publications.urls")),
     path("", include("profiles.urls")),
