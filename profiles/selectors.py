@@ -3,9 +3,7 @@ budget."""
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
-from django.db.models import Q
-from django.db.models.functions import Greatest
+from django.contrib.postgres.search import TrigramSimilarity
 from django.http import Http404
 
 from profiles.models import Author
@@ -25,19 +23,16 @@ def author_get(*, slug: str) -> Author:
 def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[list[Author], bool]:
     """Live author records whose folded name is close to `query`: accents, case and punctuation
     folded like the records' name keys ("Dóng  LIN" finds "Dong Lin"), and trigram similarity
-    (pg_trgm, GIN index on Author.name_key) tolerates initials and small typos. Best match first,
+    (pg_trgm `%`, similarity >= 0.3, served by the GIN index on Author.name_key) tolerates
+    initials ("D. Lin"), missing first names ("Lin") and small typos ("Smyth"). Best match first,
     then most works. Returns (records, whether more exist). 1 query."""
     key = name_key(query)
     if not key:
         return [], False
     rows = list(
         Author.objects.live()
-        .filter(Q(name_key__trigram_similar=key) | Q(name_key__trigram_word_similar=key))
-        .annotate(
-            similarity=Greatest(
-                TrigramSimilarity("name_key", key), TrigramWordSimilarity(key, "name_key")
-            )
-        )
+        .filter(name_key__trigram_similar=key)
+        .annotate(similarity=TrigramSimilarity("name_key", key))
         .select_related("institution")
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
     )

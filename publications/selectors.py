@@ -17,6 +17,7 @@ from publications.models import Authorship, Topic, Work, WorkVersion
 # a 300-author collaboration paper must not load 300 rows to print one line.
 LISTED_AUTHORS = 8
 RELATED_WORKS = 6
+RELATED_BY_AUTHORS = 25
 CACHE_SECONDS = 600
 
 
@@ -116,9 +117,12 @@ def work_get(*, arxiv_id: str) -> Work:
 
 
 def work_related(*, work: Work, limit: int = RELATED_WORKS) -> list[Work]:
-    """Works that share author records with `work` (most shared first, then newest), topped up
+    """Works that share author records with `work`'s first authors (most shared first, then
+    newest), topped up
     with recent works of its primary topic. 4 queries (two lists, each with its first authors)."""
-    author_ids = [a.author_id for a in getattr(work, "ordered_authorships", [])]
+    # The first RELATED_BY_AUTHORS authors only: a 500-member collaboration would otherwise make
+    # every paper of the collaboration "related", at the cost of a join over all their works.
+    author_ids = [a.author_id for a in getattr(work, "ordered_authorships", [])][:RELATED_BY_AUTHORS]
     by_authors = list(
         work_list()
         .filter(authorships__author_id__in=author_ids)
@@ -141,9 +145,12 @@ def author_works_page(
 ) -> Window:
     """An author record's visible works, newest first, one page, each with its first authors in
     order. 2 queries (the page of works, their first authorships); `total` is the stored count."""
+    # NULLS LAST differs from the order of the global first_submitted index on purpose: the
+    # planner then starts from the record's authorships (a few hundred rows at most) instead of
+    # walking every work in the database newest first, looking for the record's.
     works = work_list().filter(
         pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-    ).order_by("-first_submitted", "-id")
+    ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
     return window(works, page=page, per_page=per_page, total=total)
 
 
@@ -152,7 +159,7 @@ def author_works_for_feed(*, author_id: int, limit: int = 50) -> list[Work]:
     return list(
         work_list()
         .filter(pk__in=Authorship.objects.filter(author_id=author_id).values("work_id"))
-        .order_by("-first_submitted", "-id")[:limit]
+        .order_by(F("first_submitted").desc(nulls_last=True), "-id")[:limit]
     )
 
 
