@@ -13,9 +13,7 @@ changed by an import.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import logging
 import queue
 import threading
@@ -29,6 +27,13 @@ from django.utils import timezone
 from profiles.names import display_form, name_key, slug_for_key
 from publications.arxiv import taxonomy
 from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
+from publications.versioning import (
+    StoredWork,
+    content_hash,
+    invalid_reason,
+    newest_per_id,
+    supersedes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +44,6 @@ _WORK_COLUMNS = (
     " source, content_hash, metadata_date"
 )
 NAME_LIMIT = 300
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    id: int
-    version_count: int
-    latest_version_date: dt.datetime | None
-    content_hash: str
-    metadata_date: dt.date | None
 
 
 @dataclass
@@ -86,23 +82,6 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
-def content_hash(record: WorkRecord) -> str:
-    payload = [
-        record.title,
-        record.abstract,
-        record.comments,
-        record.journal_ref,
-        record.doi,
-        record.report_no,
-        record.license,
-        record.categories,
-        [(a.name, a.affiliation) for a in record.authors],
-        [(v.number, v.created.isoformat(), v.size) for v in record.versions],
-        record.version_count,
-    ]
-    return hashlib.md5(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
-
-
 class Loader:
     """Writes batches of records. Keeps small in-process caches of topic, author and institution ids."""
 
@@ -129,7 +108,7 @@ class Loader:
                     self.stats.note(item.where, item.reason, item.arxiv_id)
                 continue
             self.stats.seen += 1
-            problem = _invalid(item)
+            problem = invalid_reason(item)
             if problem:
                 self.stats.note(item.arxiv_id or "record", problem, item.arxiv_id)
                 continue
@@ -148,7 +127,7 @@ class Loader:
     # -- batches -----------------------------------------------------------------------------
 
     def _flush(self, batch: list[WorkRecord]) -> None:
-        unique = _newest_per_id(batch)
+        unique = newest_per_id(batch)
         self.stats.unchanged += len(batch) - len(unique)  # superseded inside the same batch
         try:
             with transaction.atomic():
@@ -195,7 +174,7 @@ class Loader:
                 stored = existing.get(record.arxiv_id)
                 if stored is None:
                     new.append((record, digest))
-                elif _supersedes(record, digest, stored):
+                elif supersedes(record, digest, stored):
                     changed.append((record, digest))
                 else:
                     outcome.unchanged += 1
@@ -230,13 +209,13 @@ class Loader:
             outcome.touched_author_ids = touched
         return outcome
 
-    def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, _Stored]:
+    def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, StoredWork]:
         cursor.execute(
             "SELECT arxiv_id, id, version_count, latest_version_date, content_hash, metadata_date "
             "FROM publications_work WHERE arxiv_id = ANY(%s)",
             [arxiv_ids],
         )
-        return {row[0]: _Stored(*row[1:]) for row in cursor.fetchall()}
+        return {row[0]: StoredWork(*row[1:]) for row in cursor.fetchall()}
 
     def _ensure_topics(self, cursor, records: list[WorkRecord]) -> None:
         missing = {c for r in records for c in r.categories if c not in self.topic_ids}
@@ -535,54 +514,6 @@ def _ensure_staging_tables(cursor) -> None:
             printed_affiliation text, institution_id bigint, source text);
         """
     )
-
-
-def _invalid(record: WorkRecord) -> str:
-    if not record.arxiv_id:
-        return "no arXiv id"
-    if not record.title.strip():
-        return "empty title (ghost entry)"
-    if not record.authors:
-        return "no authors"
-    if not record.versions and record.created is None:
-        return "no submission date"
-    return ""
-
-
-def _supersedes(record: WorkRecord, digest: str, stored: _Stored) -> bool:
-    """Whether the record should replace the stored work.
-
-    A newer version (more versions, or the same count with a later date) always does; an older one
-    never does. The same version with other metadata does when its metadata is at least as recent
-    (a journal-ref or DOI added later), so alternating two sources does not flip-flop.
-    """
-    incoming_count, incoming_date = record.version_count, record.latest_version_date
-    if incoming_count != stored.version_count:
-        return incoming_count > stored.version_count
-    if incoming_date and stored.latest_version_date and incoming_date != stored.latest_version_date:
-        return incoming_date > stored.latest_version_date
-    if digest == stored.content_hash:
-        return False
-    if stored.metadata_date is None:
-        return True
-    return record.metadata_date is not None and record.metadata_date >= stored.metadata_date
-
-
-def _newest_per_id(batch: list[WorkRecord]) -> list[WorkRecord]:
-    """Within one batch, keep one record per arXiv id: the newest version (the later on a tie)."""
-    chosen: dict[str, WorkRecord] = {}
-    for record in batch:
-        current = chosen.get(record.arxiv_id)
-        if current is None or _version_key(record) >= _version_key(current):
-            chosen[record.arxiv_id] = record
-    return list(chosen.values())
-
-
-def _version_key(record: WorkRecord) -> tuple[int, dt.datetime]:
-    return (record.version_count, record.latest_version_date or _EPOCH)
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _prefetched(items: Iterable[ParsedItem], *, depth: int = 20_000) -> Iterator[ParsedItem]:
