@@ -76,7 +76,7 @@ def test_works_are_newest_first_with_first_year_and_latest_version(client):
     store_counters(author)
     html = profile(client, author.slug)
     assert html.index("Interleaved Reasoning") < html.index("Small Towers Make Big Differences")
-    assert ">2020</span>" in html and "v3 <time" in html and "12 Mar 2022" in html
+    assert ">2020</span>" in html and "latest version v3, <time" in html and "12 Mar 2022" in html
     assert "<p>First paragraph.</p><p>Second paragraph.</p>" in html
     assert "2 published items" in html
 
