@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 
 
 class Institution(models.Model):
@@ -116,6 +119,16 @@ class Author(models.Model):
     @property
     def is_claimed(self) -> bool:
         return self.claimed_by_id is not None
+
+
+@lru_cache(maxsize=1)
+def _author_url_pattern() -> str:
+    return reverse("profiles:author", kwargs={"slug": "SLUG"})
+
+
+def author_url(slug: str) -> str:
+    """Author.get_absolute_url without a URL resolver pass per call (lists print hundreds)."""
+    return _author_url_pattern().replace("SLUG", iri_to_uri(slug), 1)
 
 
 class Follow(models.Model):

@@ -47,8 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    """Author records by name (trigram) and works by title/abstract (full text). 4 queries with a
-    query (records, works count, page, first authors), none without."""
+    """Author records by name (trigram) and works by title/abstract (full text). 3 queries with a
+    query (records, works page with its count, first authors), none without."""
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     context: dict = {"query": query, "hide_header_search": True}
     if query:
