@@ -120,6 +120,17 @@ class Author(models.Model):
     def is_claimed(self) -> bool:
         return self.claimed_by_id is not None
 
+    @property
+    def page_version(self) -> str:
+        """Changes whenever something the public profile shows changes, including counters that
+        workers set with bulk UPDATEs (which leave updated_at alone): the key of the profile's
+        cached fragments."""
+        return "-".join(str(v) for v in (
+            self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
+            self.followers_count, self.topics_count, self.close_collaborators_count,
+            self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
+        ))
+
 
 @lru_cache(maxsize=1)
 def _author_url_pattern() -> str:
