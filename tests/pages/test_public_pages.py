@@ -149,3 +149,13 @@ def test_search_queries_do_not_grow(client):
     add(40)
     assert queries(client, "/search/?q=galaxy") == small == 3
     assert queries(client, "/search/?q=") == 0
+
+
+def test_search_paginates_author_records(client):
+    for i in range(12):
+        AuthorFactory(display_name=f"Maria Rossi {chr(97 + i)}")
+    first = get(client, "/search/", q="maria rossi")
+    second = get(client, "/search/", q="maria rossi", apage=2)
+    listed = lambda html: html[html.index("author-results"):].count("<li>")  # noqa: E731
+    assert listed(first) == 10 and "apage=2" in first
+    assert listed(second) == 2 and "apage=1" in second
