@@ -29,9 +29,12 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
     key = name_key(query)
     if not key:
         return [], False
+    # Initials select nothing (most names have a word starting with "a") but make the index scan
+    # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
+    filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
     rows = list(
         Author.objects.live()
-        .filter(name_key__trigram_similar=key)
+        .filter(name_key__trigram_similar=filter_key)
         .annotate(similarity=TrigramSimilarity("name_key", key))
         .select_related("institution")
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]

@@ -121,6 +121,7 @@ def test_home_has_search_recent_works_and_topics(client, imported):
         ("c. balazs", "C. Balázs"),  # initials and punctuation
         ("Jakob Devlin", "Jacob Devlin"),  # a small typo
         ("macri", "Emanuele Macrì"),
+        ("E. Macri", "Emanuele Macrì"),  # an initial for a first name
     ],
 )
 def test_search_finds_author_records_tolerantly(client, imported, query, expected):
