@@ -12,10 +12,10 @@ from profiles.names import name_key
 
 def author_get(*, slug: str) -> Author:
     """The author record by slug with its institution, merged records included (the view
-    redirects them). 1 query; everything the profile header and trust snapshot show is a stored
+    redirects them, reading merged_into with one more query). 1 query; everything the profile header and trust snapshot show is a stored
     column of this row."""
     try:
-        return Author.objects.select_related("institution", "merged_into").get(slug=slug)
+        return Author.objects.select_related("institution").get(slug=slug)
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
 

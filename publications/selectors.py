@@ -3,6 +3,7 @@ budget; none of them depends on how many works or authors a record has."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -28,9 +29,9 @@ class Window:
     cheap count when the caller has one. The rows are fetched on first use, so a page whose list
     comes from a template fragment cache runs no query for it."""
 
-    def __init__(self, queryset: QuerySet, *, number: int, per_page: int, total: int | None = None,
-                 total_from: str | None = None):
-        self._queryset = queryset
+    def __init__(self, queryset: QuerySet | Callable[[], QuerySet], *, number: int, per_page: int,
+                 total: int | None = None, total_from: str | None = None):
+        self._queryset = queryset  # or a function returning it, built only if the rows are needed
         self.number = number
         self.per_page = per_page
         self._total = total
@@ -45,7 +46,8 @@ class Window:
     @cached_property
     def _rows(self) -> list:
         start = (self.number - 1) * self.per_page
-        return list(self._queryset[start : start + self.per_page + 1])
+        queryset = self._queryset() if callable(self._queryset) else self._queryset
+        return list(queryset[start : start + self.per_page + 1])
 
     @property
     def items(self) -> list:
@@ -87,7 +89,7 @@ def page_number(value: object) -> int:
     return min(max(number, 1), 10_000)
 
 
-def window(queryset: QuerySet, *, page: int | str, per_page: int, total: int | None = None) -> Window:
+def window(queryset: QuerySet | Callable[[], QuerySet], *, page: int | str, per_page: int, total: int | None = None) -> Window:
     return Window(queryset, number=page_number(page), per_page=per_page, total=total)
 
 
@@ -166,9 +168,11 @@ def author_works_page(
     # NULLS LAST differs from the order of the global first_submitted index on purpose: the
     # planner then starts from the record's authorships (a few hundred rows at most) instead of
     # walking every work in the database newest first, looking for the record's.
-    works = work_list().filter(
-        pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-    ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+    def works() -> QuerySet[Work]:
+        return work_list().filter(
+            pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
+        ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+
     return window(works, page=page, per_page=per_page, total=total)
 
 
