@@ -160,3 +160,11 @@ def test_search_paginates_author_records(client):
     listed = lambda html: html[html.index("author-results"):].count("<li>")  # noqa: E731
     assert listed(first) == 10 and "apage=2" in first
     assert listed(second) == 2 and "apage=1" in second
+
+
+def test_home_queries_do_not_grow(client):
+    AuthorshipFactory(work=WorkFactory())
+    small = queries(client, "/")
+    for _ in range(40):
+        AuthorshipFactory(work=WorkFactory())
+    assert queries(client, "/") == small == 3
