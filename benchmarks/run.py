@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_import
+from benchmarks import bench_import, bench_pages
 
-BENCHMARKS = {"import": bench_import.run}
+BENCHMARKS = {"import": bench_import.run, "pages": bench_pages.run}
 
 
 def main(names: list[str]) -> None:
