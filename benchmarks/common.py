@@ -12,7 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data" / "arxiv"
+# ../shared next to the checkout, or two levels up from a worktree under /work/wt/.
+SHARED = next((p / "shared" / "data" / "arxiv" for p in (ROOT.parent, ROOT.parent.parent)
+               if (p / "shared" / "data" / "arxiv").exists()), ROOT.parent / "shared" / "data" / "arxiv")
 ASTRO_PH = SHARED / "snapshot" / "astro-ph-listings.jsonl.gz"
 DOC = ROOT / "docs" / "benchmarks.md"
 BENCH_DB = os.environ.get("BZPEER_BENCH_DATABASE", "bzpeer_bench")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("publications.urls")),
     path("", include("profiles.urls")),
+    path("", include("graph.urls")),  # /graph/ and /api/graph/slice/
 ]
