@@ -187,7 +187,8 @@
     var canvas = panel.querySelector("[data-graph-canvas]");
     var summary = panel.querySelector("[data-graph-summary]");
     var list = panel.querySelector("[data-graph-list]");
-    var params = JSON.parse(panel.getAttribute("data-graph-params"));
+    var params = {};
+    params[panel.getAttribute("data-graph-param")] = panel.getAttribute("data-graph-value");
     fetchSlice(panel.getAttribute("data-graph-api"), params).then(function (slice) {
       if (slice.nodes.length < 2) {
         status.querySelector("strong").textContent = "No neighbours yet";
