@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_import
+from benchmarks import bench_graph, bench_import
 
-BENCHMARKS = {"import": bench_import.run}
+BENCHMARKS = {
+    "import": bench_import.run,
+    "graph": bench_graph.run,  # issue 6: graph slice latency
+}
 
 
 def main(names: list[str]) -> None:

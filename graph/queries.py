@@ -50,13 +50,17 @@ def people_of_author(author_id: int, limit: int) -> Ranked:
             SELECT DISTINCT a.work_id, w.first_submitted
             FROM {AUTHORSHIP} a JOIN {WORK} w ON w.id = a.work_id AND NOT w.hidden
             WHERE a.author_id = %(centre)s
-        ), ranked AS (
-            SELECT o.author_id, count(DISTINCT o.work_id) AS shared, max(m.first_submitted) AS latest,
-                   count(*) OVER () AS total
+        ), pairs AS (
+            -- distinct (co-author, work): a name printed twice on one work counts once
+            SELECT DISTINCT o.author_id, o.work_id, m.first_submitted
             FROM mine m JOIN {AUTHORSHIP} o ON o.work_id = m.work_id
             WHERE o.author_id <> %(centre)s
-            GROUP BY o.author_id
-            ORDER BY shared DESC, latest DESC NULLS LAST, o.author_id
+        ), ranked AS (
+            SELECT author_id, count(*) AS shared, max(first_submitted) AS latest,
+                   count(*) OVER () AS total
+            FROM pairs
+            GROUP BY author_id
+            ORDER BY shared DESC, latest DESC NULLS LAST, author_id
             LIMIT %(limit)s
         )
         SELECT r.author_id, p.slug, p.display_name, r.shared, r.latest, r.total
