@@ -144,7 +144,9 @@
     return bits.join(" · ");
   }
 
-  function renderList(target, nodes, leftOut) {
+  // `onExpand(node)`, when given, adds an "expand" button to every node that can be expanded
+  // (the explorer's keyboard path: the canvas itself is for pointers).
+  function renderList(target, nodes, leftOut, onExpand, isExpanded) {
     target.textContent = "";
     KIND_ORDER.forEach(function (kind) {
       var ofKind = nodes.filter(function (n) { return n.kind === kind && n.depth > 0; });
@@ -165,6 +167,16 @@
           meta.className = "meta";
           meta.textContent = " · " + detail;
           item.appendChild(meta);
+        }
+        if (onExpand && node.expand && !isExpanded(node)) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "graph-expand";
+          button.textContent = "expand";
+          button.setAttribute("aria-label", "Expand " + node.label);
+          button.addEventListener("click", function () { onExpand(node); });
+          item.appendChild(document.createTextNode(" "));
+          item.appendChild(button);
         }
         list.appendChild(item);
       });
@@ -245,7 +257,11 @@
 
     function refresh() {
       var all = Object.keys(nodes).map(function (id) { return nodes[id]; });
-      renderList(items, all, null);
+      renderList(items, all, null, function (node) {
+        var element = cy.getElementById(node.id);
+        select(element);
+        expand(element);
+      }, function (node) { return Boolean(expanded[node.id]); });
       var years = all.map(function (n) { return n.year; }).filter(Boolean);
       if (years.length) {
         var lo = Math.min.apply(null, years), hi = Math.max.apply(null, years);

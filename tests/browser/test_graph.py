@@ -80,6 +80,16 @@ def test_explorer_expands_a_clicked_node(page, screenshot):
         ".every(n => n.hasClass('filtered'))"
     )
 
+    # Keyboard path: the list's "expand" buttons expand without the canvas.
+    count = int(root.get_attribute("data-nodes"))
+    assert page.locator('[data-graph-items] button[aria-label="Expand Francisco Najarro"]').count() == 0
+    button = page.locator('[data-graph-items] button[aria-label="Expand Ignacio Negueruela"]')
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"Number(document.querySelector('[data-graph-explorer]').dataset.nodes) > {count}"
+    )
+
 
 def test_graph_on_a_phone_sized_screen(browser, live_server):
     import_path(FIXTURE)
