@@ -10,14 +10,25 @@ appear, and never link anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
 
 from graph import queries
+from graph.nodes import (
+    Candidates,
+    EdgeSet,
+    institution_candidates,
+    no_candidates,
+    paper_candidates,
+    paper_node,
+    person_candidates,
+    person_node,
+    take,
+    topic_candidates,
+    topic_node,
+    year_of,
+)
 from graph.slicing import (
     AFFILIATED,
     AUTHORED,
@@ -35,11 +46,9 @@ from graph.slicing import (
     PAPER,
     PERSON,
     TOPIC,
-    Edge,
     Node,
     Slice,
     allocate,
-    node_id,
 )
 from profiles.models import Author
 from profiles.names import name_key
@@ -48,127 +57,7 @@ from publications.models import Topic, Work
 ARXIV_ID = re.compile(r"^(?:arxiv:)?([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?$", re.I)
 
 
-# --- nodes -------------------------------------------------------------------------------------
-
-
-def _year(value: datetime | None) -> int | None:
-    return value.year if value else None
-
-
-def _person(slug: str, name: str, *, depth: int, weight: int = 1, year: int | None = None) -> Node:
-    return Node(
-        id=node_id(PERSON, slug), kind=PERSON, label=name,
-        url=reverse("profiles:author", kwargs={"slug": slug}),
-        depth=depth, weight=weight, year=year, expand_param="author", expand_value=slug,
-    )
-
-
-def _paper(arxiv_id: str, title: str, *, depth: int, year: int | None) -> Node:
-    return Node(
-        id=node_id(PAPER, arxiv_id), kind=PAPER, label=" ".join(title.split()),
-        url=reverse("publications:work", kwargs={"arxiv_id": arxiv_id}),
-        depth=depth, year=year, expand_param="work", expand_value=arxiv_id,
-    )
-
-
-def _topic_url(code: str) -> str:
-    try:
-        return reverse("publications:topic", kwargs={"code": code})
-    except NoReverseMatch:  # the topic pages are built by another issue; the address is fixed
-        return f"/topics/{code}/"
-
-
-def _topic(code: str, name: str, *, depth: int, weight: int = 1, year: int | None = None) -> Node:
-    return Node(
-        id=node_id(TOPIC, code), kind=TOPIC, label=f"{code} · {name}" if name else code,
-        url=_topic_url(code), depth=depth, weight=weight, year=year,
-        expand_param="topic", expand_value=code,
-    )
-
-
-def _institution(pk: int, name: str, *, depth: int, weight: int, year: int | None) -> Node:
-    # Institutions have no page yet: the node shows its name and links people, nothing more.
-    return Node(id=node_id(INSTITUTION, pk), kind=INSTITUTION, label=name, url="",
-                depth=depth, weight=weight, year=year)
-
-
 # --- assembling a slice ------------------------------------------------------------------------
-
-
-@dataclass
-class _Candidates:
-    """A kind's ranked candidates as nodes (with the database ids the edges need)."""
-
-    kind: str
-    nodes: list[Node]
-    pks: list  # database id (people, papers, institutions) or topic code, parallel to nodes
-    total: int
-    extra: list  # per node: primary topic code (papers) or linked seed ids (second-ring people)
-
-
-def _person_candidates(ranked: queries.Ranked, *, depth: int, weighted: bool = True) -> _Candidates:
-    nodes, pks, extra = [], [], []
-    for row in ranked.rows:
-        pk, slug, name = row[0], row[1], row[2]
-        weight = row[3] if weighted else 1
-        year = _year(row[4]) if weighted else None
-        nodes.append(_person(slug, name, depth=depth, weight=weight, year=year))
-        pks.append(pk)
-        extra.append(row[5] if len(row) > 5 else None)
-    return _Candidates(PERSON, nodes, pks, ranked.total, extra)
-
-
-def _paper_candidates(ranked: queries.Ranked, *, depth: int, topic_code: str | None = None) -> _Candidates:
-    nodes = [_paper(r[1], r[2], depth=depth, year=_year(r[3])) for r in ranked.rows]
-    return _Candidates(PAPER, nodes, [r[0] for r in ranked.rows], ranked.total,
-                       [r[4] or topic_code for r in ranked.rows])
-
-
-def _topic_candidates(ranked: queries.Ranked, *, depth: int, weighted: bool = True) -> _Candidates:
-    nodes = [
-        _topic(r[0], r[1], depth=depth, weight=r[2] if weighted else 1,
-               year=_year(r[3]) if weighted else None)
-        for r in ranked.rows
-    ]
-    return _Candidates(TOPIC, nodes, [r[0] for r in ranked.rows], ranked.total, [None] * len(nodes))
-
-
-def _institution_candidates(ranked: queries.Ranked, *, depth: int, year: int | None = None) -> _Candidates:
-    nodes = [
-        _institution(r[0], r[1], depth=depth, weight=r[2],
-                     year=_year(r[3]) if len(r) > 3 and isinstance(r[3], datetime) else year)
-        for r in ranked.rows
-    ]
-    return _Candidates(INSTITUTION, nodes, [r[0] for r in ranked.rows], ranked.total,
-                       [None] * len(nodes))
-
-
-def _empty(kind: str) -> _Candidates:
-    return _Candidates(kind, [], [], 0, [])
-
-
-def _take(candidates: Iterable[_Candidates], counts: dict[str, int]) -> dict[str, _Candidates]:
-    taken = {}
-    for c in candidates:
-        n = counts.get(c.kind, 0)
-        taken[c.kind] = _Candidates(c.kind, c.nodes[:n], c.pks[:n], c.total, c.extra[:n])
-    return taken
-
-
-class _Edges:
-    def __init__(self) -> None:
-        self._edges: dict[tuple[str, str, str], int] = {}
-
-    def add(self, source: str, target: str, kind: str, weight: int = 1) -> None:
-        key = (source, target, kind)
-        self._edges[key] = max(self._edges.get(key, 0), weight)
-
-    def bump(self, source: str, target: str, kind: str) -> None:
-        key = (source, target, kind)
-        self._edges[key] = self._edges.get(key, 0) + 1
-
-    def as_list(self) -> list[Edge]:
-        return [Edge(s, t, k, w) for (s, t, k), w in self._edges.items()]
 
 
 def _check_arguments(author: str | None, work: str | None, topic: str | None, depth: int, limit: int) -> None:
@@ -206,6 +95,62 @@ def _topic_centre(code: str) -> Topic:
         raise Http404(f"No topic {code!r}.") from None
 
 
+@dataclass
+class _Ring1:
+    centre: Node
+    centre_kind: str  # the query parameter: author, work or topic
+    centre_pk: int
+    candidates: list[Candidates]  # people, papers, topics, institutions, in that order
+
+
+def _ring1_of_author(slug: str, fetch: int) -> _Ring1:
+    record = _author_centre(slug)
+    return _Ring1(
+        centre=person_node(record.slug, record.display_name, depth=0, year=record.last_year),
+        centre_kind="author",
+        centre_pk=record.pk,
+        candidates=[
+            person_candidates(queries.people_of_author(record.pk, fetch), depth=1),
+            paper_candidates(queries.papers_of_author(record.pk, fetch), depth=1),
+            topic_candidates(queries.topics_of_author(record.pk, fetch), depth=1),
+            institution_candidates(queries.institutions_of_author(record.pk, fetch), depth=1),
+        ],
+    )
+
+
+def _ring1_of_work(arxiv_id: str, fetch: int) -> _Ring1:
+    record = _work_centre(arxiv_id)
+    year = year_of(record.first_submitted)
+    people = person_candidates(queries.people_of_work(record.pk, fetch), depth=1, weighted=False)
+    people.nodes = [replace(n, year=year) for n in people.nodes]
+    return _Ring1(
+        centre=paper_node(record.arxiv_id, record.title, depth=0, year=year),
+        centre_kind="work",
+        centre_pk=record.pk,
+        candidates=[
+            people,
+            no_candidates(PAPER),
+            topic_candidates(queries.topics_of_work(record.pk, fetch), depth=1, weighted=False),
+            institution_candidates(queries.institutions_of_work(record.pk, fetch), depth=1, year=year),
+        ],
+    )
+
+
+def _ring1_of_topic(code: str, fetch: int) -> _Ring1:
+    record = _topic_centre(code)
+    return _Ring1(
+        centre=topic_node(record.code, record.name, depth=0),
+        centre_kind="topic",
+        centre_pk=record.pk,
+        candidates=[
+            person_candidates(queries.people_of_topic(record.pk, fetch), depth=1),
+            paper_candidates(queries.papers_of_topic(record.pk, fetch), depth=1, topic_code=record.code),
+            no_candidates(TOPIC),
+            no_candidates(INSTITUTION),
+        ],
+    )
+
+
 def graph_slice(
     *,
     author: str | None = None,
@@ -232,49 +177,19 @@ def graph_slice(
     """
     _check_arguments(author, work, topic, depth, limit)
     fetch = limit  # no kind can get more places than the whole slice
-    edges = _Edges()
-
+    edges = EdgeSet()
     if author:
-        record = _author_centre(author)
-        centre_kind, centre_pk = "author", record.pk
-        centre = _person(record.slug, record.display_name, depth=0, year=record.last_year)
-        ring1 = [
-            _person_candidates(queries.people_of_author(record.pk, fetch), depth=1),
-            _paper_candidates(queries.papers_of_author(record.pk, fetch), depth=1),
-            _topic_candidates(queries.topics_of_author(record.pk, fetch), depth=1),
-            _institution_candidates(queries.institutions_of_author(record.pk, fetch), depth=1),
-        ]
-        centre_person_pk: int | None = record.pk
-        centre_paper_pk: int | None = None
+        first = _ring1_of_author(author, fetch)
     elif work:
-        record = _work_centre(work)
-        centre_kind, centre_pk = "work", record.pk
-        centre = _paper(record.arxiv_id, record.title, depth=0, year=_year(record.first_submitted))
-        year = centre.year
-        people = _person_candidates(queries.people_of_work(record.pk, fetch), depth=1, weighted=False)
-        people.nodes = [replace(n, year=year) for n in people.nodes]
-        ring1 = [
-            people,
-            _empty(PAPER),
-            _topic_candidates(queries.topics_of_work(record.pk, fetch), depth=1, weighted=False),
-            _institution_candidates(queries.institutions_of_work(record.pk, fetch), depth=1, year=year),
-        ]
-        centre_person_pk, centre_paper_pk = None, record.pk
+        first = _ring1_of_work(work, fetch)
     else:
-        record = _topic_centre(topic or "")
-        centre_kind, centre_pk = "topic", record.pk
-        centre = _topic(record.code, record.name, depth=0)
-        ring1 = [
-            _person_candidates(queries.people_of_topic(record.pk, fetch), depth=1),
-            _paper_candidates(queries.papers_of_topic(record.pk, fetch), depth=1, topic_code=record.code),
-            _empty(TOPIC),
-            _empty(INSTITUTION),
-        ]
-        centre_person_pk = centre_paper_pk = None
+        first = _ring1_of_topic(topic or "", fetch)
+    centre, ring1 = first.centre, first.candidates
+    centre_kind, centre_pk = first.centre_kind, first.centre_pk
 
     budget = limit - 1
     available1 = {c.kind: len(c.nodes) for c in ring1}
-    ring2: list[_Candidates] = []
+    ring2: list[Candidates] = []
     if depth == 1:
         counts1 = allocate(budget, available1, DEPTH1_SHARES)
     else:
@@ -283,19 +198,19 @@ def graph_slice(
         seeds = ring1[0].pks[: min(DEPTH2_SEEDS, counts1[PERSON])]
         if seeds:
             ring2 = [
-                _person_candidates(queries.people_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2),
-                _paper_candidates(queries.papers_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2),
+                person_candidates(queries.people_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2),
+                paper_candidates(queries.papers_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2),
             ]
             counts2 = allocate(
                 budget - sum(counts1.values()), {c.kind: len(c.nodes) for c in ring2}, DEPTH2_SHARES
             )
             # Places the second ring does not use go back to the first (allocation only grows).
             counts1 = allocate(budget - sum(counts2.values()), available1, DEPTH1_SHARES)
-            ring2 = list(_take(ring2, counts2).values())
+            ring2 = list(take(ring2, counts2).values())
         else:
             counts1 = allocate(budget, available1, DEPTH1_SHARES)
 
-    shown1 = _take(ring1, counts1)
+    shown1 = take(ring1, counts1)
     left_out = {kind: c.total - len(shown1[kind].nodes) for kind, c in zip(available1, ring1, strict=True)}
     for c in ring2:
         left_out[c.kind] += c.total - len(c.nodes)
@@ -305,13 +220,16 @@ def graph_slice(
     paper_ids: dict[int, str] = {}
     institution_ids: dict[int, str] = {}
     topic_ids: dict[str, str] = {}
-    if centre_person_pk:
-        person_ids[centre_person_pk] = centre.id
-    if centre_paper_pk:
-        paper_ids[centre_paper_pk] = centre.id
+    if centre.kind == PERSON:
+        person_ids[centre_pk] = centre.id
+    elif centre.kind == PAPER:
+        paper_ids[centre_pk] = centre.id
+    ids_of_kind: dict[str, dict] = {
+        PERSON: person_ids, PAPER: paper_ids, INSTITUTION: institution_ids, TOPIC: topic_ids
+    }
     for c in [*shown1.values(), *ring2]:
         nodes.extend(c.nodes)
-        target = {PERSON: person_ids, PAPER: paper_ids, INSTITUTION: institution_ids, TOPIC: topic_ids}[c.kind]
+        target = ids_of_kind[c.kind]
         for pk, node in zip(c.pks, c.nodes, strict=True):
             target[pk] = node.id
 
@@ -346,7 +264,7 @@ def graph_slice(
     # Authorship and affiliation links among everything shown.
     if person_ids:
         seen_affiliations: set[tuple[int, int, int]] = set()
-        for author_pk, work_pk, institution_pk in queries.links(person_ids, paper_ids, institution_ids):
+        for author_pk, work_pk, institution_pk in queries.links(list(person_ids), list(paper_ids), list(institution_ids)):
             person = person_ids.get(author_pk)
             if person is None:
                 continue
@@ -371,12 +289,12 @@ def graph_centre_get(*, author: str | None = None, work: str | None = None,
     _check_arguments(author, work, topic, 1, DEFAULT_LIMIT)
     if author:
         record = _author_centre(author)
-        return _person(record.slug, record.display_name, depth=0)
+        return person_node(record.slug, record.display_name, depth=0)
     if work:
         paper = _work_centre(work)
-        return _paper(paper.arxiv_id, paper.title, depth=0, year=_year(paper.first_submitted))
+        return paper_node(paper.arxiv_id, paper.title, depth=0, year=year_of(paper.first_submitted))
     found = _topic_centre(topic or "")
-    return _topic(found.code, found.name, depth=0)
+    return topic_node(found.code, found.name, depth=0)
 
 
 def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
@@ -391,11 +309,11 @@ def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
         for paper in Work.objects.visible().filter(arxiv_id=match.group(1)).only(
             "arxiv_id", "title", "first_submitted"
         ):
-            found.append(_paper(paper.arxiv_id, paper.title, depth=0, year=_year(paper.first_submitted)))
+            found.append(paper_node(paper.arxiv_id, paper.title, depth=0, year=year_of(paper.first_submitted)))
     if len(q) >= 2:
         topics = Topic.objects.filter(code__iexact=q) | Topic.objects.filter(name__icontains=q)
         for t in topics.order_by("code")[:limit]:
-            found.append(_topic(t.code, t.name, depth=0))
+            found.append(topic_node(t.code, t.name, depth=0))
     key = name_key(q)
     if len(key) >= 2:
         authors = (
@@ -404,5 +322,5 @@ def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
             .order_by("-works_count", "display_name")
             .only("slug", "display_name")[:limit]
         )
-        found.extend(_person(a.slug, a.display_name, depth=0) for a in authors)
+        found.extend(person_node(a.slug, a.display_name, depth=0) for a in authors)
     return found[:limit]
