@@ -97,9 +97,19 @@
     return nodes.concat(slice.edges.map(edgeElement));
   }
 
-  function layout(cy, randomize) {
+  // A first drawing starts from rings (centre, first ring, second ring) rather than random
+  // positions, so the same slice is always drawn the same way; expansions start from where the
+  // nodes already are.
+  function layout(cy, fresh) {
+    if (fresh) {
+      cy.layout({
+        name: "concentric", animate: false, fit: false,
+        concentric: function (node) { return 10 - node.data("depth") * 3 - (node.data("kind") === "person" ? 0 : 1); },
+        levelWidth: function () { return 1; }
+      }).run();
+    }
     cy.layout({
-      name: "cose", animate: false, randomize: randomize, fit: true, padding: 24,
+      name: "cose", animate: false, randomize: false, fit: true, padding: 24,
       nodeRepulsion: function () { return 9000; }, idealEdgeLength: function () { return 60; },
       nodeOverlap: 8, numIter: 1200
     }).run();

@@ -10,8 +10,8 @@ from tests.graph.test_slice import FIXTURE, HERRERO, NAJARRO
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def click_node(page, instance: str, node_id: str) -> None:
-    """Click a node where Cytoscape drew it (the canvas has no DOM nodes to click)."""
+def hover_node(page, instance: str, node_id: str) -> dict:
+    """Move the mouse onto a node where Cytoscape drew it (the canvas has no DOM nodes)."""
     point = page.evaluate(
         """([instance, id]) => {
             const cy = window.bzGraph[instance];
@@ -23,6 +23,11 @@ def click_node(page, instance: str, node_id: str) -> None:
         [instance, node_id],
     )
     page.mouse.move(point["x"], point["y"])
+    return point
+
+
+def click_node(page, instance: str, node_id: str) -> None:
+    point = hover_node(page, instance, node_id)
     page.mouse.click(point["x"], point["y"])
 
 
@@ -42,6 +47,24 @@ def test_profile_slice_is_drawn_and_a_person_node_opens_that_profile(page, scree
     assert panel.locator("[data-graph-items] li").count() == 59
     screenshot("graph-profile-slice")
 
+    # Zoom with the wheel and pan by dragging the background.
+    box = panel.locator(".graph-canvas").bounding_box()
+    zoom = page.evaluate("window.bzGraph.profile.zoom()")
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)
+    page.wait_for_function(f"window.bzGraph.profile.zoom() > {zoom}")
+    pan = page.evaluate("window.bzGraph.profile.pan()")
+    page.mouse.move(box["x"] + 8, box["y"] + 8)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + 50, steps=5)
+    page.mouse.up()
+    assert page.evaluate("window.bzGraph.profile.pan()") != pan
+
+    page.evaluate("() => { window.bzGraph.profile.fit(); }")  # (returning cy would serialise it)
+    hover_node(page, "profile", f"person:{NAJARRO}")
+    tooltip = panel.locator(".graph-tooltip")
+    tooltip.wait_for(state="visible")
+    assert tooltip.inner_text().startswith("Francisco Najarro")
     click_node(page, "profile", f"person:{NAJARRO}")
     page.wait_for_url(f"**/authors/{NAJARRO}/")
     assert page.locator("h1").inner_text() == "Francisco Najarro"
