@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("publications.urls")),
     path("", include("profiles.urls")),
+    path("", include("graph.urls")),  # /graph/ and /api/graph/slice/
 ]
