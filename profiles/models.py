@@ -106,6 +106,9 @@ class Author(models.Model):
             ),
             models.Index(fields=["-works_count"], name="author_works_count_idx"),
         ]
+        permissions = [
+            ("curate_author", "Can curate author records (merge, split, review claims, hide works)"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -116,6 +119,15 @@ class Author(models.Model):
     @property
     def is_claimed(self) -> bool:
         return self.claimed_by_id is not None
+
+
+class FlaggedAuthor(Author):
+    """Author records flagged "may combine several researchers": the curators' split queue."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "flagged author record"
+        verbose_name_plural = "flagged author records (may combine several researchers)"
 
 
 class Follow(models.Model):
