@@ -467,3 +467,27 @@ def authors_recompute(*, author_ids: list[int], actor: Any) -> list[CurationEven
         ]
     )
 
+
+
+@transaction.atomic
+def authors_set_flag(*, author_ids: list[int], flagged: bool, actor: Any) -> int:
+    """Set or clear "may combine several researchers". Safe to run twice: records already in
+    that state are left alone and get no event. Returns how many records changed."""
+    _require_curator(actor)
+    ids = list(
+        Author.objects.filter(pk__in=author_ids)
+        .exclude(may_combine_several=flagged)
+        .values_list("pk", flat=True)
+    )
+    Author.objects.filter(pk__in=ids).update(may_combine_several=flagged)
+    CurationEvent.objects.bulk_create(
+        [
+            CurationEvent(actor=actor, action="flag" if flagged else "unflag",
+                          target_type="author", target_id=str(pk), author_id=pk,
+                          before={"may_combine_several": not flagged},
+                          after={"may_combine_several": flagged})
+            for pk in ids
+        ]
+    )
+    _authors_changed(ids)
+    return len(ids)

@@ -1,0 +1,81 @@
+"""Admin for the profiles models that need no publications data. The author record admin (merge,
+split, history) lives in publications/admin_authors.py because it moves authorships.
+
+Tables here can be large (follows, curation events): raw-id widgets, list_select_related, no
+full result count."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from profiles.models import (
+    Claim,
+    CollaborationInvitation,
+    CurationEvent,
+    Follow,
+    Institution,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by whoever holds the view permission; changed only through services."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_key", "created_at"]
+    search_fields = ["=name_key", "name"]
+    show_full_result_count = False
+    ordering = ["-id"]
+
+
+@admin.register(Follow)
+class FollowAdmin(ReadOnlyAdmin):
+    list_display = ["user", "author", "created_at"]
+    list_select_related = ["user", "author"]
+    raw_id_fields = ["user", "author"]
+    search_fields = ["=user__username", "=author__slug"]
+    show_full_result_count = False
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["author", "user", "state", "evidence_level", "created_at", "reviewer"]
+    list_filter = ["state", "evidence_level"]
+    list_select_related = ["author", "user", "reviewer"]
+    raw_id_fields = ["author", "user", "reviewer"]
+    search_fields = ["=author__slug", "=user__username", "=user__email"]
+    readonly_fields = ["user", "author", "evidence", "evidence_level", "created_at", "decided_at"]
+    show_full_result_count = False
+    ordering = ["created_at"]
+
+
+@admin.register(CollaborationInvitation)
+class CollaborationInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["sender", "author", "state", "created_at"]
+    list_filter = ["state"]
+    list_select_related = ["sender", "author"]
+    raw_id_fields = ["sender", "author"]
+    show_full_result_count = False
+
+
+@admin.register(CurationEvent)
+class CurationEventAdmin(ReadOnlyAdmin):
+    """The append-only audit log: nobody edits or deletes it from the admin."""
+
+    list_display = ["created_at", "actor", "action", "target_type", "target_id", "author", "note"]
+    list_filter = ["action", "target_type"]
+    list_select_related = ["actor", "author"]
+    raw_id_fields = ["actor", "author"]
+    search_fields = ["=target_id", "=actor__username", "=author__slug"]
+    show_full_result_count = False
+    date_hierarchy = None
