@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -172,7 +172,12 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
                 self.message_user(request, f"No author record {added!r}.", messages.ERROR)
             elif found not in ids:
                 ids.append(found)
-        candidates = list(Author.objects.filter(pk__in=ids).order_by("-works_count", "pk"))
+        # Counted live: stored counters may lag behind imports.
+        candidates = list(
+            Author.objects.filter(pk__in=ids)
+            .annotate(authorships_count=Count("authorships"))
+            .order_by("-authorships_count", "pk")
+        )
         kept_id = int(data["kept"]) if data.get("kept", "").isdigit() else None
         if kept_id not in {c.pk for c in candidates}:
             kept_id = candidates[0].pk if candidates else None
