@@ -4,7 +4,10 @@ only exist once each app's post_migrate has run."""
 
 from __future__ import annotations
 
-CURATORS_GROUP = "curators"
+from profiles.permissions import CURATORS_GROUP
+
+__all__ = ["CURATORS_GROUP", "CURATE_PERMISSION", "ensure_curators_group"]
+
 CURATE_PERMISSION = "profiles.curate_author"
 
 # app label → codenames the group holds. Views and actions check CURATE_PERMISSION; the model

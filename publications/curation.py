@@ -18,9 +18,9 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from profiles.curators import CURATE_PERMISSION
 from profiles.models import Author, Claim, ClaimState, CurationEvent, Follow
 from profiles.names import split_slug
+from profiles.permissions import require_curator
 from publications import signals
 from publications.models import Authorship, AuthorshipSource, Work
 
@@ -30,8 +30,10 @@ class CurationError(Exception):
 
 
 def _require_curator(actor: Any) -> None:
-    if actor is None or not actor.is_active or not actor.has_perm(CURATE_PERMISSION):
-        raise PermissionDenied("Only curators may do this.")
+    """Curators (staff in the curators group) and superusers; the same rule as claim reviews."""
+    if actor is None:
+        raise PermissionDenied("Only curators can do this.")
+    require_curator(actor)
 
 
 def _authors_changed(author_ids: list[int]) -> None:
