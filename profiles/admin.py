@@ -1,5 +1,6 @@
 """Admin for the profiles models that need no publications data. The author record admin (merge,
-split, history) lives in publications/admin_authors.py because it moves authorships.
+split, history) and the claims queue live in publications/admin_authors.py and admin_claims.py
+because they move or show works.
 
 Tables here can be large (follows, curation events): raw-id widgets, list_select_related, no
 full result count."""
@@ -9,7 +10,6 @@ from __future__ import annotations
 from django.contrib import admin
 
 from profiles.models import (
-    Claim,
     CollaborationInvitation,
     CurationEvent,
     Follow,
@@ -45,18 +45,6 @@ class FollowAdmin(ReadOnlyAdmin):
     raw_id_fields = ["user", "author"]
     search_fields = ["=user__username", "=author__slug"]
     show_full_result_count = False
-
-
-@admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["author", "user", "state", "evidence_level", "created_at", "reviewer"]
-    list_filter = ["state", "evidence_level"]
-    list_select_related = ["author", "user", "reviewer"]
-    raw_id_fields = ["author", "user", "reviewer"]
-    search_fields = ["=author__slug", "=user__username", "=user__email"]
-    readonly_fields = ["user", "author", "evidence", "evidence_level", "created_at", "decided_at"]
-    show_full_result_count = False
-    ordering = ["created_at"]
 
 
 @admin.register(CollaborationInvitation)

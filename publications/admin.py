@@ -15,6 +15,7 @@ from profiles.admin import ReadOnlyAdmin
 from profiles.curators import CURATE_PERMISSION
 from publications import curation
 from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: F401 (registers)
+from publications.admin_claims import ClaimQueueAdmin  # noqa: F401 (registers)
 from publications.models import Authorship, ImportRun, Topic, Work, WorkVersion
 
 ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z.-]+/\d{7})(?:v\d+)?$", re.IGNORECASE)
