@@ -1,5 +1,6 @@
 """A curator in a real browser: log in through the admin, merge two author records, split one,
-and check the public pages afterwards (the merged URL redirects, the works moved)."""
+approve a claim, and check the public pages afterwards (the merged URL redirects, the works moved,
+the record is claimed)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from profiles.curators import CURATORS_GROUP
-from profiles.models import Author, CurationEvent
+from profiles.models import Author, Claim, ClaimState, CurationEvent
 from publications.models import Work
 from publications.services import import_path
 from tests.conftest import ARXIV
@@ -86,5 +87,25 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     history = page.locator("#history").inner_text()
     assert "split" in history and "merge" in history and "carla" in history
     assert screenshot("curation-history").stat().st_size > 1000
-    assert list(CurationEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "merge", "split"]
+
+    # Approve the pending claim on the split-off record from the claims queue.
+    claimant = UserFactory(username="joachim", email="joachim@example.org")
+    claim = Claim.objects.create(user=claimant, author=new, evidence={
+        "message": "The FRW paper is mine; the number theory is Robin's.", "works": ["0906.5504"]})
+    page.goto("/admin/profiles/claim/")
+    page.click(f"a.review-link:has-text('Review #{claim.pk}')")
+    page.wait_for_selector("#claim-record")
+    assert "0906.5504" in page.locator("#claim-works").inner_text()
+    assert "on this record" in page.locator("#claim-listed").inner_text()
+    screenshot("curation-claim-review")
+    page.click("#claim-approve input[name=approve]")
+    page.wait_for_url("**/admin/profiles/claim/")
+    assert "Approved the claim of joachim" in page.locator("ul.messagelist").inner_text()
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.APPROVED
+    assert Author.objects.get(pk=new.pk).claimed_by == claimant
+    page.goto(f"/authors/{new.slug}/")
+    screenshot("curation-after-claim-public")
+
+    assert list(CurationEvent.objects.filter(actor__username="carla").order_by("id")
+                .values_list("action", flat=True)) == ["merge", "split", "claim_approved"]
