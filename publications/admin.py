@@ -172,3 +172,8 @@ class ImportRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["source", "status"]
     show_full_result_count = False
+
+
+admin.site.site_header = "BZPEER curation"
+admin.site.site_title = "BZPEER curation"
+admin.site.index_title = "Claims, author records, works and their history"
