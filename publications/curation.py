@@ -18,7 +18,15 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from profiles.models import Author, Claim, ClaimState, CurationEvent, Follow
+from profiles.models import (
+    Author,
+    Claim,
+    ClaimState,
+    CollaborationInvitation,
+    CurationEvent,
+    Follow,
+    InvitationState,
+)
 from profiles.names import split_slug
 from profiles.permissions import require_curator
 from publications import signals
@@ -78,6 +86,7 @@ class MergePreview:
     follows_deduplicated: int = 0  # users following both: they keep one follow
     claims_moving: list[Claim] = field(default_factory=list)
     claims_withdrawn: list[Claim] = field(default_factory=list)  # same user pending on both
+    invitations_moving: int = 0
     conflicts: list[str] = field(default_factory=list)
 
     @property
@@ -148,6 +157,9 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
     claimed_by = {r.claimed_by_id for r in records.values() if r.claimed_by_id}
     if len(claimed_by) > 1 and len(approved) <= 1:
         preview.conflicts.append("The records are claimed by different people.")
+    preview.invitations_moving = CollaborationInvitation.objects.filter(
+        author_id__in=merged_ids
+    ).count()
     # One pending claim per user and record: a user's second pending claim is withdrawn.
     pending_users = {c.user_id for c in claims if c.author_id == kept_id and c.state == "pending"}
     for claim in claims:
@@ -202,6 +214,17 @@ def merge_authors(
             kept.claimed_by_id = owner
             kept.verification_level = max(kept.verification_level, record.verification_level)
 
+        # Invitations follow the record, except a second open one from the same sender.
+        open_senders = CollaborationInvitation.objects.filter(
+            author=kept, state=InvitationState.PENDING
+        ).values("sender_id")
+        invitations_moved = list(
+            CollaborationInvitation.objects.filter(author=record)
+            .exclude(state=InvitationState.PENDING, sender_id__in=open_senders)
+            .values_list("id", flat=True)
+        )
+        CollaborationInvitation.objects.filter(pk__in=invitations_moved).update(author=kept)
+
         repointed = list(Author.objects.filter(merged_into=record).values_list("id", flat=True))
         Author.objects.filter(pk__in=repointed).update(merged_into=kept)
         Author.objects.filter(pk=record.pk).update(merged_into=kept)
@@ -219,6 +242,7 @@ def merge_authors(
                     "follows_removed_users": removed,
                     "claims_moved": claims_moved,
                     "claims_withdrawn": claims_withdrawn,
+                    "invitations_moved": invitations_moved,
                     "repointed": repointed,
                     "kept": kept_before,
                 },
@@ -296,6 +320,9 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
     Claim.objects.filter(
         pk__in=before.get("claims_withdrawn", []), state=ClaimState.WITHDRAWN
     ).update(state=ClaimState.PENDING)
+    CollaborationInvitation.objects.filter(
+        pk__in=before.get("invitations_moved", []), author_id=current
+    ).update(author=record)
     kept_state = before.get("kept", {})
     if any(state == ClaimState.APPROVED for _, state, _ in claims_back) and current == merge.author_id:
         Author.objects.filter(pk=current).update(

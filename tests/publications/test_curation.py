@@ -8,7 +8,14 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from profiles.curators import CURATORS_GROUP
-from profiles.models import Author, Claim, ClaimState, CurationEvent, Follow
+from profiles.models import (
+    Author,
+    Claim,
+    ClaimState,
+    CollaborationInvitation,
+    CurationEvent,
+    Follow,
+)
 from profiles.selectors import author_history
 from publications import curation, signals
 from publications.models import Authorship, AuthorshipSource, Work
@@ -116,6 +123,7 @@ def test_undo_merge_restores_everything_exactly(records, curator):
     Follow.objects.create(user=mover, author=merged)
     Claim.objects.create(user=mover, author=kept)
     duplicate = Claim.objects.create(user=mover, author=merged)
+    invitation = CollaborationInvitation.objects.create(sender=both, author=merged, message="Hi")
     # A record merged earlier into `merged` follows it to the kept record, and back on undo.
     earlier = Author.objects.get(slug="yosuke-imamura")
     curation.merge_authors(kept_id=merged.pk, merged_ids=[earlier.pk], actor=curator)
@@ -126,6 +134,7 @@ def test_undo_merge_restores_everything_exactly(records, curator):
     duplicate.refresh_from_db()
     assert duplicate.state == ClaimState.WITHDRAWN
     assert Author.objects.get(pk=earlier.pk).merged_into_id == kept.pk  # flat chains
+    assert CollaborationInvitation.objects.get(pk=invitation.pk).author_id == kept.pk
 
     event = curation.unmerge_author(author_id=merged.pk, actor=curator, note="different people")
 
@@ -136,6 +145,7 @@ def test_undo_merge_restores_everything_exactly(records, curator):
     assert merged.merged_into is None and duplicate.state == ClaimState.PENDING
     assert duplicate.author_id == merged.pk
     assert Author.objects.get(pk=earlier.pk).merged_into_id == merged.pk
+    assert CollaborationInvitation.objects.get(pk=invitation.pk).author_id == merged.pk
     assert event.action == "unmerge" and event.after["undoes_event"] == CurationEvent.objects.filter(
         action="merge", target_id=str(merged.pk)).get().pk
     assert [e.action for e in author_history(author_id=merged.pk)][:2] == ["unmerge", "merge"]
