@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.postgres.search import SearchQuery
 from django.template.response import TemplateResponse
 
-from profiles.admin import ReadOnlyAdmin
+from profiles.admin import EstimatedCountPaginator, ReadOnlyAdmin
 from profiles.curators import CURATE_PERMISSION
 from publications import curation
 from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: F401 (registers)
@@ -70,8 +70,9 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
         "arxiv_id", "short_title", "primary_topic", "first_submitted", "version_count",
         "authors_count", "hidden",
     ]
-    list_filter = ["hidden", "source"]
+    list_filter = ["hidden"]  # a filter on `source` would scan every work for its values
     list_select_related = ["primary_topic"]
+    paginator = EstimatedCountPaginator
     search_fields = ["arxiv_id"]  # replaced by get_search_results; keeps the search box
     search_help_text = "An arXiv id (exact) or words of the title and abstract (full text)."
     show_full_result_count = False
@@ -160,8 +161,20 @@ class AuthorshipAdmin(ReadOnlyAdmin):
     list_filter = ["source"]
     list_select_related = ["work", "author"]
     raw_id_fields = ["work", "author", "institution"]
-    search_fields = ["=work__arxiv_id", "=author__slug"]
+    search_fields = ["work__arxiv_id"]  # replaced by get_search_results; keeps the search box
+    search_help_text = "An arXiv id (the work's authorships) or an author record's slug."
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def get_search_results(self, request, queryset, search_term):
+        # One indexed equality per kind of term: an OR across the two joins would scan.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        arxiv_id = arxiv_id_in(term)
+        if arxiv_id:
+            return queryset.filter(work__arxiv_id=arxiv_id), False
+        return queryset.filter(author__slug=term), False
 
 
 @admin.register(ImportRun)

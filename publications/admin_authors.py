@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from profiles.admin import EstimatedCountPaginator
 from profiles.curators import CURATE_PERMISSION
 from profiles.models import Author, CurationEvent, FlaggedAuthor
 from profiles.names import name_key
@@ -82,6 +83,7 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
     search_fields = ["slug"]  # replaced by get_search_results; keeps the search box
     search_help_text = "A name (any spelling or order), an exact slug or a record id."
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     raw_id_fields = ["institution"]
     fields = [
         "display_name", "name_variants", "slug", "institution", "bio", "open_to_collaborate",

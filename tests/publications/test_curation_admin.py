@@ -235,6 +235,7 @@ def count_queries(client, url: str) -> int:
 @pytest.mark.parametrize("page", [
     "/admin/profiles/author/", "/admin/profiles/author/?q=homonym", "/admin/publications/work/",
     "/admin/publications/work/?q=work", "/admin/publications/authorship/",
+    "/admin/publications/authorship/?q=2401.00001", "/admin/publications/work/?q=arXiv:2401.00001v2",
     "/admin/profiles/flaggedauthor/", "/admin/profiles/curationevent/",
     "/admin/publications/importrun/", "split", "history", "merge", "change", "work",
 ])
@@ -253,3 +254,19 @@ def test_admin_pages_use_the_same_queries_at_two_sizes(client, curator, page):
         }.get(page, page)
         counts.append(count_queries(client, url))
     assert counts[0] == counts[1]
+
+
+def test_big_unfiltered_lists_show_the_row_estimate_and_filtered_lists_count(monkeypatch):
+    from profiles.admin import EstimatedCountPaginator
+
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 0)
+    for _ in range(3):
+        WorkFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE publications_work")
+    WorkFactory()
+    WorkFactory()  # not in the statistics yet: the estimate says 3, an exact count 5
+    assert EstimatedCountPaginator(Work.objects.all(), 100).count == 3
+    assert EstimatedCountPaginator(Work.objects.filter(hidden=False), 100).count == 5
+    monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 10**9)
+    assert EstimatedCountPaginator(Work.objects.all(), 100).count == 5
