@@ -8,12 +8,14 @@ import subprocess
 import sys
 
 from benchmarks.common import ROOT, astro_database, bench_env, write_section
+from benchmarks.http import machine_is_quiet
 
 
 def run() -> None:
     import psycopg
 
     url = astro_database()
+    load_note = machine_is_quiet()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")  # fresh statistics, as autovacuum keeps them in production
     env = bench_env(url)
@@ -22,6 +24,7 @@ def run() -> None:
                          check=True, capture_output=True, text=True).stdout
     rows = json.loads(out.strip().splitlines()[-1])
     lines = ["## Curation admin (astro-ph, 143k works)", "",
+             f"In-process Django test client as a curator; {load_note}.", "",
              "| page | path | median ms | max ms | queries |", "| --- | --- | --- | --- | --- |"]
     for label, path, median, worst, queries in rows:
         lines.append(f"| {label} | `{path}` | {median:.0f} | {worst:.0f} | {queries} |")
