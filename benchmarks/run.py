@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_admin, bench_import
+from benchmarks import bench_admin, bench_import, bench_pages
 
-BENCHMARKS = {"import": bench_import.run, "admin": bench_admin.run}
+BENCHMARKS = {"import": bench_import.run, "pages": bench_pages.run, "admin": bench_admin.run}
 
 
 def main(names: list[str]) -> None:

@@ -13,10 +13,10 @@ from profiles.names import name_key
 
 def author_get(*, slug: str) -> Author:
     """The author record by slug with its institution, merged records included (the view
-    redirects them). 1 query; everything the profile header and trust snapshot show is a stored
+    redirects them, reading merged_into with one more query). 1 query; everything the profile header and trust snapshot show is a stored
     column of this row."""
     try:
-        return Author.objects.select_related("institution", "merged_into").get(slug=slug)
+        return Author.objects.select_related("institution").get(slug=slug)
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
 
@@ -40,9 +40,12 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
     key = name_key(query)
     if not key:
         return [], False
+    # Initials select nothing (most names have a word starting with "a") but make the index scan
+    # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
+    filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
     rows = list(
         Author.objects.live()
-        .filter(name_key__trigram_similar=key)
+        .filter(name_key__trigram_similar=filter_key)
         .annotate(similarity=TrigramSimilarity("name_key", key))
         .select_related("institution")
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
