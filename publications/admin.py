@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 
 from profiles.admin import EstimatedCountPaginator, ReadOnlyAdmin
 from profiles.curators import CURATE_PERMISSION
-from publications import curation
+from publications import curation_works
 from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: F401 (registers)
 from publications.admin_claims import ClaimQueueAdmin  # noqa: F401 (registers)
 from publications.models import Authorship, ImportRun, Topic, Work, WorkVersion
@@ -127,7 +127,7 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
                 },
             )
         done = sum(
-            curation.work_set_hidden(work_id=pk, hidden=True, actor=request.user, reason=reason)
+            curation_works.work_set_hidden(work_id=pk, hidden=True, actor=request.user, reason=reason)
             is not None
             for pk in queryset.values_list("pk", flat=True)
         )
@@ -137,7 +137,7 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
     @admin.action(description="Restore selected hidden works", permissions=["curate"])
     def restore_works(self, request, queryset):
         done = sum(
-            curation.work_set_hidden(work_id=pk, hidden=False, actor=request.user) is not None
+            curation_works.work_set_hidden(work_id=pk, hidden=False, actor=request.user) is not None
             for pk in queryset.values_list("pk", flat=True)
         )
         self.message_user(request, f"Restored {done} work(s).", messages.SUCCESS)
@@ -146,7 +146,7 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
     def reimport_works(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True)[:100])
         for pk in ids:
-            curation.work_reimport(work_id=pk, actor=request.user)
+            curation_works.work_reimport(work_id=pk, actor=request.user)
         self.message_user(
             request, f"Queued {len(ids)} re-import(s) from arXiv (at most 100 at a time).",
             messages.SUCCESS,

@@ -22,7 +22,7 @@ from profiles.curators import CURATE_PERMISSION
 from profiles.models import Author, CurationEvent, FlaggedAuthor
 from profiles.names import name_key
 from profiles.selectors import author_history
-from publications import curation
+from publications import curation, curation_works
 from publications.models import Authorship
 
 SPLIT_WORKS_LIMIT = 2000
@@ -153,7 +153,7 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
     @admin.action(description="Recompute scores of selected records", permissions=["curate"])
     def recompute_scores(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True)[:1000])
-        curation.authors_recompute(author_ids=ids, actor=request.user)
+        curation_works.authors_recompute(author_ids=ids, actor=request.user)
         self.message_user(
             request, f"Counters refreshed; scores of {len(ids)} record(s) queued.", messages.SUCCESS
         )
@@ -301,7 +301,7 @@ class FlaggedAuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
 
     @admin.action(description="Clear the flag (one researcher after all)", permissions=["curate"])
     def clear_flag(self, request, queryset):
-        n = curation.authors_set_flag(
+        n = curation_works.authors_set_flag(
             author_ids=list(queryset.values_list("pk", flat=True)[:1000]), flagged=False,
             actor=request.user,
         )

@@ -1,6 +1,6 @@
-"""Curation writes: merge, undo a merge, split author records, hide/restore and re-import works,
-recompute scores. They live in publications because they move Authorships between Authors
-(publications → profiles).
+"""Curation of author records: merge (with a preview), undo a merge, split. Here in publications
+because they move Authorships between Authors (publications → profiles); hiding and re-importing
+works, recomputing and flagging records are in publications/curation_works.py.
 
 Every service checks that the actor may curate, runs in one transaction, writes a CurationEvent
 with enough in ``before``/``after`` to see (and for a merge, undo) exactly what changed, and sends
@@ -37,14 +37,14 @@ class CurationError(Exception):
     """The curation action cannot be done as asked; the message says why. Nothing was changed."""
 
 
-def _require_curator(actor: Any) -> None:
+def require_curator_actor(actor: Any) -> None:
     """Curators (staff in the curators group) and superusers; the same rule as claim reviews."""
     if actor is None:
         raise PermissionDenied("Only curators can do this.")
     require_curator(actor)
 
 
-def _authors_changed(author_ids: list[int]) -> None:
+def authors_changed_on_commit(author_ids: list[int]) -> None:
     ids = sorted(set(author_ids))
     transaction.on_commit(lambda: signals.authors_changed.send(sender=Author, author_ids=ids))
 
@@ -181,7 +181,7 @@ def merge_authors(
     """Merge records into ``kept_id``: authorships, follows and claims move; each merged record
     points to the kept one (its URL redirects), records merged into it are repointed. One
     CurationEvent per merged record. Running it twice is refused (the records are merged)."""
-    _require_curator(actor)
+    require_curator_actor(actor)
     # Lock every involved record (in id order, so two curators cannot deadlock).
     list(Author.objects.select_for_update().filter(pk__in=[kept_id, *merged_ids]).order_by("pk"))
     preview = merge_preview(kept_id=kept_id, merged_ids=merged_ids)
@@ -262,7 +262,7 @@ def merge_authors(
     CurationEvent.objects.bulk_create(events)
     ids = [kept.pk, *(r.pk for r in preview.merged)]
     refresh_counts(ids)
-    _authors_changed(ids)
+    authors_changed_on_commit(ids)
     return events
 
 
@@ -283,7 +283,7 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
     """Undo the merge of one record: what moved with it moves back (wherever the kept record went
     since), duplicate follows and withdrawn claims come back, repointed records point to it
     again. Running it twice is refused (the record is no longer merged)."""
-    _require_curator(actor)
+    require_curator_actor(actor)
     record = Author.objects.select_for_update().filter(pk=author_id).first()
     if record is None:
         raise CurationError(f"No author record with id {author_id}.")
@@ -350,7 +350,7 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         note=note,
     )
     refresh_counts([record.pk, current])
-    _authors_changed([record.pk, current])
+    authors_changed_on_commit([record.pk, current])
     return event
 
 
@@ -375,7 +375,7 @@ def split_author(
     """Move the record's authorships on ``work_ids`` to a new record with the same name and its own
     slug (it does not receive imports). Follows and claims stay. ``resolved`` clears the
     "may combine several" flag. Not idempotent: each run makes a new record."""
-    _require_curator(actor)
+    require_curator_actor(actor)
     author = Author.objects.select_for_update().filter(pk=author_id).first()
     if author is None:
         raise CurationError(f"No author record with id {author_id}.")
@@ -423,100 +423,5 @@ def split_author(
         note=note,
     )
     refresh_counts([author.pk, new.pk])
-    _authors_changed([author.pk, new.pk])
+    authors_changed_on_commit([author.pk, new.pk])
     return new, event
-
-
-# ---------------------------------------------------------------------------------------------
-# Works and scores
-
-
-@transaction.atomic
-def work_set_hidden(*, work_id: int, hidden: bool, actor: Any, reason: str = "") -> CurationEvent | None:
-    """Hide a work from every page (or show it again). Safe to run twice: the second run changes
-    nothing and writes no event (returns None)."""
-    _require_curator(actor)
-    work = Work.objects.select_for_update().filter(pk=work_id).first()
-    if work is None:
-        raise CurationError(f"No work with id {work_id}.")
-    if hidden and not reason.strip():
-        raise CurationError("Say why the work is hidden.")
-    if work.hidden == hidden:
-        return None
-    before = {"hidden": work.hidden, "hidden_reason": work.hidden_reason}
-    Work.objects.filter(pk=work.pk).update(hidden=hidden, hidden_reason=reason if hidden else "")
-    event = CurationEvent.objects.create(
-        actor=actor,
-        action="hide" if hidden else "restore",
-        target_type="work",
-        target_id=work.arxiv_id,
-        before=before,
-        after={"hidden": hidden, "hidden_reason": reason if hidden else ""},
-        note=reason,
-    )
-    author_ids = list(Authorship.objects.filter(work=work).values_list("author_id", flat=True))
-    refresh_counts(author_ids)
-    _authors_changed(author_ids)
-    return event
-
-
-@transaction.atomic
-def work_reimport(*, work_id: int, actor: Any) -> CurationEvent:
-    """Enqueue a fresh fetch of the work from the arXiv API after commit. Safe to run twice:
-    the import is idempotent and curated attributions survive it."""
-    from publications.tasks import reimport_work
-
-    _require_curator(actor)
-    work = Work.objects.filter(pk=work_id).first()
-    if work is None:
-        raise CurationError(f"No work with id {work_id}.")
-    arxiv_id = work.arxiv_id
-    transaction.on_commit(lambda: reimport_work.delay(arxiv_id))
-    return CurationEvent.objects.create(
-        actor=actor, action="reimport", target_type="work", target_id=arxiv_id,
-        after={"version_count": work.version_count},
-    )
-
-
-@transaction.atomic
-def authors_recompute(*, author_ids: list[int], actor: Any) -> list[CurationEvent]:
-    """Refresh the counters now and ask the score workers to recompute after commit. Safe to
-    run twice (recompute and overwrite)."""
-    _require_curator(actor)
-    ids = sorted(set(Author.objects.filter(pk__in=author_ids).values_list("pk", flat=True)))
-    if not ids:
-        raise CurationError("Choose at least one author record.")
-    refresh_counts(ids)
-    _authors_changed(ids)
-    return CurationEvent.objects.bulk_create(
-        [
-            CurationEvent(actor=actor, action="recompute", target_type="author",
-                          target_id=str(pk), author_id=pk)
-            for pk in ids
-        ]
-    )
-
-
-
-@transaction.atomic
-def authors_set_flag(*, author_ids: list[int], flagged: bool, actor: Any) -> int:
-    """Set or clear "may combine several researchers". Safe to run twice: records already in
-    that state are left alone and get no event. Returns how many records changed."""
-    _require_curator(actor)
-    ids = list(
-        Author.objects.filter(pk__in=author_ids)
-        .exclude(may_combine_several=flagged)
-        .values_list("pk", flat=True)
-    )
-    Author.objects.filter(pk__in=ids).update(may_combine_several=flagged)
-    CurationEvent.objects.bulk_create(
-        [
-            CurationEvent(actor=actor, action="flag" if flagged else "unflag",
-                          target_type="author", target_id=str(pk), author_id=pk,
-                          before={"may_combine_several": not flagged},
-                          after={"may_combine_several": flagged})
-            for pk in ids
-        ]
-    )
-    _authors_changed(ids)
-    return len(ids)

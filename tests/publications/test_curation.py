@@ -17,7 +17,7 @@ from profiles.models import (
     Follow,
 )
 from profiles.selectors import author_history
-from publications import curation, signals
+from publications import curation, curation_works, signals
 from publications.models import Authorship, AuthorshipSource, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
@@ -244,15 +244,15 @@ def test_hide_and_restore_a_work(client, records, curator):
     kept, _ = records
     work = Work.objects.get(arxiv_id="0906.2112")
     with pytest.raises(curation.CurationError, match="why"):
-        curation.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason=" ")
-    event = curation.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="spam")
-    assert curation.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="x") is None
+        curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason=" ")
+    event = curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="spam")
+    assert curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="x") is None
     assert client.get("/works/0906.2112/").status_code == 404
     kept.refresh_from_db()
     assert kept.works_count == 0
     assert (event.action, event.target_id, event.before["hidden"], event.after["hidden"]) == (
         "hide", "0906.2112", False, True)
-    restore = curation.work_set_hidden(work_id=work.pk, hidden=False, actor=curator)
+    restore = curation_works.work_set_hidden(work_id=work.pk, hidden=False, actor=curator)
     assert restore.action == "restore" and client.get("/works/0906.2112/").status_code == 200
     kept.refresh_from_db()
     assert kept.works_count == 1
@@ -267,7 +267,7 @@ def test_reimport_enqueues_the_task_after_commit(
     monkeypatch.setattr(tasks.reimport_work, "delay", lambda arxiv_id: queued.append(arxiv_id))
     work = Work.objects.get(arxiv_id="0906.2112")
     with django_capture_on_commit_callbacks(execute=True):
-        event = curation.work_reimport(work_id=work.pk, actor=curator)
+        event = curation_works.work_reimport(work_id=work.pk, actor=curator)
     assert queued == ["0906.2112"] and event.action == "reimport"
 
 
@@ -277,7 +277,7 @@ def test_recompute_refreshes_counters_and_signals(
     kept, merged = records
     Author.objects.filter(pk=kept.pk).update(works_count=99)
     with django_capture_on_commit_callbacks(execute=True):
-        events = curation.authors_recompute(author_ids=[kept.pk, merged.pk], actor=curator)
+        events = curation_works.authors_recompute(author_ids=[kept.pk, merged.pk], actor=curator)
     assert Author.objects.get(pk=kept.pk).works_count == 1
     assert changed == [sorted([kept.pk, merged.pk])]
     assert {e.author_id for e in events} == {kept.pk, merged.pk}
@@ -291,9 +291,9 @@ def test_non_curators_are_refused_every_action(records, outsiders):
             lambda user: curation.merge_authors(kept_id=kept.pk, merged_ids=[merged.pk], actor=user),
             lambda user: curation.unmerge_author(author_id=merged.pk, actor=user),
             lambda user: curation.split_author(author_id=kept.pk, work_ids=[work.pk], actor=user),
-            lambda user: curation.work_set_hidden(work_id=work.pk, hidden=True, actor=user, reason="x"),
-            lambda user: curation.work_reimport(work_id=work.pk, actor=user),
-            lambda user: curation.authors_recompute(author_ids=[kept.pk], actor=user),
+            lambda user: curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=user, reason="x"),
+            lambda user: curation_works.work_reimport(work_id=work.pk, actor=user),
+            lambda user: curation_works.authors_recompute(author_ids=[kept.pk], actor=user),
         ]:
             with pytest.raises(PermissionDenied):
                 action(user)
