@@ -10,7 +10,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from profiles.models import (
     CollaborationInvitation,
@@ -85,11 +87,21 @@ class CollaborationInvitationAdmin(ReadOnlyAdmin):
 class CurationEventAdmin(ReadOnlyAdmin):
     """The append-only audit log: nobody edits or deletes it from the admin."""
 
-    list_display = ["created_at", "actor", "action", "target_type", "target_id", "author", "note"]
+    list_display = [
+        "created_at", "actor", "action", "target_type", "target_id", "author", "note", "follow_up"
+    ]
     list_filter = ["action", "target_type"]
     list_select_related = ["actor", "author"]
     raw_id_fields = ["actor", "author"]
     search_fields = ["=target_id", "=actor__username", "=author__slug"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
-    date_hierarchy = None
+
+    @admin.display(description="follow-up")
+    def follow_up(self, event: CurationEvent) -> str:
+        """An owner's merge request opens the merge preview with both records, theirs kept."""
+        if event.action == "merge_requested" and {"merge", "into"} <= set(event.after):
+            into, merge = int(event.after["into"]), int(event.after["merge"])
+            url = f"{reverse('admin:profiles_author_merge')}?ids={into},{merge}&kept={into}"
+            return format_html('<a href="{}">Preview the merge</a>', url)
+        return ""

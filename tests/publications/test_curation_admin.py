@@ -270,3 +270,16 @@ def test_big_unfiltered_lists_show_the_row_estimate_and_filtered_lists_count(mon
     assert EstimatedCountPaginator(Work.objects.filter(hidden=False), 100).count == 5
     monkeypatch.setattr(EstimatedCountPaginator, "ESTIMATE_ABOVE", 10**9)
     assert EstimatedCountPaginator(Work.objects.all(), 100).count == 5
+
+
+def test_owner_merge_request_links_to_the_merge_preview(client, curator, records):
+    kept, merged = records
+    CurationEvent.objects.create(action="merge_requested", target_type="author",
+                                 target_id=str(merged.pk), author=kept,
+                                 after={"merge": merged.pk, "into": kept.pk}, note="both mine")
+    login(client, curator)
+    html = client.get("/admin/profiles/curationevent/?action=merge_requested").content.decode()
+    link = f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}&amp;kept={kept.pk}"
+    assert link in html
+    preview = client.get(link.replace("&amp;", "&")).content.decode()
+    assert "Confirm merge" in preview and f"merge into {kept.display_name}" in preview
