@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_graph, bench_import, bench_pages
+from benchmarks import bench_admin, bench_graph, bench_import, bench_pages
 
 BENCHMARKS = {
     "import": bench_import.run,
     "pages": bench_pages.run,
     "graph": bench_graph.run,
+    "admin": bench_admin.run,
 }
 
 

@@ -109,6 +109,9 @@ class Author(models.Model):
             ),
             models.Index(fields=["-works_count"], name="author_works_count_idx"),
         ]
+        permissions = [
+            ("curate_author", "Can curate author records (merge, split, review claims, hide works)"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -140,6 +143,15 @@ def _author_url_pattern() -> str:
 def author_url(slug: str) -> str:
     """Author.get_absolute_url without a URL resolver pass per call (lists print hundreds)."""
     return _author_url_pattern().replace("SLUG", iri_to_uri(slug), 1)
+
+
+class FlaggedAuthor(Author):
+    """Author records flagged "may combine several researchers": the curators' split queue."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "flagged author record"
+        verbose_name_plural = "flagged author records (may combine several researchers)"
 
 
 class Follow(models.Model):
