@@ -218,7 +218,12 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
         actor=user, action="claim_created", target_type="claim", target_id=claim.pk,
         author=author, after={"state": claim.state, "evidence_level": level},
     )
-    if level >= VerificationLevel.L3 and author.claimed_by_id is None:
+    # Lock the record so that of two strong claims made at once, one approves itself and the
+    # other finds the record claimed and waits for a curator.
+    claimed_by = (
+        Author.objects.select_for_update().values_list("claimed_by_id", flat=True).get(pk=author.pk)
+    )
+    if level >= VerificationLevel.L3 and claimed_by is None:
         claim = _approve(claim, reviewer=None, level=level, actor=user)
     return claim
 
