@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -233,7 +234,7 @@ def claim_withdraw(*, user, claim: Claim) -> Claim:
     """The claimant withdraws a pending claim, or gives up an approved one (the record becomes
     unclaimed again). Running it twice is refused: the claim is no longer pending/approved."""
     require_signed_in(user)
-    claim = Claim.objects.select_for_update().select_related("author").get(pk=claim.pk)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
     if claim.user_id != user.pk:
         raise PermissionDenied("This is not your claim.")
     if claim.state not in (ClaimState.PENDING, ClaimState.APPROVED):
@@ -305,7 +306,7 @@ def claim_reject(*, claim: Claim, reviewer, reason: str) -> Claim:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give the claimant a reason for the rejection.")
-    claim = Claim.objects.select_for_update().select_related("author").get(pk=claim.pk)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
     if claim.state not in (ClaimState.PENDING, ClaimState.APPROVED):
         raise ValidationError(f"This claim is already {claim.get_state_display().lower()}.")
     before = claim.state
@@ -370,7 +371,9 @@ def author_update(
     if len(bio) > BIO_LIMIT:
         raise ValidationError(f"The bio is limited to {BIO_LIMIT} characters.")
     affiliation = " ".join((affiliation or "").split())[:500]
-    author = Author.objects.select_for_update().select_related("institution").get(pk=author.pk)
+    author = (
+        Author.objects.select_for_update(of=("self",)).select_related("institution").get(pk=author.pk)
+    )
     institution = None
     if affiliation:
         key = name_key(affiliation)[:500]
@@ -453,7 +456,7 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
         raise ValidationError(f"The message is limited to {MESSAGE_LIMIT} characters.")
     if InvitationBlock.objects.filter(blocker_id=author.claimed_by_id, blocked=sender).exists():
         raise PermissionDenied("This author does not accept invitations from you.")
-    type(sender).objects.select_for_update().filter(pk=sender.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=sender.pk).first()
     since = timezone.now() - dt.timedelta(days=1)
     sent_today = CollaborationInvitation.objects.filter(sender=sender, created_at__gte=since).count()
     if sent_today >= settings.BZPEER_INVITATIONS_PER_DAY:
@@ -481,7 +484,7 @@ def invitation_answer(*, user, invitation: CollaborationInvitation, accept: bool
     """The owner of the invited record accepts or declines. Running it twice is refused."""
     require_signed_in(user)
     invitation = (
-        CollaborationInvitation.objects.select_for_update()
+        CollaborationInvitation.objects.select_for_update(of=("self",))
         .select_related("author")
         .get(pk=invitation.pk)
     )
@@ -516,7 +519,7 @@ def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBloc
     can be sent. Safe to run twice (one block row)."""
     require_signed_in(user)
     invitation = (
-        CollaborationInvitation.objects.select_for_update()
+        CollaborationInvitation.objects.select_for_update(of=("self",))
         .select_related("author")
         .get(pk=invitation.pk)
     )
