@@ -202,6 +202,7 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     once when the record is unclaimed; otherwise the claim waits for a curator. Not safe to run
     twice by design: the second call is refused while the first claim is pending."""
     require_signed_in(user)
+    author = Author.objects.select_related("institution").get(pk=author.pk)
     _live(author)
     if not has_verified_email(user):
         raise PermissionDenied("Verify your e-mail address before claiming a record.")
@@ -445,6 +446,8 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
     (counted under a lock on the sender row, so parallel sends cannot overshoot), no invitation
     when the owner blocked the sender. Running it twice is refused while the first is open."""
     require_signed_in(sender)
+    # Read the record afresh: the caller's copy may predate a claim decision.
+    author = Author.objects.select_related("claimed_by").get(pk=author.pk)
     _live(author)
     reason = invitation_lock_reason(author=author, user=sender)
     if reason:
