@@ -21,6 +21,8 @@ document.addEventListener("submit", async (event) => {
     const following = data.following;
     const section = form.closest(".follow");
     section.querySelector("[data-followers-count]").textContent = data.followers_count;
+    section.querySelector("[data-followers-label]").textContent =
+      data.followers_count === 1 ? "follower" : "followers";
     form.action = form.action.replace(following ? /follow\/$/ : /unfollow\/$/, following ? "unfollow/" : "follow/");
     button.textContent = following ? "Following · Unfollow" : "Follow";
     button.setAttribute("aria-pressed", String(following));

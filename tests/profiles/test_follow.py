@@ -152,3 +152,19 @@ def test_feed_query_count_is_fixed(client, django_assert_num_queries, n):
     token = signing.dumps(user.pk, salt=FEED_SALT)
     with django_assert_num_queries(3):
         assert client.get(f"/following/feed/{token}/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(client, django_assert_num_queries, n):
+    author = AuthorFactory()
+    user = UserFactory()
+    for other in UserFactory.create_batch(n):
+        follow_author(user=other, author=author)
+    follow_author(user=user, author=author)
+    for _ in range(n):
+        AuthorshipFactory(author=author)
+    client.force_login(user)
+    # session, user, the record, count, works, authorships, and the visitor's follow/claim state
+    with django_assert_num_queries(7):
+        response = client.get(author.get_absolute_url())
+    assert "Following · Unfollow" in response.content.decode()
