@@ -84,7 +84,8 @@ def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def following(request: HttpRequest) -> HttpResponse:
-    works = followed_works_page(user_id=request.user.pk, page=request.GET.get("page", 1))
+    user_id: int = request.user.pk  # type: ignore[assignment]  # login_required
+    works = followed_works_page(user_id=user_id, page=request.GET.get("page", 1))
     token = signing.dumps(request.user.pk, salt=FEED_SALT)
     feed_url = request.build_absolute_uri(reverse("profiles:following-feed", args=[token]))
     return render(request, "profiles/following.html", {"works": works, "feed_url": feed_url})

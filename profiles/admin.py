@@ -16,9 +16,10 @@ class ClaimAdmin(admin.ModelAdmin):
     search_fields = ["author__display_name", "user__username", "user__email"]
     ordering = ["created_at"]
     list_select_related = ["author", "user", "reviewer"]
-    readonly_fields = ["user", "author", "state", "evidence", "evidence_level", "reviewer",
-                       "created_at", "decided_at"]
-    fields = readonly_fields[:5] + ["reason"] + readonly_fields[5:]
+    readonly_fields = ("user", "author", "state", "evidence", "evidence_level", "reviewer",
+                       "created_at", "decided_at")
+    fields = ("user", "author", "state", "evidence", "evidence_level", "reason", "reviewer",
+              "created_at", "decided_at")
     actions = ["approve", "reject"]
 
     # Curators (staff in the "curators" group) review claims without per-model permissions.

@@ -137,7 +137,7 @@ def _record_affiliations(author: Author) -> list[str]:
         .values_list("printed_affiliation", flat=True)
         .distinct()[:500]
     )
-    if author.institution_id:
+    if author.institution is not None:
         names.append(author.institution.name)
     return names
 

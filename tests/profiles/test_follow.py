@@ -168,3 +168,25 @@ def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(client, djang
     with django_assert_num_queries(7):
         response = client.get(author.get_absolute_url())
     assert "Following · Unfollow" in response.content.decode()
+
+
+def test_follows_tell_the_graph_after_commit(django_capture_on_commit_callbacks):
+    from profiles.signals import author_records_changed
+
+    received = []
+
+    def receiver(sender, author_ids, **kwargs):
+        received.append(author_ids)
+
+    author_records_changed.connect(receiver)
+    try:
+        user, author = UserFactory(), AuthorFactory()
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            follow_author(user=user, author=author)
+            follow_author(user=user, author=author)  # no change, no signal
+        assert received == []  # nothing before commit
+        for callback in callbacks:
+            callback()
+        assert received == [[author.pk]]
+    finally:
+        author_records_changed.disconnect(receiver)
