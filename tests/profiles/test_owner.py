@@ -139,3 +139,24 @@ def test_events_record_actor_and_record():
     author = AuthorFactory()
     event = record_event(actor=None, action="x", target_type="author", target_id=author.pk, author=author)
     assert event.actor is None and event.target_id == str(author.pk)
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_edit_and_claim_pages_have_a_fixed_query_count(client, django_assert_num_queries, n):
+    from tests.factories import AuthorshipFactory
+
+    author = AuthorFactory()
+    owner = _own(author)
+    for _ in range(n):
+        AuthorshipFactory(author=author)
+        _own(AuthorFactory(), owner)
+    client.force_login(owner)
+    # session, user, record, works (count, page, authorships), the owner's other records
+    with django_assert_num_queries(7):
+        assert client.get(f"/authors/{author.slug}/edit/").status_code == 200
+    other = AuthorFactory()
+    for _ in range(n):
+        AuthorshipFactory(author=other)
+    # session, user, record, verified e-mails, ORCID accounts, works (count, page, authorships)
+    with django_assert_num_queries(8):
+        assert client.get(f"/authors/{other.slug}/claim/").status_code == 200
