@@ -30,12 +30,21 @@ def redis_worker():
         pytest.skip("no Redis on 127.0.0.1:6379 and no REDIS_URL")
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    _forget_result_backend()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
                           queues=["celery", "arxiv"]):
             yield
     finally:
         app.conf.update(saved)
+        _forget_result_backend()
+
+
+def _forget_result_backend() -> None:
+    """An eager task run earlier in the session cached the disabled result backend on the app;
+    drop it so the next use builds the one the configuration names."""
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 @pytest.mark.celery_worker
