@@ -4,6 +4,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from graph.selectors import author_score_trend
 from profiles.selectors import author_get
 from publications.selectors import author_works_page
 
@@ -13,4 +14,6 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if author.merged_into_id:
         return redirect(author.merged_into, permanent=True)
     works = author_works_page(author_id=author.pk, page=request.GET.get("page", 1))
-    return render(request, "profiles/author_detail.html", {"author": author, "works": works})
+    context = {"author": author, "works": works}
+    context["score_trend"] = author_score_trend(author_id=author.pk)  # issue 5: trust trend
+    return render(request, "profiles/author_detail.html", context)

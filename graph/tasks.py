@@ -1,0 +1,24 @@
+"""Celery tasks that keep counters and trust scores current: thin wrappers over graph.services.
+
+Both are safe to run twice (recompute and overwrite), so acks_late redelivery is harmless.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from graph import services
+
+TASK_OPTIONS = {"acks_late": True, "time_limit": 30 * 60, "soft_time_limit": 25 * 60}
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_authors(author_ids: list[int]) -> dict[str, int]:
+    """Recompute the given author records and their co-authors."""
+    return services.recompute_authors(author_ids).as_dict()
+
+
+@shared_task(**TASK_OPTIONS)
+def recompute_all() -> dict[str, int]:
+    """Recompute every author record (nightly); the result says how many records changed."""
+    return services.recompute_all().as_dict()
