@@ -193,10 +193,13 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         if author_id in rows:
             rows[author_id][1]["followers"] = followers
 
-    # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works. Only
-    # records with 2 small works can have one; each pair is counted once (a < b), then both ways.
+    # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, kept in
+    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one;
+    # each pair is counted once (a < b), then stored both ways.
+    cursor.execute("DROP TABLE IF EXISTS graph_pairs")
     cursor.execute(
         f"""
+        CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
         WITH m AS (
             SELECT author_id, work_id FROM graph_aw
             WHERE small AND author_id IN (
@@ -208,10 +211,15 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
             FROM m x JOIN m y ON y.work_id = x.work_id AND x.author_id < y.author_id
             GROUP BY x.author_id, y.author_id
             HAVING count(*) >= {CLOSE_MIN_SHARED}
-        ),
-        both_ways AS (SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs)
+        )
+        SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs
+        """
+    )
+    cursor.execute("ANALYZE graph_pairs")
+    cursor.execute(
+        f"""
         SELECT p.a, count(*), count(*) FILTER (WHERE c.verification_level >= {VERIFIED_LEVEL})
-        FROM both_ways p JOIN profiles_author c ON c.id = p.b AND c.merged_into_id IS NULL
+        FROM graph_pairs p JOIN profiles_author c ON c.id = p.b AND c.merged_into_id IS NULL
         GROUP BY p.a
         """
     )
@@ -242,21 +250,24 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
 def _several_people(cursor, scope: list[int] | None) -> set[int]:
     """Records whose works look like several people's (graph.scoring.may_combine_several).
 
-    Only records with enough small works on at least two topics are tested; hyperauthored works
-    say nothing about who someone works with. Reads graph_aw (see _load_authorships)."""
+    Two works of a record fall in one group through a co-author on both, who is then a close
+    collaborator: so only records with 2 close collaborators, enough small works and two topics
+    are tested, and only their close collaborators link works. Hyperauthored works say nothing
+    about who someone works with. Reads graph_aw and graph_pairs (see _read)."""
     cond, params = _filter("author_id", scope)
     cursor.execute(
         f"""
         WITH candidates AS (
             SELECT author_id FROM graph_aw WHERE small {cond}
+              AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
             GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
                AND count(DISTINCT topic_id) >= 2
         )
-        SELECT x.author_id, x.work_id, x.topic_id,
-               array_agg(y.author_id) FILTER (WHERE y.author_id <> x.author_id)
+        SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
         FROM graph_aw x
         JOIN candidates c ON c.author_id = x.author_id
         JOIN graph_aw y ON y.work_id = x.work_id
+        JOIN graph_pairs p ON p.a = x.author_id AND p.b = y.author_id
         WHERE x.small
         GROUP BY x.author_id, x.work_id, x.topic_id
         ORDER BY x.author_id

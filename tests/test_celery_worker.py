@@ -45,9 +45,7 @@ def _forget_cached_backend() -> None:
     ones when an earlier test ran tasks without Redis): drop them so the ones configured here
     are used."""
     app._local.__dict__.pop("backend", None)
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    app._pool = None  # kombu keeps the pools themselves, one per broker URL
     app.amqp._producer_pool = None
 
 
