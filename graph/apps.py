@@ -7,7 +7,11 @@ FULL_RECOMPUTE_ABOVE = 50_000
 
 
 def enqueue_recompute(sender, author_ids, **kwargs) -> None:
-    """Enqueue the recompute of the changed author records once the change is committed."""
+    """Enqueue the recompute of the changed author records once the change is committed.
+
+    publications.authors_changed (imports, curation) lists every record on the works whose
+    authorships changed; profiles.author_records_changed (claims, follows, owner edits) may change
+    a verification level, which counts in the record's close collaborators' scores too."""
     if not getattr(settings, "BZPEER_SCORES_ON_CHANGE", True) or not author_ids:
         return
     from graph import tasks
@@ -16,7 +20,14 @@ def enqueue_recompute(sender, author_ids, **kwargs) -> None:
     if len(ids) > FULL_RECOMPUTE_ABOVE:
         transaction.on_commit(tasks.recompute_all.delay)
     else:
-        transaction.on_commit(lambda: tasks.recompute_authors.delay(ids))
+        with_collaborators = kwargs["signal"] is not _authors_changed()
+        transaction.on_commit(lambda: tasks.recompute_authors.delay(ids, with_collaborators))
+
+
+def _authors_changed():
+    from publications.signals import authors_changed
+
+    return authors_changed
 
 
 class GraphConfig(AppConfig):

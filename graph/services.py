@@ -51,15 +51,21 @@ def recompute_all() -> RecomputeResult:
     return _recompute(None)
 
 
-def recompute_authors(author_ids: Iterable[int]) -> RecomputeResult:
-    """Recompute the given author records and their co-authors (on works with at most 25 authors).
+def recompute_authors(
+    author_ids: Iterable[int], *, with_collaborators: bool = True
+) -> RecomputeResult:
+    """Recompute the given author records and, unless told not to, their close collaborators.
 
-    Safe to run twice: the second run changes nothing.
+    `author_ids` must hold every record on a work whose authorships changed (an import passes
+    all authors of the works it wrote), so every co-authorship that changed has both of its
+    records here. Close collaborators are added for what else depends on a record: its
+    verification level counts in their verified collaborators (claims, curation); an import
+    changes no verification level and may leave them out. Safe to run twice.
     """
     ids = sorted({int(i) for i in author_ids})
     if not ids:
         return RecomputeResult(0, 0, 0, 0)
-    return _recompute(ids)
+    return _recompute(ids, with_collaborators=with_collaborators)
 
 
 @contextmanager
@@ -73,7 +79,7 @@ def _recompute_lock() -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
-def _recompute(touched: list[int] | None) -> RecomputeResult:
+def _recompute(touched: list[int] | None, *, with_collaborators: bool = True) -> RecomputeResult:
     with _recompute_lock():
         outermost = not connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as cursor:
@@ -82,7 +88,7 @@ def _recompute(touched: list[int] | None) -> RecomputeResult:
             # Grouped counts over ~1M rows: enough memory to hash them, no JIT compile time.
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL jit = off")
-            scope = _scope(cursor, touched)
+            scope = _scope(cursor, touched, with_collaborators=with_collaborators)
             rows = _read(cursor, scope)
             flagged_ids = _several_people(cursor, scope)
         with transaction.atomic(), connection.cursor() as cursor:
@@ -99,40 +105,60 @@ def _recompute(touched: list[int] | None) -> RecomputeResult:
 # --- reads -------------------------------------------------------------------------------------
 
 
-def _scope(cursor, touched: list[int] | None) -> list[int] | None:
-    """The touched records plus their co-authors on works with at most 25 authors (hidden works
-    included: hiding a work changes its co-authors' counts). None means every record."""
+def _scope(cursor, touched: list[int] | None, *, with_collaborators: bool) -> list[int] | None:
+    """The touched records (and their close collaborators), in temp table graph_scope; None
+    means every record. See recompute_authors."""
     if touched is None:
         return None
+    cursor.execute("DROP TABLE IF EXISTS graph_scope")
+    cursor.execute("CREATE TEMP TABLE graph_scope (id bigint PRIMARY KEY) ON COMMIT DROP")
+    cursor.execute("INSERT INTO graph_scope SELECT DISTINCT unnest(%s::bigint[])", [touched])
+    if with_collaborators:
+        _add_close_collaborators(cursor)
+    cursor.execute("ANALYZE graph_scope")
+    cursor.execute("SELECT id FROM graph_scope ORDER BY id")
+    return [r[0] for r in cursor.fetchall()]
+
+
+def _add_close_collaborators(cursor) -> None:
     cursor.execute(
         f"""
+        INSERT INTO graph_scope
         SELECT DISTINCT b.author_id
         FROM publications_authorship a
-        JOIN publications_work w ON w.id = a.work_id AND w.authors_count <= {CLOSE_MAX_AUTHORS}
-        JOIN publications_authorship b ON b.work_id = a.work_id
-        WHERE a.author_id = ANY(%s)
-        """,
-        [touched],
+        JOIN publications_work w ON w.id = a.work_id AND NOT w.hidden
+             AND w.authors_count <= {CLOSE_MAX_AUTHORS}
+        JOIN publications_authorship b ON b.work_id = a.work_id AND b.author_id <> a.author_id
+        WHERE a.author_id IN (SELECT id FROM graph_scope)
+        GROUP BY a.author_id, b.author_id HAVING count(DISTINCT a.work_id) >= {CLOSE_MIN_SHARED}
+        ON CONFLICT DO NOTHING
+        """
     )
-    return sorted(set(touched) | {r[0] for r in cursor.fetchall()})
 
 
 def _filter(column: str, scope: list[int] | None) -> tuple[str, list]:
     if scope is None:
         return "", []
-    return f"AND {column} = ANY(%s)", [scope]
+    return f"AND {column} IN (SELECT id FROM graph_scope)", []
 
 
 def _load_authorships(cursor, scope: list[int] | None) -> None:
     """Temp table graph_aw: one row per (record, visible work) in scope, with the work's primary
     topic, year and whether it is small (at most 25 authors, as printed: Work.authors_count).
     Every counter reads from it."""
-    works_cond, params = "", []
+    # Every authorship, or the scope's own and everyone's on the scope's small works (for pairs).
+    source = "publications_authorship"
     if scope is not None:
-        works_cond = (
-            "AND a.work_id IN (SELECT work_id FROM publications_authorship WHERE author_id = ANY(%s))"
-        )
-        params = [scope]
+        source = f"""(
+            WITH sa AS (SELECT author_id, work_id FROM publications_authorship
+                        WHERE author_id IN (SELECT id FROM graph_scope))
+            SELECT author_id, work_id FROM sa
+            UNION
+            SELECT b.author_id, b.work_id FROM sa
+            JOIN publications_work sw ON sw.id = sa.work_id
+                 AND sw.authors_count <= {CLOSE_MAX_AUTHORS}
+            JOIN publications_authorship b ON b.work_id = sa.work_id
+        )"""
     cursor.execute("DROP TABLE IF EXISTS graph_aw")
     cursor.execute(
         f"""
@@ -140,11 +166,9 @@ def _load_authorships(cursor, scope: list[int] | None) -> None:
         SELECT DISTINCT a.author_id, a.work_id, w.primary_topic_id AS topic_id,
                extract(year FROM w.first_submitted)::int AS year,
                w.authors_count <= {CLOSE_MAX_AUTHORS} AS small
-        FROM publications_authorship a
+        FROM {source} a
         JOIN publications_work w ON w.id = a.work_id AND NOT w.hidden
-        WHERE true {works_cond}
-        """,
-        params,
+        """
     )
     cursor.execute("ANALYZE graph_aw")
 
@@ -153,7 +177,7 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     """Current stored values and freshly counted inputs, per live author record in scope.
 
     Each row: [current stored tuple, inputs dict]."""
-    cond, params = _filter("id", scope)
+    cond, params = ("", []) if scope is None else ("AND id IN (SELECT id FROM graph_scope)", [])
     cursor.execute(
         f"""
         SELECT id, verification_level, claimed_by_id IS NOT NULL, works_count, followers_count,
@@ -197,6 +221,12 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one;
     # each pair is counted once (a < b), then stored both ways.
     cursor.execute("DROP TABLE IF EXISTS graph_pairs")
+    if scope is None:  # every pair once (a < b), stored both ways
+        pair_cond = "x.author_id < y.author_id"
+        pair_select = "SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs"
+    else:  # the pairs of the records in scope only
+        pair_cond = "x.author_id <> y.author_id AND x.author_id IN (SELECT id FROM graph_scope)"
+        pair_select = "SELECT a, b FROM pairs"
     cursor.execute(
         f"""
         CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
@@ -208,11 +238,11 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         ),
         pairs AS (
             SELECT x.author_id AS a, y.author_id AS b
-            FROM m x JOIN m y ON y.work_id = x.work_id AND x.author_id < y.author_id
+            FROM m x JOIN m y ON y.work_id = x.work_id AND {pair_cond}
             GROUP BY x.author_id, y.author_id
             HAVING count(*) >= {CLOSE_MIN_SHARED}
         )
-        SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs
+        {pair_select}
         """
     )
     cursor.execute("ANALYZE graph_pairs")

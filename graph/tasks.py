@@ -13,9 +13,11 @@ TASK_OPTIONS = {"acks_late": True, "time_limit": 30 * 60, "soft_time_limit": 25 
 
 
 @shared_task(**TASK_OPTIONS)
-def recompute_authors(author_ids: list[int]) -> dict[str, int]:
-    """Recompute the given author records and their co-authors."""
-    return services.recompute_authors(author_ids).as_dict()
+def recompute_authors(author_ids: list[int], with_collaborators: bool = True) -> dict[str, int]:
+    """Recompute the given author records (and their close collaborators)."""
+    return services.recompute_authors(
+        author_ids, with_collaborators=with_collaborators
+    ).as_dict()
 
 
 @shared_task(**TASK_OPTIONS)

@@ -119,7 +119,10 @@ def test_hiding_a_work_updates_the_record_and_its_coauthors_incrementally(import
     untouched_scored_at = untouched.scored_at
     # Smoller and Finster share two works; hiding one of them ends their close collaboration.
     Work.objects.filter(arxiv_id="gr-qc/0607046").update(hidden=True)
-    result = services.recompute_authors([smoller.pk])
+    # as curation does: the records on the changed work are the touched ones
+    on_work = Authorship.objects.filter(work__arxiv_id="gr-qc/0607046").values_list(
+        "author_id", flat=True)
+    result = services.recompute_authors(on_work)
     assert result.scope >= 2 and result.changed >= 2
     smoller.refresh_from_db()
     finster.refresh_from_db()
@@ -251,10 +254,10 @@ def test_large_change_sets_enqueue_the_full_recompute(
     calls = []
     monkeypatch.setattr(apps, "FULL_RECOMPUTE_ABOVE", 2)
     monkeypatch.setattr(tasks.recompute_all, "delay", lambda: calls.append("all"))
-    monkeypatch.setattr(tasks.recompute_authors, "delay", lambda ids: calls.append(ids))
+    monkeypatch.setattr(tasks.recompute_authors, "delay", lambda ids, collab: calls.append((ids, collab)))
     from publications.signals import authors_changed
 
     with django_capture_on_commit_callbacks(execute=True):
         authors_changed.send(sender=Work, author_ids=[1, 2, 3])
         authors_changed.send(sender=Work, author_ids=[2, 1])
-    assert calls == ["all", [1, 2]]
+    assert calls == ["all", ([1, 2], False)]
