@@ -5,9 +5,13 @@ Both are safe to run twice (recompute and overwrite), so acks_late redelivery is
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from graph import services
+
+log = logging.getLogger(__name__)
 
 TASK_OPTIONS = {"acks_late": True, "time_limit": 30 * 60, "soft_time_limit": 25 * 60}
 
@@ -23,4 +27,7 @@ def recompute_authors(author_ids: list[int], with_collaborators: bool = True) ->
 @shared_task(**TASK_OPTIONS)
 def recompute_all() -> dict[str, int]:
     """Recompute every author record (nightly); the result says how many records changed."""
-    return services.recompute_all().as_dict()
+    result = services.recompute_all()
+    log.info("full recompute: %s records, %s changed, %s score changes", result.scope,
+             result.changed, result.score_changes)
+    return result.as_dict()
