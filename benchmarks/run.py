@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_admin, bench_graph, bench_import, bench_pages
+from benchmarks import bench_admin, bench_graph, bench_import, bench_pages, bench_scores
 
 BENCHMARKS = {
     "import": bench_import.run,
+    "scores": bench_scores.run,
     "pages": bench_pages.run,
     "graph": bench_graph.run,
     "admin": bench_admin.run,

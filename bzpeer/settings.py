@@ -135,6 +135,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
+# Counters and trust scores (graph): recomputed after every change of the records they depend on
+# (imports, claims, follows, curation) and fully every night, after the daily harvest.
+BZPEER_SCORES_ON_CHANGE = os.environ.get("BZPEER_SCORES_ON_CHANGE", "1") != "0"
+CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
+    "task": "graph.tasks.recompute_all",
+    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+        hour=(BZPEER_HARVEST_HOUR + 2) % 24, minute=30
+    ),
+}
+
 # arXiv clients: their rules are one request every 3 s and a descriptive User-Agent.
 ARXIV_API_URL = os.environ.get("BZPEER_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_OAI_URL = os.environ.get("BZPEER_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")

@@ -1,6 +1,42 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db import transaction
+
+# Above this many touched records one full recompute is cheaper than an incremental one.
+FULL_RECOMPUTE_ABOVE = 50_000
+
+
+def enqueue_recompute(sender, author_ids, **kwargs) -> None:
+    """Enqueue the recompute of the changed author records once the change is committed.
+
+    publications.authors_changed (imports, curation) lists every record on the works whose
+    authorships changed; profiles.author_records_changed (claims, follows, owner edits) may change
+    a verification level, which counts in the record's close collaborators' scores too."""
+    if not getattr(settings, "BZPEER_SCORES_ON_CHANGE", True) or not author_ids:
+        return
+    from graph import tasks
+
+    ids = sorted({int(i) for i in author_ids})
+    if len(ids) > FULL_RECOMPUTE_ABOVE:
+        transaction.on_commit(tasks.recompute_all.delay)
+    else:
+        with_collaborators = kwargs["signal"] is not _authors_changed()
+        transaction.on_commit(lambda: tasks.recompute_authors.delay(ids, with_collaborators))
+
+
+def _authors_changed():
+    from publications.signals import authors_changed
+
+    return authors_changed
 
 
 class GraphConfig(AppConfig):
     name = "graph"
     verbose_name = "Research graph"
+
+    def ready(self) -> None:
+        from profiles.signals import author_records_changed
+        from publications.signals import authors_changed
+
+        authors_changed.connect(enqueue_recompute, dispatch_uid="graph.recompute.publications")
+        author_records_changed.connect(enqueue_recompute, dispatch_uid="graph.recompute.profiles")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from django.http import Http404
 
 from graph import queries
+from graph.models import ScoreChange, SeveralResearchersRecord
 from graph.nodes import (
     Candidates,
     EdgeSet,
@@ -324,3 +325,22 @@ def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
         )
         found.extend(person_node(a.slug, a.display_name, depth=0) for a in authors)
     return found[:limit]
+
+
+# --- trust score history and the curators' queue (issue 5) -------------------------------------
+
+TREND_LENGTH = 8
+
+
+def author_score_trend(*, author_id: int, limit: int = TREND_LENGTH) -> list[ScoreChange]:
+    """The last `limit` score changes of an author record, oldest first. 1 query."""
+    changes = list(
+        ScoreChange.objects.filter(author_id=author_id).order_by("-created_at", "-id")[:limit]
+    )
+    changes.reverse()
+    return changes
+
+
+def several_researchers_queue(*, limit: int = 50) -> list[SeveralResearchersRecord]:
+    """Records flagged "may combine several researchers", most works first. 1 query."""
+    return list(SeveralResearchersRecord.objects.flagged().order_by("-works_count", "id")[:limit])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zlib
 from functools import lru_cache
 
 from django.conf import settings
@@ -132,6 +134,8 @@ class Author(models.Model):
             self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
             self.followers_count, self.topics_count, self.close_collaborators_count,
             self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
+            self.may_combine_several, self.scored_at.timestamp() if self.scored_at else 0,
+            zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
         ))
 
 

@@ -4,6 +4,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from graph.selectors import author_score_trend
 from profiles.selectors import author_viewer_state
 from profiles.services import invitation_lock_reason
 from publications.pages import profile_page
@@ -19,4 +20,5 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # The visitor's own follow/claim state and why invitations are locked (0-1 query).
         "viewer": author_viewer_state(author=page.author, user=request.user),
         "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
+        "score_trend": author_score_trend(author_id=page.author.pk),  # 1 query
     })

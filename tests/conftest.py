@@ -22,6 +22,16 @@ def _celery_inline():
     app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached fragments and aggregates change query counts)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def arxiv_data() -> Path:
     return ARXIV

@@ -36,16 +36,23 @@ def redis_worker():
         pytest.skip("no Redis on 127.0.0.1:6379 and no REDIS_URL")
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    # The app caches its result backend on first use; an earlier test may have created the
-    # "disabled" one, which would make result.get() fail whatever the conf now says.
-    _forget_backend()
+    _forget_cached_backend()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
                           queues=["celery", "arxiv"]):
             yield
     finally:
         app.conf.update(saved)
-        _forget_backend()
+        _forget_cached_backend()
+
+
+def _forget_cached_backend() -> None:
+    """Celery caches the result backend and the broker connection pool on first use (in-memory
+    ones when an earlier test ran tasks without Redis): drop them so the ones configured here
+    are used."""
+    app._local.__dict__.pop("backend", None)
+    app._pool = None  # kombu keeps the pools themselves, one per broker URL
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.celery_worker

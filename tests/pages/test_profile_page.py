@@ -147,9 +147,10 @@ def test_profile_and_feed_queries_do_not_grow_with_the_number_of_works(
 
 def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
     author = make_author_with_works(60)
-    with django_assert_num_queries(4):  # record, top topics, works page, their first authors
+    # record, trust trend, top topics, works page, their first authors
+    with django_assert_num_queries(5):
         client.get(f"/authors/{author.slug}/")
-    with django_assert_num_queries(1):  # only the record: its fragments are cached
+    with django_assert_num_queries(2):  # the record and its trust trend: fragments are cached
         client.get(f"/authors/{author.slug}/")
     # A new work changes the stored counters, which are part of the cache key.
     AuthorshipFactory(work=WorkFactory(title="A brand new work", first_submitted=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)),

@@ -1,0 +1,400 @@
+"""Recompute the stored counters and trust scores of author records, set-based.
+
+Each counter is one grouped query over the whole table (or restricted to a scope of author
+records); co-authorship is a self-join of authorships restricted to works with at most
+CLOSE_MAX_AUTHORS authors. The score is computed in Python by the pure function of
+graph.scoring over plain tuples, and only the records whose values changed are written back, with
+one COPY into a temporary table and one UPDATE ... FROM. Running a recompute twice changes nothing
+the second time.
+
+Recomputes are serialised by a PostgreSQL advisory lock and read everything in one REPEATABLE READ
+snapshot: a recompute racing an import computes from the data committed before it started, and the
+import's own incremental recompute (enqueued when the import commits) waits for the lock and
+then corrects the records it touched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from graph import scoring
+
+# Works with more authors than this do not make their authors close collaborators (DESIGN.md).
+CLOSE_MAX_AUTHORS = 25
+# Close collaborators share at least this many works.
+CLOSE_MIN_SHARED = 2
+# Verification levels from which a collaborator counts as verified (L2: claimed, verified e-mail).
+VERIFIED_LEVEL = 2
+# Arbitrary constant identifying the recompute lock among PostgreSQL advisory locks.
+LOCK_KEY = 5_052_011
+
+
+@dataclass
+class RecomputeResult:
+    scope: int  # author records recomputed
+    changed: int  # author records whose stored values changed
+    score_changes: int  # history rows written
+    flagged: int  # records in scope flagged "may combine several researchers"
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+def recompute_all() -> RecomputeResult:
+    """Recompute every live author record. Safe to run twice: the second run changes nothing."""
+    return _recompute(None)
+
+
+def recompute_authors(
+    author_ids: Iterable[int], *, with_collaborators: bool = True
+) -> RecomputeResult:
+    """Recompute the given author records and, unless told not to, their close collaborators.
+
+    `author_ids` must hold every record on a work whose authorships changed (an import passes
+    all authors of the works it wrote), so every co-authorship that changed has both of its
+    records here. Close collaborators are added for what else depends on a record: its
+    verification level counts in their verified collaborators (claims, curation); an import
+    changes no verification level and may leave them out. Safe to run twice.
+    """
+    ids = sorted({int(i) for i in author_ids})
+    if not ids:
+        return RecomputeResult(0, 0, 0, 0)
+    return _recompute(ids, with_collaborators=with_collaborators)
+
+
+@contextmanager
+def _recompute_lock() -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def _recompute(touched: list[int] | None, *, with_collaborators: bool = True) -> RecomputeResult:
+    with _recompute_lock():
+        outermost = not connection.in_atomic_block
+        with transaction.atomic(), connection.cursor() as cursor:
+            if outermost:  # one snapshot for every read (inside a test transaction: that one)
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            # Grouped counts over ~1M rows: enough memory to hash them, no JIT compile time.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+            scope = _scope(cursor, touched, with_collaborators=with_collaborators)
+            rows = _read(cursor, scope)
+            flagged_ids = _several_people(cursor, scope)
+        with transaction.atomic(), connection.cursor() as cursor:
+            changes = _changed_rows(rows, flagged_ids)
+            history = _write(cursor, changes)
+    return RecomputeResult(
+        scope=len(rows),
+        changed=len(changes),
+        score_changes=history,
+        flagged=len(flagged_ids),
+    )
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def _scope(cursor, touched: list[int] | None, *, with_collaborators: bool) -> list[int] | None:
+    """The touched records (and their close collaborators), in temp table graph_scope; None
+    means every record. See recompute_authors."""
+    if touched is None:
+        return None
+    cursor.execute("DROP TABLE IF EXISTS graph_scope")
+    cursor.execute("CREATE TEMP TABLE graph_scope (id bigint PRIMARY KEY) ON COMMIT DROP")
+    cursor.execute("INSERT INTO graph_scope SELECT DISTINCT unnest(%s::bigint[])", [touched])
+    if with_collaborators:
+        _add_close_collaborators(cursor)
+    cursor.execute("ANALYZE graph_scope")
+    cursor.execute("SELECT id FROM graph_scope ORDER BY id")
+    return [r[0] for r in cursor.fetchall()]
+
+
+def _add_close_collaborators(cursor) -> None:
+    cursor.execute(
+        f"""
+        INSERT INTO graph_scope
+        SELECT DISTINCT b.author_id
+        FROM publications_authorship a
+        JOIN publications_work w ON w.id = a.work_id AND NOT w.hidden
+             AND w.authors_count <= {CLOSE_MAX_AUTHORS}
+        JOIN publications_authorship b ON b.work_id = a.work_id AND b.author_id <> a.author_id
+        WHERE a.author_id IN (SELECT id FROM graph_scope)
+        GROUP BY a.author_id, b.author_id HAVING count(DISTINCT a.work_id) >= {CLOSE_MIN_SHARED}
+        ON CONFLICT DO NOTHING
+        """
+    )
+
+
+def _filter(column: str, scope: list[int] | None) -> tuple[str, list]:
+    if scope is None:
+        return "", []
+    return f"AND {column} IN (SELECT id FROM graph_scope)", []
+
+
+def _load_authorships(cursor, scope: list[int] | None) -> None:
+    """Temp table graph_aw: one row per (record, visible work) in scope, with the work's primary
+    topic, year and whether it is small (at most 25 authors, as printed: Work.authors_count).
+    Every counter reads from it."""
+    # Every authorship, or the scope's own and everyone's on the scope's small works (for pairs).
+    source = "publications_authorship"
+    if scope is not None:
+        source = f"""(
+            WITH sa AS (SELECT author_id, work_id FROM publications_authorship
+                        WHERE author_id IN (SELECT id FROM graph_scope))
+            SELECT author_id, work_id FROM sa
+            UNION
+            SELECT b.author_id, b.work_id FROM sa
+            JOIN publications_work sw ON sw.id = sa.work_id
+                 AND sw.authors_count <= {CLOSE_MAX_AUTHORS}
+            JOIN publications_authorship b ON b.work_id = sa.work_id
+        )"""
+    cursor.execute("DROP TABLE IF EXISTS graph_aw")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE graph_aw ON COMMIT DROP AS
+        SELECT DISTINCT a.author_id, a.work_id, w.primary_topic_id AS topic_id,
+               extract(year FROM w.first_submitted)::int AS year,
+               w.authors_count <= {CLOSE_MAX_AUTHORS} AS small
+        FROM {source} a
+        JOIN publications_work w ON w.id = a.work_id AND NOT w.hidden
+        """
+    )
+    cursor.execute("ANALYZE graph_aw")
+
+
+def _read(cursor, scope: list[int] | None) -> dict[int, list]:
+    """Current stored values and freshly counted inputs, per live author record in scope.
+
+    Each row: [current stored tuple, inputs dict]."""
+    cond, params = ("", []) if scope is None else ("AND id IN (SELECT id FROM graph_scope)", [])
+    cursor.execute(
+        f"""
+        SELECT id, verification_level, claimed_by_id IS NOT NULL, works_count, followers_count,
+               topics_count, close_collaborators_count, verified_collaborators_count, first_year,
+               last_year, trust_score, trust_tier, trust_formula_version, trust_components->>'inputs',
+               may_combine_several, scored_at IS NOT NULL
+        FROM profiles_author WHERE merged_into_id IS NULL {cond}
+        """,
+        params,
+    )
+    rows: dict[int, list] = {}
+    for r in cursor.fetchall():
+        rows[r[0]] = [
+            r,
+            {"level": r[1], "claimed": r[2], "works": 0, "topics": 0, "first": None,
+             "last": None, "followers": 0, "close": 0, "verified": 0, "disputes": 0},
+        ]
+
+    _load_authorships(cursor, scope)
+    cond, params = _filter("author_id", scope)
+    cursor.execute(
+        f"""
+        SELECT author_id, count(*), count(DISTINCT topic_id), min(year), max(year)
+        FROM graph_aw WHERE true {cond} GROUP BY author_id
+        """,
+        params,
+    )
+    for author_id, works, topics, first, last in cursor.fetchall():
+        if author_id in rows:
+            rows[author_id][1].update(works=works, topics=topics, first=first, last=last)
+
+    cursor.execute(
+        f"SELECT author_id, count(*) FROM profiles_follow WHERE true {cond} GROUP BY author_id",
+        params,
+    )
+    for author_id, followers in cursor.fetchall():
+        if author_id in rows:
+            rows[author_id][1]["followers"] = followers
+
+    # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, kept in
+    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one;
+    # each pair is counted once (a < b), then stored both ways.
+    cursor.execute("DROP TABLE IF EXISTS graph_pairs")
+    if scope is None:  # every pair once (a < b), stored both ways
+        pair_cond = "x.author_id < y.author_id"
+        pair_select = "SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs"
+    else:  # the pairs of the records in scope only
+        pair_cond = "x.author_id <> y.author_id AND x.author_id IN (SELECT id FROM graph_scope)"
+        pair_select = "SELECT a, b FROM pairs"
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
+        WITH m AS (
+            SELECT author_id, work_id FROM graph_aw
+            WHERE small AND author_id IN (
+                SELECT author_id FROM graph_aw WHERE small
+                GROUP BY author_id HAVING count(*) >= {CLOSE_MIN_SHARED})
+        ),
+        pairs AS (
+            SELECT x.author_id AS a, y.author_id AS b
+            FROM m x JOIN m y ON y.work_id = x.work_id AND {pair_cond}
+            GROUP BY x.author_id, y.author_id
+            HAVING count(*) >= {CLOSE_MIN_SHARED}
+        )
+        {pair_select}
+        """
+    )
+    cursor.execute("ANALYZE graph_pairs")
+    cursor.execute(
+        f"""
+        SELECT p.a, count(*), count(*) FILTER (WHERE c.verification_level >= {VERIFIED_LEVEL})
+        FROM graph_pairs p JOIN profiles_author c ON c.id = p.b AND c.merged_into_id IS NULL
+        GROUP BY p.a
+        """
+    )
+    for author_id, close, verified in cursor.fetchall():
+        if author_id in rows:
+            rows[author_id][1].update(close=close, verified=verified)
+
+    # An open dispute: pending claims by two different people, or a pending claim by someone
+    # other than the person whose claim was approved.
+    cond, params = _filter("c.author_id", scope)
+    cursor.execute(
+        f"""
+        SELECT c.author_id,
+               count(DISTINCT c.user_id)
+               + CASE WHEN bool_or(c.user_id <> a.claimed_by_id) THEN 1 ELSE 0 END
+        FROM profiles_claim c JOIN profiles_author a ON a.id = c.author_id
+        WHERE c.state = 'pending' {cond}
+        GROUP BY c.author_id
+        """,
+        params,
+    )
+    for author_id, claimants in cursor.fetchall():
+        if author_id in rows and claimants >= 2:
+            rows[author_id][1]["disputes"] = claimants - 1
+    return rows
+
+
+def _several_people(cursor, scope: list[int] | None) -> set[int]:
+    """Records whose works look like several people's (graph.scoring.may_combine_several).
+
+    Two works of a record fall in one group through a co-author on both, who is then a close
+    collaborator: so only records with 2 close collaborators, enough small works and two topics
+    are tested, and only their close collaborators link works. Hyperauthored works say nothing
+    about who someone works with. Reads graph_aw and graph_pairs (see _read)."""
+    cond, params = _filter("author_id", scope)
+    cursor.execute(
+        f"""
+        WITH candidates AS (
+            SELECT author_id FROM graph_aw WHERE small {cond}
+              AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
+            GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
+               AND count(DISTINCT topic_id) >= 2
+        )
+        SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
+        FROM graph_aw x
+        JOIN candidates c ON c.author_id = x.author_id
+        JOIN graph_aw y ON y.work_id = x.work_id
+        JOIN graph_pairs p ON p.a = x.author_id AND p.b = y.author_id
+        WHERE x.small
+        GROUP BY x.author_id, x.work_id, x.topic_id
+        ORDER BY x.author_id
+        """,
+        params,
+    )
+    flagged: set[int] = set()
+    current: int | None = None
+    works: list[tuple[int, int | None, Sequence[int]]] = []
+    for author_id, work_id, topic_id, coauthors in cursor.fetchall():
+        if author_id != current:
+            if current is not None and scoring.may_combine_several(works):
+                flagged.add(current)
+            current, works = author_id, []
+        works.append((work_id, topic_id, coauthors or ()))
+    if current is not None and scoring.may_combine_several(works):
+        flagged.add(current)
+    return flagged
+
+
+# --- compute and write -------------------------------------------------------------------------
+
+
+def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
+    """New stored values of the records whose values differ from what is stored.
+
+    Most records share their inputs (one work, no collaborators...): each distinct input is
+    scored once. A stored breakdown is current when its inputs fingerprint and version match."""
+    scores: dict[scoring.ScoreInputs, tuple[scoring.Score, str, str]] = {}
+    changes = []
+    for author_id, (current, i) in rows.items():
+        several = author_id in flagged
+        inputs = scoring.ScoreInputs(
+            verification_level=i["level"],
+            claimed=i["claimed"],
+            works=i["works"],
+            first_year=i["first"],
+            last_year=i["last"],
+            close_collaborators=i["close"],
+            verified_collaborators=i["verified"],
+            followers=i["followers"],
+            may_combine_several=several,
+            open_disputes=i["disputes"],
+        )
+        if inputs not in scores:
+            result = scoring.compute_score(inputs)
+            scores[inputs] = (result, json.dumps(result.components), scoring.inputs_key(inputs))
+        result, components_json, key = scores[inputs]
+        new = (
+            i["works"], i["followers"], i["topics"], i["close"], i["verified"], i["first"],
+            i["last"], result.score, result.tier, result.version,
+        )
+        if current[15] and current[3:13] == new and current[13] == key and current[14] == several:
+            continue
+        changes.append((author_id, *new, components_json, several, current[10], bool(current[15])))
+    return changes
+
+
+def _write(cursor, changes: list[tuple]) -> int:
+    """Write changed records (one COPY, one UPDATE) and a history row per changed score."""
+    if not changes:
+        return 0
+    now = timezone.now()
+    cursor.execute("DROP TABLE IF EXISTS graph_recompute")
+    cursor.execute(
+        """
+        CREATE TEMP TABLE graph_recompute (
+            id int PRIMARY KEY, works int, followers int, topics int, close int, verified int,
+            first_year smallint, last_year smallint, score smallint, tier varchar(20),
+            version smallint, components jsonb, several boolean, old_score smallint,
+            was_scored boolean
+        ) ON COMMIT DROP
+        """
+    )
+    with cursor.cursor.copy("COPY graph_recompute FROM STDIN") as copy:
+        for row in changes:
+            copy.write_row(row)
+    cursor.execute(
+        """
+        UPDATE profiles_author a SET
+            works_count = r.works, followers_count = r.followers, topics_count = r.topics,
+            close_collaborators_count = r.close, verified_collaborators_count = r.verified,
+            first_year = r.first_year, last_year = r.last_year, trust_score = r.score,
+            trust_tier = r.tier, trust_formula_version = r.version, trust_components = r.components,
+            may_combine_several = r.several, scored_at = %s
+        FROM graph_recompute r WHERE a.id = r.id
+        """,
+        [now],
+    )
+    cursor.execute(
+        """
+        INSERT INTO graph_scorechange (author_id, score, previous_score, tier, formula_version,
+                                       created_at)
+        SELECT id, score, CASE WHEN was_scored THEN old_score END, tier, version, %s
+        FROM graph_recompute
+        WHERE score IS DISTINCT FROM old_score
+        """,
+        [now],
+    )
+    return cursor.rowcount
