@@ -71,7 +71,7 @@ class RequestPacer:
     ) -> None:
         with self._lock:
             # A time from a different clock (a test's fake clock) says nothing about this one.
-            if self._last is not None and self._last[0] is clock:
+            if self._last is not None and self._last[0] == clock:  # == : bound methods too
                 delay = self._last[1] + min_interval - clock()
                 if delay > 0:
                     sleep(delay)
