@@ -7,6 +7,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
+    path("api/", include("bzpeer.api_urls")),
     path("", include("publications.urls")),
     path("", include("profiles.urls")),
 ]
+
+handler404 = "bzpeer.api.not_found"

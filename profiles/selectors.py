@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from profiles.models import Author
+from profiles.names import name_key
 
 
 def author_get(*, slug: str) -> Author:
@@ -13,3 +15,32 @@ def author_get(*, slug: str) -> Author:
         return Author.objects.select_related("institution", "merged_into").get(slug=slug)
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
+
+
+def author_list(
+    *,
+    q: str = "",
+    claimed: bool | None = None,
+    verification_level: int | None = None,
+    institution_id: int | None = None,
+    min_works: int | None = None,
+) -> QuerySet[Author]:
+    """Live author records (merged ones left out), filtered; the caller orders and slices.
+
+    ``q`` matches names by their folded name key (so "lin, dong" finds "Dong Lin"), served by the
+    trigram index. 1 query per page: institutions are joined."""
+    authors = Author.objects.live().select_related("institution")
+    if q:
+        key = name_key(q)
+        if not key:
+            return authors.none()
+        authors = authors.filter(name_key__contains=key)
+    if claimed is not None:
+        authors = authors.filter(claimed_by__isnull=not claimed)
+    if verification_level is not None:
+        authors = authors.filter(verification_level=verification_level)
+    if institution_id is not None:
+        authors = authors.filter(institution_id=institution_id)
+    if min_works is not None:
+        authors = authors.filter(works_count__gte=min_works)
+    return authors

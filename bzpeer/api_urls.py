@@ -1,0 +1,32 @@
+"""Routes of the REST API, included at /api/ (namespace "api"). Path patterns are regular
+expressions so that the OpenAPI schema states what each path parameter may look like."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from bzpeer.api import obtain_token_view
+from profiles import api as profiles_api
+from publications import api as publications_api
+
+SLUG = r"(?P<slug>[-\w]+)"
+ARXIV_ID = r"(?P<arxiv_id>(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5}))"
+TOPIC = r"(?P<code>[A-Za-z\-]+(?:\.[A-Za-z\-]+)?)"
+
+app_name = "api"
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("auth/token/", obtain_token_view(), name="token"),
+    path("authors/", profiles_api.AuthorListView.as_view(), name="authors"),
+    re_path(rf"^authors/{SLUG}/$", profiles_api.AuthorDetailView.as_view(), name="author"),
+    re_path(
+        rf"^authors/{SLUG}/works/$",
+        publications_api.AuthorWorksView.as_view(),
+        name="author-works",
+    ),
+    path("works/", publications_api.WorkListView.as_view(), name="works"),
+    re_path(rf"^works/{ARXIV_ID}/$", publications_api.WorkDetailView.as_view(), name="work"),
+    path("topics/", publications_api.TopicListView.as_view(), name="topics"),
+    re_path(rf"^topics/{TOPIC}/$", publications_api.TopicDetailView.as_view(), name="topic"),
+]
