@@ -186,12 +186,25 @@ def obtain_token_view():
     from rest_framework.authtoken.views import ObtainAuthToken
 
     class ObtainToken(ObtainAuthToken):
+        # Guessing passwords counts against the anonymous allowance like any other request.
+        throttle_classes = [AnonThrottle]
+
         def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
             serializer = self.get_serializer(data=request.data)
             if not serializer.is_valid():
                 if set(serializer.errors) == {"non_field_errors"}:
-                    raise exceptions.AuthenticationFailed(serializer.errors["non_field_errors"][0])
+                    raise exceptions.AuthenticationFailed(str(serializer.errors["non_field_errors"][0]))
                 raise exceptions.ValidationError(serializer.errors)
             return super().post(request, *args, **kwargs)
 
     return ObtainToken.as_view()
+
+
+def path_parameter(name: str, pattern: str, example: str, description: str):
+    """A documented path parameter with its pattern and a real example (the fuzzer starts there)."""
+    from drf_spectacular.utils import OpenApiExample, OpenApiParameter
+
+    return OpenApiParameter(
+        name, str, OpenApiParameter.PATH, pattern=f"^{pattern}$", description=description,
+        examples=[OpenApiExample(example, value=example)],
+    )

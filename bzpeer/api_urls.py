@@ -5,12 +5,14 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from bzpeer.api import obtain_token_view
+from profiles.api import SLUG_PATTERN
 from profiles import api as profiles_api
 from publications import api as publications_api
+from publications.api import ARXIV_ID_PATTERN, TOPIC_PATTERN
 
-SLUG = r"(?P<slug>[-\w]+)"
-ARXIV_ID = r"(?P<arxiv_id>(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5}))"
-TOPIC = r"(?P<code>[A-Za-z\-]+(?:\.[A-Za-z\-]+)?)"
+SLUG = rf"(?P<slug>{SLUG_PATTERN})"
+ARXIV_ID = rf"(?P<arxiv_id>{ARXIV_ID_PATTERN})"
+TOPIC = rf"(?P<code>{TOPIC_PATTERN})"
 
 app_name = "api"
 urlpatterns = [

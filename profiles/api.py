@@ -11,9 +11,22 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bzpeer.api import Cursor, QueryTextField, StrictBooleanField, conditional_response, parse_query
+from bzpeer.api import (
+    Cursor,
+    QueryTextField,
+    StrictBooleanField,
+    conditional_response,
+    parse_query,
+    path_parameter,
+)
 from profiles.models import Author, VerificationLevel
 from profiles.selectors import author_get, author_list
+
+
+SLUG_PATTERN = r"[-\w]+"
+SLUG_PARAMETER = path_parameter(
+    "slug", SLUG_PATTERN, "christoph-richard", "The author record's slug, as in its page's URL."
+)
 
 
 class InstitutionSerializer(serializers.Serializer):
@@ -121,6 +134,7 @@ class AuthorDetailView(GenericAPIView):
 
     @extend_schema(
         operation_id="authors_retrieve",
+        parameters=[SLUG_PARAMETER],
         responses={200: AuthorDetailSerializer, 301: OpenApiResponse(description="Merged record.")},
     )
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:

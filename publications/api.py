@@ -11,10 +11,16 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bzpeer.api import Cursor, conditional_response, parse_query
+from bzpeer.api import Cursor, conditional_response, parse_query, path_parameter
+from profiles.api import SLUG_PARAMETER
 from profiles.selectors import author_get
 from publications.models import Authorship, Work
 from publications.selectors import author_works, topic_get, topic_list, work_get, work_list
+
+
+# New-style ids (2101.00001) and old-style ids with a slash (hep-th/9901001), without version.
+ARXIV_ID_PATTERN = r"(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})"
+TOPIC_PATTERN = r"[A-Za-z\-]+(?:\.[A-Za-z\-]+)?"
 
 
 class TopicSerializer(serializers.Serializer):
@@ -135,7 +141,12 @@ class WorkDetailView(GenericAPIView):
 
     serializer_class = WorkDetailSerializer
 
-    @extend_schema(operation_id="works_retrieve")
+    @extend_schema(
+        operation_id="works_retrieve",
+        parameters=[
+            path_parameter("arxiv_id", ARXIV_ID_PATTERN, "0704.0716", "arXiv id without version.")
+        ],
+    )
     def get(self, request: Request, arxiv_id: str) -> Response:
         return conditional_response(request, self.get_serializer(work_get(arxiv_id=arxiv_id)).data)
 
@@ -148,6 +159,7 @@ class AuthorWorksView(GenericAPIView):
 
     @extend_schema(
         operation_id="authors_works_list",
+        parameters=[SLUG_PARAMETER],
         responses={
             200: WorkListItemSerializer(many=True),
             301: OpenApiResponse(description="Merged record."),
@@ -180,6 +192,9 @@ class TopicDetailView(GenericAPIView):
 
     serializer_class = TopicSerializer
 
-    @extend_schema(operation_id="topics_retrieve")
+    @extend_schema(
+        operation_id="topics_retrieve",
+        parameters=[path_parameter("code", TOPIC_PATTERN, "math-ph", "arXiv category code.")],
+    )
     def get(self, request: Request, code: str) -> Response:
         return conditional_response(request, self.get_serializer(topic_get(code=code)).data)
