@@ -5,8 +5,8 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from bzpeer.api import obtain_token_view
-from profiles.api import SLUG_PATTERN
 from profiles import api as profiles_api
+from profiles.api import SLUG_PATTERN
 from publications import api as publications_api
 from publications.api import ARXIV_ID_PATTERN, TOPIC_PATTERN
 

@@ -22,7 +22,6 @@ from bzpeer.api import (
 from profiles.models import Author, VerificationLevel
 from profiles.selectors import author_get, author_list
 
-
 SLUG_PATTERN = r"[-\w]+"
 SLUG_PARAMETER = path_parameter(
     "slug", SLUG_PATTERN, "christoph-richard", "The author record's slug, as in its page's URL."

@@ -17,7 +17,6 @@ from profiles.selectors import author_get
 from publications.models import Authorship, Work
 from publications.selectors import author_works, topic_get, topic_list, work_get, work_list
 
-
 # New-style ids (2101.00001) and old-style ids with a slash (hep-th/9901001), without version.
 ARXIV_ID_PATTERN = r"(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})"
 TOPIC_PATTERN = r"[A-Za-z\-]+(?:\.[A-Za-z\-]+)?"
