@@ -12,7 +12,18 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data" / "arxiv"
+# ../shared beside the checkout, or two levels up for a git worktree under wt/ (BZPEER_SHARED wins).
+SHARED = next(
+    (
+        base / "data" / "arxiv"
+        for base in (
+            Path(os.environ.get("BZPEER_SHARED", ROOT.parent / "shared")),
+            ROOT.parent.parent / "shared",
+        )
+        if (base / "data" / "arxiv").exists()
+    ),
+    ROOT.parent / "shared" / "data" / "arxiv",
+)
 ASTRO_PH = SHARED / "snapshot" / "astro-ph-listings.jsonl.gz"
 DOC = ROOT / "docs" / "benchmarks.md"
 BENCH_DB = os.environ.get("BZPEER_BENCH_DATABASE", "bzpeer_bench")

@@ -33,12 +33,15 @@ def embedded_database_url() -> str:
 
 
 def stop() -> None:
+    """Stop the embedded server if it runs (pg_ctl stop, as the user that runs it)."""
+    if not (PGDATA / "postmaster.pid").exists():
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import pgserver
+        from pgserver._commands import pg_ctl
 
-        if PGDATA.exists():
-            pgserver.get_server(PGDATA, cleanup_mode="stop")  # stops when this process exits
+        user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+        pg_ctl(["-w", "stop", "-m", "fast"], pgdata=PGDATA, user=user)
 
 
 if __name__ == "__main__":

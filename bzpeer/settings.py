@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.orcid",
     "profiles",
     "publications",
     "graph",
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 ROOT_URLCONF = "bzpeer.urls"
@@ -205,6 +210,63 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = os.environ.get(
     "BZPEER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+
+# --- Accounts (issue 4): django-allauth, ORCID sign-in, SMTP, limits ------------------------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("BZPEER_FROM_EMAIL", "BZPEER <no-reply@bzpeer.example>")
+BZPEER_SITE_URL = os.environ.get("BZPEER_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/following/"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "BZPEER: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("BZPEER_SECURE_COOKIES") else "http"
+# Failed log-ins per client IP and per account, sign-ups, and mails we send on request.
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": os.environ.get("BZPEER_RATE_LOGIN_FAILED", "10/m/ip,5/5m/key"),
+    "login": os.environ.get("BZPEER_RATE_LOGIN", "30/m/ip"),
+    "signup": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reset_password": "20/m/ip,5/m/key",
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_PROVIDERS = {
+    "orcid": {
+        # Sandbox (sandbox.orcid.org) for testing, the public registry otherwise.
+        "BASE_DOMAIN": "sandbox.orcid.org" if env_bool("BZPEER_ORCID_SANDBOX") else "orcid.org",
+        "MEMBER_API": env_bool("BZPEER_ORCID_MEMBER_API", False),
+        "APPS": (
+            [
+                {
+                    "client_id": os.environ["BZPEER_ORCID_CLIENT_ID"],
+                    "secret": os.environ.get("BZPEER_ORCID_SECRET", ""),
+                }
+            ]
+            if os.environ.get("BZPEER_ORCID_CLIENT_ID")
+            else []
+        ),
+    }
+}
+# Claims and invitations: a cache-based limiter per user (Redis cache when REDIS_URL is set),
+# and a daily cap of invitations per sender counted in the database.
+BZPEER_RATE_CLAIM = os.environ.get("BZPEER_RATE_CLAIM", "10/h")
+BZPEER_RATE_INVITE = os.environ.get("BZPEER_RATE_INVITE", "20/h")
+BZPEER_INVITATIONS_PER_DAY = int(os.environ.get("BZPEER_INVITATIONS_PER_DAY", "10"))
+# --- end accounts ---------------------------------------------------------------------------------
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("api/", include("bzpeer.api_urls")),
+    path("accounts/", include("allauth.urls")),
     path("", include("publications.urls")),
     path("", include("profiles.urls")),
 ]

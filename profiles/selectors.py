@@ -1,7 +1,9 @@
-"""Reads behind the profile pages. Each selector states its query budget."""
+"""Reads behind the profile pages and the author half of search. Each selector states its query
+budget."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -10,7 +12,9 @@ from profiles.names import name_key
 
 
 def author_get(*, slug: str) -> Author:
-    """The author record by slug, merged records included (the view redirects them). 1 query."""
+    """The author record by slug with its institution, merged records included (the view
+    redirects them). 1 query; everything the profile header and trust snapshot show is a stored
+    column of this row."""
     try:
         return Author.objects.select_related("institution", "merged_into").get(slug=slug)
     except Author.DoesNotExist:
@@ -44,3 +48,22 @@ def author_list(
     if min_works is not None:
         authors = authors.filter(works_count__gte=min_works)
     return authors
+
+
+def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[list[Author], bool]:
+    """Live author records whose folded name is close to `query`: accents, case and punctuation
+    folded like the records' name keys ("Dóng  LIN" finds "Dong Lin"), and trigram similarity
+    (pg_trgm `%`, similarity >= 0.3, served by the GIN index on Author.name_key) tolerates
+    initials ("D. Lin"), missing first names ("Lin") and small typos ("Smyth"). Best match first,
+    then most works. Returns (records, whether more exist). 1 query."""
+    key = name_key(query)
+    if not key:
+        return [], False
+    rows = list(
+        Author.objects.live()
+        .filter(name_key__trigram_similar=key)
+        .annotate(similarity=TrigramSimilarity("name_key", key))
+        .select_related("institution")
+        .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit

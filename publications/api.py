@@ -15,7 +15,14 @@ from bzpeer.api import Cursor, conditional_response, parse_query, path_parameter
 from profiles.api import SLUG_PARAMETER
 from profiles.selectors import author_get
 from publications.models import Authorship, Work
-from publications.selectors import author_works, topic_get, topic_list, work_get, work_list
+from publications.selectors import (
+    LISTED_AUTHORS,
+    author_works,
+    topic_get,
+    topic_list,
+    work_get,
+    works_filtered,
+)
 
 # New-style ids (2101.00001) and old-style ids with a slash (hep-th/9901001), without version.
 ARXIV_ID_PATTERN = r"(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})"
@@ -63,7 +70,8 @@ class WorkListItemSerializer(serializers.Serializer):
     version_count = serializers.IntegerField()
     authors_count = serializers.IntegerField()
     authors = WorkAuthorSerializer(
-        source="first_authorships", many=True, help_text="The first 10 authors, in printed order."
+        source="listed_authorships", many=True,
+        help_text=f"The first {LISTED_AUTHORS} authors, in printed order (authors_count says how many)."
     )
     url = serializers.SerializerMethodField()
     html_url = serializers.CharField(source="get_absolute_url")
@@ -125,7 +133,7 @@ class WorkListView(GenericAPIView):
     )
     def get(self, request: Request) -> Response:
         query = parse_query(WorkListQuery, request)
-        works = work_list(
+        works = works_filtered(
             category=query.get("category"),
             submitted_from=query.get("submitted_from"),
             submitted_to=query.get("submitted_to"),

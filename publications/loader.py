@@ -17,8 +17,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import queue
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
@@ -112,7 +114,7 @@ class Loader:
         self, items: Iterable[ParsedItem], *, progress: Callable[[int], None] | None = None
     ) -> LoadStats:
         batch: list[WorkRecord] = []
-        for item in items:
+        for item in _prefetched(items):
             if isinstance(item, SkippedRecord):
                 self.stats.seen += 0 if item.fatal else 1
                 if item.fatal:
@@ -178,7 +180,11 @@ class Loader:
         with connection.cursor() as cursor:
             _ensure_staging_tables(cursor)
             existing = self._existing_works(cursor, [r.arxiv_id for r in batch])
+            # The import is idempotent and re-runnable, so a crash losing the last commits is
+            # harmless: do not wait for the WAL flush at every batch commit.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
             to_write: list[tuple[WorkRecord, str]] = []
+            updated: list[str] = []
             for record in batch:
                 digest = content_hash(record)
                 stored = existing.get(record.arxiv_id)
@@ -188,6 +194,7 @@ class Loader:
                     continue
                 if _supersedes(record, digest, stored):
                     to_write.append((record, digest))
+                    updated.append(record.arxiv_id)
                     outcome.updated += 1
                 else:
                     outcome.unchanged += 1
@@ -198,7 +205,10 @@ class Loader:
             work_ids = self._upsert_works(cursor, to_write)
             self._replace_topics(cursor, records, work_ids)
             self._upsert_versions(cursor, records, work_ids)
-            outcome.touched_author_ids = self._upsert_authorships(cursor, records, work_ids)
+            updated_ids = [work_ids[a] for a in updated]
+            outcome.touched_author_ids = self._upsert_authorships(
+                cursor, records, work_ids, updated_ids
+            )
         return outcome
 
     def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, _Stored]:
@@ -324,9 +334,17 @@ class Loader:
         )
 
     def _upsert_authorships(
-        self, cursor, records: list[WorkRecord], work_ids: dict[str, int]
+        self, cursor, records: list[WorkRecord], work_ids: dict[str, int], updated_ids: list[int]
     ) -> set[int]:
-        """Write the authorships; return the ids of the author records whose works changed."""
+        """Write the authorships; return the ids of the author records whose works changed:
+        the records' authors now, and for updated works the authors they had before."""
+        touched: set[int] = set()
+        if updated_ids:
+            cursor.execute(
+                "SELECT DISTINCT author_id FROM publications_authorship WHERE work_id = ANY(%s)",
+                [updated_ids],
+            )
+            touched.update(row[0] for row in cursor.fetchall())
         self._ensure_authors(cursor, records)
         self._ensure_institutions(cursor, records)
         cursor.execute("TRUNCATE bz_stage_authorship")
@@ -337,13 +355,14 @@ class Loader:
             for r in records:
                 work_id = work_ids[r.arxiv_id]
                 for position, a in enumerate(r.authors, start=1):
-                    key = name_key(a.name)[:NAME_LIMIT]
+                    author_id = self.author_ids[name_key(a.name)[:NAME_LIMIT]]
+                    touched.add(author_id)
                     inst_key = name_key(a.affiliation)[:500] if a.affiliation else ""
                     copy.write_row(
                         (
                             work_id,
                             position,
-                            self.author_ids[key],
+                            author_id,
                             a.name,
                             a.affiliation,
                             self.institution_ids.get(inst_key) if inst_key else None,
@@ -352,41 +371,35 @@ class Loader:
         # Keep a curated attribution (source <> 'arxiv'): curation wins over automation.
         cursor.execute(
             """
-            WITH written AS (
-                INSERT INTO publications_authorship AS a (work_id, position, author_id,
-                    printed_name, printed_affiliation, institution_id, source)
-                SELECT work_id, position, author_id, printed_name, printed_affiliation,
-                    institution_id, 'arxiv'
-                FROM bz_stage_authorship
-                ON CONFLICT (work_id, position) DO UPDATE SET
-                    printed_name = EXCLUDED.printed_name,
-                    printed_affiliation = EXCLUDED.printed_affiliation,
-                    institution_id = EXCLUDED.institution_id,
-                    author_id = CASE WHEN a.source = 'arxiv' THEN EXCLUDED.author_id
-                                     ELSE a.author_id END
-                WHERE (a.printed_name, a.printed_affiliation, a.institution_id, a.author_id)
-                      IS DISTINCT FROM (EXCLUDED.printed_name, EXCLUDED.printed_affiliation,
-                                        EXCLUDED.institution_id,
-                                        CASE WHEN a.source = 'arxiv' THEN EXCLUDED.author_id
-                                             ELSE a.author_id END)
-                RETURNING author_id
+            INSERT INTO publications_authorship AS a (work_id, position, author_id,
+                printed_name, printed_affiliation, institution_id, source)
+            SELECT work_id, position, author_id, printed_name, printed_affiliation,
+                institution_id, 'arxiv'
+            FROM bz_stage_authorship
+            ON CONFLICT (work_id, position) DO UPDATE SET
+                printed_name = EXCLUDED.printed_name,
+                printed_affiliation = EXCLUDED.printed_affiliation,
+                institution_id = EXCLUDED.institution_id,
+                author_id = CASE WHEN a.source = 'arxiv' THEN EXCLUDED.author_id
+                                 ELSE a.author_id END
+            WHERE (a.printed_name, a.printed_affiliation, a.institution_id, a.author_id)
+                  IS DISTINCT FROM (EXCLUDED.printed_name, EXCLUDED.printed_affiliation,
+                                    EXCLUDED.institution_id,
+                                    CASE WHEN a.source = 'arxiv' THEN EXCLUDED.author_id
+                                         ELSE a.author_id END)
+            """
+        )
+        if updated_ids:
+            # A newer version with fewer authors: drop the imported positions past the new end.
+            cursor.execute(
+                """
+                DELETE FROM publications_authorship a
+                USING publications_work w
+                WHERE a.work_id = ANY(%s) AND w.id = a.work_id
+                  AND a.position > w.authors_count AND a.source = 'arxiv'
+                """,
+                [updated_ids],
             )
-            SELECT DISTINCT author_id FROM written
-            """
-        )
-        touched = {row[0] for row in cursor.fetchall()}
-        # A newer version with fewer authors: drop the imported positions past the new end.
-        cursor.execute(
-            """
-            DELETE FROM publications_authorship a
-            USING publications_work w
-            WHERE a.work_id = ANY(%s) AND w.id = a.work_id
-              AND a.position > w.authors_count AND a.source = 'arxiv'
-            RETURNING a.author_id
-            """,
-            [list(work_ids.values())],
-        )
-        touched.update(row[0] for row in cursor.fetchall())
         return touched
 
     def _ensure_authors(self, cursor, records: list[WorkRecord]) -> None:
@@ -541,3 +554,37 @@ def _version_key(record: WorkRecord) -> tuple[int, dt.datetime]:
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _prefetched(items: Iterable[ParsedItem], *, depth: int = 20_000) -> Iterator[ParsedItem]:
+    """Parse ahead in a thread: parsing (pure Python) overlaps the waits on the database."""
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    done = object()
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                buffer.put(item)
+        except BaseException as exc:  # re-raised in the consumer
+            failure.append(exc)
+        finally:
+            buffer.put(done)
+
+    thread = threading.Thread(target=produce, name="arxiv-parse-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := buffer.get()) is not done:
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
+    if failure:
+        raise failure[0]

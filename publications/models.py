@@ -84,6 +84,31 @@ class Work(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("publications:work", kwargs={"arxiv_id": self.arxiv_id})
 
+    # Presentation helpers for the pages (no queries).
+    @property
+    def abstract_paragraph_list(self) -> list[str]:
+        """The abstract's paragraphs (the parsers separate them with a blank line)."""
+        return [p for p in self.abstract.split("\n\n") if p.strip()]
+
+    @property
+    def is_revised(self) -> bool:
+        return self.version_count > 1 and self.latest_version_date is not None
+
+    @property
+    def work_type(self) -> str:
+        """"journal article" once arXiv records a journal reference, "preprint" otherwise."""
+        return "journal article" if self.journal_ref else "preprint"
+
+    @property
+    def unlisted_authors_count(self) -> int:
+        """Authors a list leaves out after the ones it prefetched (see selectors.LISTED_AUTHORS)."""
+        listed = len(getattr(self, "listed_authorships", ()))
+        return max(self.authors_count - listed, 0)
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
     @property
     def abs_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}"

@@ -1,19 +1,106 @@
-"""Reads behind the publication pages. Each selector states its query budget."""
+"""Reads behind the publication, topic, home and search pages. Each selector states its query
+budget; none of them depends on how many works or authors a record has."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from profiles.models import Author
 from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
+
+# Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
+# a 300-author collaboration paper must not load 300 rows to print one line.
+LISTED_AUTHORS = 8
+RELATED_WORKS = 6
+RELATED_BY_AUTHORS = 25
+CACHE_SECONDS = 600
+
+
+@dataclass
+class Window:
+    """One page of a list fetched as per_page + 1 rows: the extra row says whether a next page
+    exists, so no count(*) over a large join is needed. `total` comes from a stored counter or a
+    cheap count when the caller has one."""
+
+    items: list
+    number: int
+    per_page: int
+    has_next: bool
+    total: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.total is None:
+            return None
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+
+def page_number(value: object) -> int:
+    """A page number from user input: anything that is not a positive integer is page 1."""
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), 10_000)
+
+
+def window(queryset: QuerySet, *, page: int | str, per_page: int, total: int | None = None) -> Window:
+    number = page_number(page)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    return Window(items=rows[:per_page], number=number, per_page=per_page,
+                  has_next=len(rows) > per_page, total=total)
+
+
+def listed_authorships() -> Prefetch:
+    """The first LISTED_AUTHORS authorships of each work, in printed order, with their records."""
+    return Prefetch(
+        "authorships",
+        queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
+        .select_related("author")
+        .only("work_id", "position", "printed_name", "author__slug", "author__display_name")
+        .order_by("position"),
+        to_attr="listed_authorships",
+    )
+
+
+def work_list() -> QuerySet[Work]:
+    """Visible works as lists show them: primary topic joined, first authors prefetched
+    (2 queries when evaluated)."""
+    return (
+        Work.objects.visible()
+        .select_related("primary_topic")
+        .defer("search_vector", "content_hash", "submitter", "report_no", "license")
+        .prefetch_related(listed_authorships())
+    )
 
 
 def work_get(*, arxiv_id: str) -> Work:
-    """The work with its authors in order, versions and topics. 4 queries (work, authorships,
-    versions, topics). Raises Http404 for an unknown or hidden id."""
+    """The work with all its authors in order (records and institutions), versions and topics.
+    4 queries (work, authorships, versions, topics). Raises Http404 for an unknown or hidden id."""
     arxiv_id = arxiv_id.strip()
     queryset = Work.objects.visible().select_related("primary_topic").prefetch_related(
         Prefetch(
@@ -22,7 +109,7 @@ def work_get(*, arxiv_id: str) -> Work:
             to_attr="ordered_authorships",
         ),
         Prefetch("versions", queryset=WorkVersion.objects.order_by("number"), to_attr="version_list"),
-        Prefetch("topics", to_attr="topic_list"),
+        Prefetch("topics", queryset=Topic.objects.order_by("code"), to_attr="topic_list"),
     )
     try:
         return queryset.get(arxiv_id=arxiv_id)
@@ -30,57 +117,165 @@ def work_get(*, arxiv_id: str) -> Work:
         raise Http404(f"No work with arXiv id {arxiv_id!r}.") from None
 
 
-def author_works_page(*, author_id: int, page: int | str = 1, per_page: int = 20) -> Page:
-    """An author record's visible works, newest first, one page, each with its authors in order.
-    3 queries (count, the page of works, the authorships of those works)."""
-    works = (
-        Work.objects.visible()
-        .filter(authorships__author_id=author_id)
-        .select_related("primary_topic")
-        .order_by("-first_submitted", "-id")
-        .prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-                to_attr="ordered_authorships",
+def work_related(*, work: Work, limit: int = RELATED_WORKS) -> list[Work]:
+    """Works that share author records with `work`'s first authors (most shared first, then
+    newest), topped up
+    with recent works of its primary topic. 4 queries (two lists, each with its first authors)."""
+    # The first RELATED_BY_AUTHORS authors only: a 500-member collaboration would otherwise make
+    # every paper of the collaboration "related", at the cost of a join over all their works.
+    author_ids = [a.author_id for a in getattr(work, "ordered_authorships", [])][:RELATED_BY_AUTHORS]
+    by_authors = list(
+        work_list()
+        .filter(authorships__author_id__in=author_ids)
+        .exclude(pk=work.pk)
+        .annotate(shared_authors=Count("authorships", filter=Q(authorships__author_id__in=author_ids)))
+        .order_by("-shared_authors", "-first_submitted", "-id")[:limit]
+    )
+    seen = {w.pk for w in by_authors} | {work.pk}
+    by_topic = list(
+        work_list()
+        .filter(primary_topic_id=work.primary_topic_id)
+        .exclude(pk__in=seen)
+        .order_by("-first_submitted", "-id")[: max(limit - len(by_authors), 0) or 1]
+    )
+    return (by_authors + by_topic)[:limit]
+
+
+def author_works_page(
+    *, author_id: int, page: int | str = 1, per_page: int = 20, total: int | None = None
+) -> Window:
+    """An author record's visible works, newest first, one page, each with its first authors in
+    order. 2 queries (the page of works, their first authorships); `total` is the stored count."""
+    # NULLS LAST differs from the order of the global first_submitted index on purpose: the
+    # planner then starts from the record's authorships (a few hundred rows at most) instead of
+    # walking every work in the database newest first, looking for the record's.
+    works = work_list().filter(
+        pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
+    ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+    return window(works, page=page, per_page=per_page, total=total)
+
+
+def author_works_for_feed(*, author_id: int, limit: int = 50) -> list[Work]:
+    """The newest works of an author record for its Atom feed. 2 queries."""
+    return list(
+        work_list()
+        .filter(pk__in=Authorship.objects.filter(author_id=author_id).values("work_id"))
+        .order_by(F("first_submitted").desc(nulls_last=True), "-id")[:limit]
+    )
+
+
+def author_top_topics(*, author_id: int, limit: int = 3) -> list[Topic]:
+    """The primary topics an author record publishes in most, each with `works_here` (its count).
+    1 query, cached for CACHE_SECONDS (an aggregate over all the record's works)."""
+    key = f"author-top-topics:{author_id}:{limit}"
+    topics = cache.get(key)
+    if topics is None:
+        topics = list(
+            Topic.objects.filter(primary_works__authorships__author_id=author_id,
+                                 primary_works__hidden=False)
+            .annotate(works_here=Count("primary_works", distinct=True))
+            .order_by("-works_here", "code")[:limit]
+        )
+        cache.set(key, topics, CACHE_SECONDS)
+    return topics
+
+
+def topic_get(*, code: str) -> Topic:
+    """The topic by its arXiv code. 1 query. Raises Http404 for an unknown code."""
+    try:
+        return Topic.objects.get(code=code)
+    except Topic.DoesNotExist:
+        raise Http404(f"No topic {code!r}.") from None
+
+
+def topic_works_page(*, topic: Topic, page: int | str = 1, per_page: int = 20) -> Window:
+    """Recent works whose primary topic is `topic`, newest first. 2 queries."""
+    works = work_list().filter(primary_topic=topic).order_by("-first_submitted", "-id")
+    return window(works, page=page, per_page=per_page)
+
+
+def topic_prolific_authors(*, topic: Topic, limit: int = 10) -> list[Author]:
+    """The author records with the most visible works whose primary topic is `topic`, each with
+    `topic_works`. 2 queries (the counts, the records), cached for CACHE_SECONDS (an aggregate
+    over the whole topic)."""
+    key = f"topic-prolific:{topic.pk}:{limit}"
+    authors = cache.get(key)
+    if authors is None:
+        counts = (
+            Authorship.objects.filter(work__primary_topic=topic, work__hidden=False,
+                                      author__merged_into__isnull=True)
+            .values("author_id")
+            .annotate(n=Count("work_id", distinct=True))
+            .order_by("-n", "author_id")[:limit]
+        )
+        rows = list(counts)
+        by_id = {
+            a.pk: a
+            for a in Author.objects.filter(pk__in=[r["author_id"] for r in rows]).only(
+                "slug", "display_name", "works_count"
             )
+        }
+        authors = []
+        for row in rows:
+            author = by_id[row["author_id"]]
+            author.topic_works = row["n"]
+            authors.append(author)
+        cache.set(key, authors, CACHE_SECONDS)
+    return authors
+
+
+def recent_works(*, limit: int = 10) -> list[Work]:
+    """The newest visible works. 2 queries."""
+    return list(work_list().order_by("-first_submitted", "-id")[:limit])
+
+
+def topics_with_counts() -> list[Topic]:
+    """Topics that have works, each with `works_here` (visible works whose primary topic it is), most
+    works first. 1 query, cached for CACHE_SECONDS."""
+    key = "topics-with-counts"
+    topics = cache.get(key)
+    if topics is None:
+        topics = list(
+            Topic.objects.annotate(works_here=Count("primary_works", filter=Q(primary_works__hidden=False)))
+            .filter(works_here__gt=0)
+            .order_by("-works_here", "code")
         )
-        .distinct()
+        cache.set(key, topics, CACHE_SECONDS)
+    return topics
+
+
+def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
+    """Works whose title or abstract match `query` (PostgreSQL full-text search, websearch syntax,
+    English stemming, GIN index on Work.search_vector), best rank first. 3 queries (count, page,
+    first authors)."""
+    search = SearchQuery(query, config="english", search_type="websearch")
+    matches = Work.objects.visible().filter(search_vector=search)
+    total = matches.count()
+    works = (
+        work_list()
+        .filter(search_vector=search)
+        .annotate(rank=SearchRank(F("search_vector"), search))
+        .order_by("-rank", "-first_submitted", "-id")
     )
-    return Paginator(works, per_page).get_page(page)
+    return window(works, page=page, per_page=per_page, total=total)
 
 
-# Lists show the first authors of each work; the work's page (and API detail) shows them all.
-LISTED_AUTHORS = 10
+# --- REST API (publications/api.py): querysets that DRF's cursor pagination orders and slices ---
 
 
-def _listed_works(works: QuerySet[Work]) -> QuerySet[Work]:
-    return works.select_related("primary_topic").prefetch_related(
-        Prefetch(
-            "authorships",
-            queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
-            .select_related("author")
-            .order_by("position"),
-            to_attr="first_authorships",
-        )
-    )
-
-
-def work_list(
+def works_filtered(
     *,
     category: str | None = None,
     submitted_from: dt.date | None = None,
     submitted_to: dt.date | None = None,
     author_slug: str | None = None,
 ) -> QuerySet[Work]:
-    """Visible works, filtered by arXiv category (primary or cross-list), v1 date range
-    (inclusive, UTC) and author record; each with its first LISTED_AUTHORS authors in order.
-    The caller orders and slices. 2 queries per page (works with topics joined, authorships)."""
-    works = Work.objects.visible()
+    """Visible works as lists show them, filtered by arXiv category (primary or cross-list), v1
+    date range (inclusive, UTC) and author record slug. 2 queries per page (works with their
+    primary topic, first authorships)."""
+    works = work_list()
     if category:
-        works = works.filter(
-            id__in=WorkTopic.objects.filter(topic__code=category).values("work_id")
-        )
+        works = works.filter(id__in=WorkTopic.objects.filter(topic__code=category).values("work_id"))
     if submitted_from:
         works = works.filter(first_submitted__gte=_start_of(submitted_from))
     if submitted_to and submitted_to < dt.date.max:
@@ -89,16 +284,13 @@ def work_list(
         works = works.filter(
             id__in=Authorship.objects.filter(author__slug=author_slug).values("work_id")
         )
-    return _listed_works(works)
+    return works
 
 
 def author_works(*, author_id: int) -> QuerySet[Work]:
-    """An author record's visible works, each with its first LISTED_AUTHORS authors in order.
-    The caller orders and slices. 2 queries per page."""
-    return _listed_works(
-        Work.objects.visible().filter(
-            id__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-        )
+    """An author record's visible works as lists show them. 2 queries per page."""
+    return work_list().filter(
+        id__in=Authorship.objects.filter(author_id=author_id).values("work_id")
     )
 
 
@@ -107,13 +299,5 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 
 def topic_list() -> QuerySet[Topic]:
-    """Every arXiv category known here, by code. 1 query per page."""
+    """Every arXiv category known here. 1 query per page."""
     return Topic.objects.all()
-
-
-def topic_get(*, code: str) -> Topic:
-    """One category by its code (``astro-ph.GA``). 1 query. Raises Http404 when unknown."""
-    try:
-        return Topic.objects.get(code=code)
-    except Topic.DoesNotExist:
-        raise Http404(f"No topic {code!r}.") from None

@@ -26,6 +26,7 @@ from publications.arxiv.records import (
     WorkRecord,
 )
 from publications.arxiv.text import (
+    abstract_paragraphs,
     clean_name,
     collapse_whitespace,
     parse_arxiv_date,
@@ -158,7 +159,7 @@ def _entry(entry: Any, element: ET.Element, *, where: str) -> ParsedItem:
         authors=_authors(element),
         categories=_categories(entry),
         versions=versions,
-        abstract=collapse_whitespace(entry.get("summary")),
+        abstract=abstract_paragraphs(entry.get("summary")),
         comments=collapse_whitespace(entry.get("arxiv_comment")),
         journal_ref=collapse_whitespace(entry.get("arxiv_journal_ref")),
         doi=dois[0] if dois else "",

@@ -25,6 +25,7 @@ from publications.arxiv.records import (
     WorkRecord,
 )
 from publications.arxiv.text import (
+    abstract_paragraphs,
     clean_name,
     collapse_whitespace,
     parse_arxiv_date,
@@ -154,7 +155,7 @@ def _work(body: ET.Element, ns: str, prefix: str, *, where: str, fallback_id: st
         authors=[],
         categories=split_categories(text("categories")),
         versions=[],
-        abstract=text("abstract"),
+        abstract=abstract_paragraphs(body.findtext(f"{ns}abstract")),
         comments=text("comments"),
         journal_ref=text("journal-ref"),
         doi=dois[0] if dois else "",

@@ -21,6 +21,7 @@ from typing import IO, Any
 from publications.arxiv.authors import split_authors
 from publications.arxiv.records import ParsedItem, SkippedRecord, VersionRecord, WorkRecord
 from publications.arxiv.text import (
+    abstract_paragraphs,
     collapse_whitespace,
     parse_arxiv_date,
     split_categories,
@@ -100,7 +101,7 @@ def record_from_json(data: dict[str, Any], *, where: str) -> ParsedItem:
         authors=split_authors(_text(data.get("authors"))),
         categories=split_categories(_text(data.get("categories"))),
         versions=versions,
-        abstract=collapse_whitespace(_text(data.get("abstract"))),
+        abstract=abstract_paragraphs(_text(data.get("abstract"))),
         comments=collapse_whitespace(_text(data.get("comments"))),
         journal_ref=collapse_whitespace(_text(data.get("journal-ref"))),
         doi=dois[0] if dois else "",

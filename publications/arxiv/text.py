@@ -14,6 +14,7 @@ import unicodedata
 
 __all__ = [
     "collapse_whitespace",
+    "abstract_paragraphs",
     "decode_tex_accents",
     "clean_name",
     "parse_arxiv_date",
@@ -28,6 +29,20 @@ def collapse_whitespace(text: str | None) -> str:
     if not text:
         return ""
     return " ".join(text.split())
+
+
+# arXiv starts a new paragraph of an abstract with a line break followed by indentation.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]+(?=\S)")
+
+
+def abstract_paragraphs(text: str | None) -> str:
+    """An abstract with its paragraphs kept: each paragraph's lines joined by single spaces,
+    paragraphs separated by a blank line ("\\n\\n"). Wrapped lines are not paragraph breaks;
+    only a line break followed by indentation is."""
+    if not text:
+        return ""
+    paragraphs = (collapse_whitespace(part) for part in _PARAGRAPH_BREAK.split(text.strip()))
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 # TeX accent macro -> Unicode combining character.

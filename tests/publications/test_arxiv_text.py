@@ -123,3 +123,29 @@ def test_split_dois_keeps_every_doi_of_an_erratum() -> None:
 def test_split_categories_keeps_primary_first_without_duplicates() -> None:
     assert split_categories("math-ph math.MP math-ph") == ["math-ph", "math.MP"]
     assert split_categories(None) == []
+
+
+def test_abstract_paragraphs_keeps_indented_breaks_and_joins_wrapped_lines():
+    from publications.arxiv.text import abstract_paragraphs
+
+    raw = "  First line\nwrapped here.\n  Second paragraph\nalso wrapped.\n"
+    assert abstract_paragraphs(raw) == "First line wrapped here.\n\nSecond paragraph also wrapped."
+    assert abstract_paragraphs(None) == ""
+
+
+def test_snapshot_abstract_keeps_its_paragraphs(arxiv_data):
+    import json
+
+    from publications.arxiv.snapshot import record_from_json
+
+    line = next(
+        line
+        for line in (arxiv_data / "abs-current-30.jsonl").read_text().splitlines()
+        if json.loads(line)["id"] == "math/0202001"
+    )
+    work = record_from_json(json.loads(line), where="line 1")
+    paragraphs = work.abstract.split("\n\n")
+    assert len(paragraphs) == 3
+    assert paragraphs[0].startswith("This paper is a survey, with few proofs, of ideas")
+    assert paragraphs[1].startswith("A par")
+    assert all("\n" not in p and "  " not in p for p in paragraphs)
