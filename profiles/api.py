@@ -1,5 +1,6 @@
 """REST API for author records: list with name search and filters, detail with counts and the trust
-breakdown. Thin: parse input, call a selector, serialize (see bzpeer/api.py for what is shared)."""
+breakdown; for signed-in users follow/unfollow, their follows and their claims. Thin: parse input,
+call one selector or service, serialize (see bzpeer/api.py for what is shared)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -19,8 +21,15 @@ from bzpeer.api import (
     parse_query,
     path_parameter,
 )
-from profiles.models import Author, VerificationLevel
-from profiles.selectors import author_get, author_list
+from profiles.models import Author, Claim, ClaimState, VerificationLevel
+from profiles.selectors import (
+    author_get,
+    author_list,
+    claim_get,
+    claims_of_user,
+    follows_of_user,
+)
+from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
 
 SLUG_PATTERN = r"[-\w]+"
 SLUG_PARAMETER = path_parameter(
@@ -143,3 +152,128 @@ class AuthorDetailView(GenericAPIView):
                 reverse("api:author", kwargs={"slug": author.merged_into.slug})
             )
         return conditional_response(request, self.get_serializer(author).data)
+
+
+# --- Signed-in users: follows and claims --------------------------------------------------------
+
+
+class FollowStateSerializer(serializers.Serializer):
+    author = serializers.CharField(source="slug", help_text="The author record's slug.")
+    following = serializers.BooleanField()
+    followers_count = serializers.IntegerField()
+
+
+class AuthorFollowView(GenericAPIView):
+    """Follow (POST) or stop following (DELETE) an author record. Both are safe to repeat: POST
+    answers 201 when it created the follow and 200 when it already existed."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FollowStateSerializer
+
+    def _answer(self, author: Author, *, following: bool, status_code: int) -> Response:
+        author.following = following
+        return Response(self.get_serializer(author).data, status=status_code)
+
+    @extend_schema(operation_id="authors_follow", request=None, parameters=[SLUG_PARAMETER],
+                   responses={200: FollowStateSerializer, 201: FollowStateSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        author = author_get(slug=slug)
+        created = follow_author(user=request.user, author=author)
+        return self._answer(author, following=True, status_code=201 if created else 200)
+
+    @extend_schema(operation_id="authors_unfollow", request=None, parameters=[SLUG_PARAMETER],
+                   responses={200: FollowStateSerializer})
+    def delete(self, request: Request, slug: str) -> Response:
+        author = author_get(slug=slug)
+        unfollow_author(user=request.user, author=author)
+        return self._answer(author, following=False, status_code=200)
+
+
+class FollowSerializer(serializers.Serializer):
+    author = AuthorListItemSerializer()
+    followed_at = serializers.DateTimeField(source="created_at")
+
+
+class MyFollowsView(GenericAPIView):
+    """The author records you follow, most recently followed first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FollowSerializer
+    pagination_class = Cursor  # newest first by id
+
+    @extend_schema(operation_id="me_follows_list", responses=FollowSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(follows_of_user(user_id=request.user.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ClaimEvidenceSerializer(serializers.Serializer):
+    """At least one of these. An ORCID iD proven by ORCID sign-in, or a verified institutional
+    e-mail whose domain matches an affiliation on the record's works, approves at once (L3)."""
+
+    orcid = serializers.CharField(required=False, max_length=40)
+    email = serializers.CharField(required=False, max_length=254)
+    message = serializers.CharField(required=False, max_length=2000, help_text="To the curators.")
+    works = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=200,
+        help_text="arXiv ids of works on the record that are yours.",
+    )
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    author = serializers.RegexField(rf"^{SLUG_PATTERN}$", max_length=320,
+                                    help_text="Slug of the author record you claim.")
+    evidence = ClaimEvidenceSerializer()
+
+
+class ClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = AuthorSummarySerializer()
+    state = serializers.ChoiceField(choices=ClaimState.choices)
+    evidence = serializers.JSONField()
+    evidence_level = serializers.IntegerField()
+    reason = serializers.CharField(help_text="Why a curator rejected it.")
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    withdraw_url = serializers.SerializerMethodField()
+
+    def get_withdraw_url(self, claim: Claim) -> str:
+        return reverse("api:claim-withdraw", kwargs={"claim_id": claim.pk})
+
+
+class MyClaimsView(GenericAPIView):
+    """Your claims (GET, newest first), or claim an author record (POST). You need a verified
+    e-mail address; strong evidence on an unclaimed record approves at once, otherwise the claim
+    waits for a curator."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ClaimSerializer
+    pagination_class = Cursor
+
+    @extend_schema(operation_id="me_claims_list", responses=ClaimSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(claims_of_user(user_id=request.user.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(operation_id="me_claims_create", request=ClaimCreateSerializer,
+                   responses={201: ClaimSerializer})
+    def post(self, request: Request) -> Response:
+        given = ClaimCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        author = author_get(slug=given.validated_data["author"])
+        claim = claim_create(
+            user=request.user, author=author, evidence=dict(given.validated_data["evidence"])
+        )
+        return Response(self.get_serializer(claim).data, status=201)
+
+
+class ClaimWithdrawView(GenericAPIView):
+    """Withdraw your pending claim, or give up your approved one (the record becomes unclaimed)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ClaimSerializer
+
+    @extend_schema(operation_id="me_claims_withdraw", request=None, responses={200: ClaimSerializer})
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim = claim_withdraw(user=request.user, claim=claim_get(claim_id=int(claim_id)))
+        return Response(self.get_serializer(claim).data)

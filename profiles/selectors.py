@@ -7,7 +7,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import QuerySet
 from django.http import Http404
 
-from profiles.models import Author
+from profiles.models import Author, Claim, Follow
 from profiles.names import name_key
 
 
@@ -67,3 +67,25 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
     )
     return rows[:limit], len(rows) > limit
+
+
+def follows_of_user(*, user_id: int) -> QuerySet[Follow]:
+    """The follows of a user with the followed records and their institutions; the caller orders
+    and slices. 1 query per page."""
+    return Follow.objects.filter(user_id=user_id).select_related("author__institution")
+
+
+def claims_of_user(*, user_id: int) -> QuerySet[Claim]:
+    """A user's claims, every state, with the claimed records; the caller orders and slices.
+    1 query per page."""
+    return Claim.objects.filter(user_id=user_id).select_related("author")
+
+
+def claim_get(*, claim_id: int) -> Claim:
+    """One claim with its record (whoever made it: the service decides who may act). 1 query."""
+    if not 0 < claim_id < 2**63:
+        raise Http404(f"No claim {claim_id}.")
+    try:
+        return Claim.objects.select_related("author").get(pk=claim_id)
+    except Claim.DoesNotExist:
+        raise Http404(f"No claim {claim_id}.") from None
