@@ -9,6 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -249,6 +250,7 @@ class MyClaimsView(GenericAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ClaimSerializer
     pagination_class = Cursor
+    parser_classes = [JSONParser]  # evidence is a nested object
 
     @extend_schema(operation_id="me_claims_list", responses=ClaimSerializer(many=True))
     def get(self, request: Request) -> Response:

@@ -14,6 +14,7 @@ from tests.api.conftest import import_more, import_small
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 @pytest.fixture
@@ -28,18 +29,33 @@ def fuzzable_server(live_server, settings):
     return live_server
 
 
-def test_schemathesis_finds_no_failures(fuzzable_server, tmp_path):
+@pytest.fixture
+def token():
+    """A signed-in user with a verified e-mail, so the write endpoints are fuzzed past the 401."""
+    from allauth.account.models import EmailAddress
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="fuzzer")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return Token.objects.create(user=user).key
+
+
+def test_schemathesis_finds_no_failures(fuzzable_server, token, tmp_path):
     result = subprocess.run(
         [
-            str(SCHEMATHESIS), "run", f"{fuzzable_server.url}/api/schema/",
+            str(SCHEMATHESIS), "--config-file", str(CONFIG), "run",
+            f"{fuzzable_server.url}/api/schema/",
             "--checks", "all",
-            "--max-examples", "25",
+            "--max-examples", "10",
             "--phases", "examples,coverage,fuzzing",
             "--workers", "1",
             "--request-timeout", "20",
             "--seed", "1",
             "--suppress-health-check", "all",
             "--no-color",
+            "--header", f"Authorization: Token {token}",
         ],
         capture_output=True, text=True, timeout=240, cwd=tmp_path,
     )
