@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_import
+from benchmarks import bench_api, bench_import
 
-BENCHMARKS = {"import": bench_import.run}
+BENCHMARKS = {"import": bench_import.run, "api": bench_api.run}
 
 
 def main(names: list[str]) -> None:
