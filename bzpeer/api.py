@@ -1,5 +1,6 @@
 """What every endpoint of the REST API shares: the error body, cursor pagination, throttles,
-conditional GET (ETags) and the OpenAPI additions that document all of them.
+conditional GET (ETags), query-parameter parsing and the token endpoint. The OpenAPI additions that
+document them are in bzpeer/api_schema.py.
 
 Error body, for every 4xx the API answers::
 

@@ -108,6 +108,10 @@ class WorkCursor(Cursor):
     ordering = ("-first_submitted", "-id")
 
 
+class AuthorWorksCursor(Cursor):
+    ordering = ("-listed_date", "-id")  # see publications.selectors.author_works
+
+
 class WorkListQuery(serializers.Serializer):
     category = serializers.RegexField(
         r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$", max_length=40, required=False,
@@ -162,7 +166,7 @@ class AuthorWorksView(GenericAPIView):
     """An author record's works, newest first. A merged record answers 301."""
 
     serializer_class = WorkListItemSerializer
-    pagination_class = WorkCursor
+    pagination_class = AuthorWorksCursor
 
     @extend_schema(
         operation_id="authors_works_list",

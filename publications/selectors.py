@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from profiles.models import Author
@@ -287,10 +288,21 @@ def works_filtered(
     return works
 
 
+# Before any v1 date: works without one sort last in newest-first lists.
+NO_DATE = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+
+
 def author_works(*, author_id: int) -> QuerySet[Work]:
-    """An author record's visible works as lists show them. 2 queries per page."""
-    return work_list().filter(
-        id__in=Authorship.objects.filter(author_id=author_id).values("work_id")
+    """An author record's visible works as lists show them, with `listed_date` (the v1 date, or
+    NO_DATE) to order by. 2 queries per page.
+
+    Ordering by `listed_date` rather than first_submitted is on purpose (as in
+    author_works_page): no index serves it, so the planner starts from the record's authorships
+    (hundreds of rows at most) instead of walking every work in the database newest first."""
+    return (
+        work_list()
+        .filter(id__in=Authorship.objects.filter(author_id=author_id).values("work_id"))
+        .annotate(listed_date=Coalesce("first_submitted", Value(NO_DATE)))
     )
 
 
