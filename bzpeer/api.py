@@ -11,14 +11,17 @@ Error body, for every 4xx the API answers::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import reverse
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -209,3 +212,26 @@ def path_parameter(name: str, pattern: str, example: str, description: str):
         name, str, OpenApiParameter.PATH, pattern=f"^{pattern}$", description=description,
         examples=[OpenApiExample(example, value=example)],
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Links
+
+
+_SAMPLES = {"slug": "x", "arxiv_id": "0000.00000", "claim_id": "1", "code": "x"}
+
+
+@functools.cache
+def _link_template(name: str, kwarg: str) -> tuple[str, str]:
+    sample = _SAMPLES[kwarg]
+    path = reverse(name, kwargs={kwarg: sample})
+    cut = path.rindex(sample)
+    return path[:cut], path[cut + len(sample):]
+
+
+def link(name: str, **kwargs: Any) -> str:
+    """reverse() for a route with one parameter, as a string join: a page of works links every
+    author line, and reverse() per link was a quarter of the page's time. Quotes like reverse()."""
+    ((kwarg, value),) = kwargs.items()
+    before, after = _link_template(name, kwarg)
+    return before + quote(str(value), safe="!$&'()*+,;=/~:@") + after

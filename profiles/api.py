@@ -19,6 +19,7 @@ from bzpeer.api import (
     QueryTextField,
     StrictBooleanField,
     conditional_response,
+    link,
     parse_query,
     path_parameter,
 )
@@ -47,10 +48,13 @@ class AuthorSummarySerializer(serializers.Serializer):
     slug = serializers.CharField()
     display_name = serializers.CharField()
     url = serializers.SerializerMethodField()
-    html_url = serializers.CharField(source="get_absolute_url")
+    html_url = serializers.SerializerMethodField()
 
     def get_url(self, author: Author) -> str:
-        return reverse("api:author", kwargs={"slug": author.slug})
+        return link("api:author", slug=author.slug)
+
+    def get_html_url(self, author: Author) -> str:
+        return link("profiles:author", slug=author.slug)
 
 
 class AuthorListItemSerializer(AuthorSummarySerializer):
@@ -97,7 +101,7 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
     works_url = serializers.SerializerMethodField()
 
     def get_works_url(self, author: Author) -> str:
-        return reverse("api:author-works", kwargs={"slug": author.slug})
+        return link("api:author-works", slug=author.slug)
 
 
 class AuthorListQuery(serializers.Serializer):
@@ -239,7 +243,7 @@ class ClaimSerializer(serializers.Serializer):
     withdraw_url = serializers.SerializerMethodField()
 
     def get_withdraw_url(self, claim: Claim) -> str:
-        return reverse("api:claim-withdraw", kwargs={"claim_id": claim.pk})
+        return link("api:claim-withdraw", claim_id=claim.pk)
 
 
 class MyClaimsView(GenericAPIView):
