@@ -84,6 +84,15 @@ def not_found(request: HttpRequest, exception: Exception | None = None):
     return page_not_found(request, exception)
 
 
+def server_error(request: HttpRequest):
+    """handler500: the same JSON body under /api/ (the error itself is logged by Django)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body(500, "server_error", "Server error."), status=500)
+    from django.views.defaults import server_error as page_server_error
+
+    return page_server_error(request)
+
+
 # ---------------------------------------------------------------------------------------------
 # Pagination
 

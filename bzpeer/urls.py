@@ -14,3 +14,4 @@ urlpatterns = [
 ]
 
 handler404 = "bzpeer.api.not_found"
+handler500 = "bzpeer.api.server_error"

@@ -266,3 +266,18 @@ def test_list_items_match_their_schema(api, imported):
 
     assert fast == Declared(works, many=True).data
     assert set(fast[0]) == set(WorkListItemSerializer().fields)
+
+
+def test_server_errors_under_api_have_the_error_body(imported, monkeypatch):
+    from django.test import Client
+
+    import publications.api
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(publications.api, "works_filtered", broken)
+    response = Client(raise_request_exception=False).get("/api/works/")
+    assert response.status_code == 500
+    assert response.json() == {"status": 500, "code": "server_error", "detail": "Server error.",
+                               "errors": {}}
