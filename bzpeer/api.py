@@ -140,6 +140,13 @@ class UserThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        # DRF's version also counts anonymous clients by address, against the signed-in rate;
+        # they have AnonThrottle for that.
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return super().get_cache_key(request, view)
+
 
 # ---------------------------------------------------------------------------------------------
 # Conditional GET

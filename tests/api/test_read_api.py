@@ -205,15 +205,16 @@ def test_topics(api, imported):
 
 def test_anonymous_clients_are_throttled_with_the_error_body(api, imported, settings):
     settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "5/min"}
+        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "2/min"}
     }
+    # Anonymous clients count against the anonymous rate only (here larger than the user rate).
     assert [api.get("/api/topics/").status_code for _ in range(3)] == [200, 200, 200]
     response = api.get("/api/topics/")
     assert response.status_code == 429 and "Retry-After" in response
     assert response.json()["code"] == "throttled"
     # A signed-in client has its own, larger allowance.
     api.force_login(UserFactory())
-    assert [api.get("/api/topics/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert [api.get("/api/topics/").status_code for _ in range(3)] == [200, 200, 429]
 
 
 def test_token_authentication(api, imported, settings):
