@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_api, bench_import
+from benchmarks import bench_admin, bench_api, bench_graph, bench_import, bench_pages
 
-BENCHMARKS = {"import": bench_import.run, "api": bench_api.run}
+BENCHMARKS = {
+    "import": bench_import.run,
+    "pages": bench_pages.run,
+    "graph": bench_graph.run,
+    "admin": bench_admin.run,
+    "api": bench_api.run,
+}
 
 
 def main(names: list[str]) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("publications.urls")),
     path("", include("profiles.urls")),
+    path("", include("graph.urls")),  # /graph/ and /api/graph/slice/
 ]
 
 handler404 = "bzpeer.api.not_found"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 
 
 class Institution(models.Model):
@@ -106,6 +109,9 @@ class Author(models.Model):
             ),
             models.Index(fields=["-works_count"], name="author_works_count_idx"),
         ]
+        permissions = [
+            ("curate_author", "Can curate author records (merge, split, review claims, hide works)"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -116,6 +122,36 @@ class Author(models.Model):
     @property
     def is_claimed(self) -> bool:
         return self.claimed_by_id is not None
+
+    @property
+    def page_version(self) -> str:
+        """Changes whenever something the public profile shows changes, including counters that
+        workers set with bulk UPDATEs (which leave updated_at alone): the key of the profile's
+        cached fragments."""
+        return "-".join(str(v) for v in (
+            self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
+            self.followers_count, self.topics_count, self.close_collaborators_count,
+            self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
+        ))
+
+
+@lru_cache(maxsize=1)
+def _author_url_pattern() -> str:
+    return reverse("profiles:author", kwargs={"slug": "SLUG"})
+
+
+def author_url(slug: str) -> str:
+    """Author.get_absolute_url without a URL resolver pass per call (lists print hundreds)."""
+    return _author_url_pattern().replace("SLUG", iri_to_uri(slug), 1)
+
+
+class FlaggedAuthor(Author):
+    """Author records flagged "may combine several researchers": the curators' split queue."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "flagged author record"
+        verbose_name_plural = "flagged author records (may combine several researchers)"
 
 
 class Follow(models.Model):

@@ -13,9 +13,7 @@ changed by an import.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import logging
 import queue
 import threading
@@ -29,20 +27,23 @@ from django.utils import timezone
 from profiles.names import display_form, name_key, slug_for_key
 from publications.arxiv import taxonomy
 from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
+from publications.versioning import (
+    StoredWork,
+    content_hash,
+    invalid_reason,
+    newest_per_id,
+    supersedes,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS_KEPT = 500
+_WORK_COLUMNS = (
+    "arxiv_id, title, abstract, comments, journal_ref, doi, report_no, license, submitter,"
+    " primary_topic_id, first_submitted, latest_version_date, version_count, authors_count,"
+    " source, content_hash, metadata_date"
+)
 NAME_LIMIT = 300
-
-
-@dataclass(frozen=True, slots=True)
-class _Stored:
-    id: int
-    version_count: int
-    latest_version_date: dt.datetime | None
-    content_hash: str
-    metadata_date: dt.date | None
 
 
 @dataclass
@@ -81,23 +82,6 @@ def _reason_kind(reason: str) -> str:
     return reason.split(":", 1)[0].strip()
 
 
-def content_hash(record: WorkRecord) -> str:
-    payload = [
-        record.title,
-        record.abstract,
-        record.comments,
-        record.journal_ref,
-        record.doi,
-        record.report_no,
-        record.license,
-        record.categories,
-        [(a.name, a.affiliation) for a in record.authors],
-        [(v.number, v.created.isoformat(), v.size) for v in record.versions],
-        record.version_count,
-    ]
-    return hashlib.md5(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
-
-
 class Loader:
     """Writes batches of records. Keeps small in-process caches of topic, author and institution ids."""
 
@@ -124,7 +108,7 @@ class Loader:
                     self.stats.note(item.where, item.reason, item.arxiv_id)
                 continue
             self.stats.seen += 1
-            problem = _invalid(item)
+            problem = invalid_reason(item)
             if problem:
                 self.stats.note(item.arxiv_id or "record", problem, item.arxiv_id)
                 continue
@@ -143,7 +127,7 @@ class Loader:
     # -- batches -----------------------------------------------------------------------------
 
     def _flush(self, batch: list[WorkRecord]) -> None:
-        unique = _newest_per_id(batch)
+        unique = newest_per_id(batch)
         self.stats.unchanged += len(batch) - len(unique)  # superseded inside the same batch
         try:
             with transaction.atomic():
@@ -183,41 +167,55 @@ class Loader:
             # The import is idempotent and re-runnable, so a crash losing the last commits is
             # harmless: do not wait for the WAL flush at every batch commit.
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            to_write: list[tuple[WorkRecord, str]] = []
-            updated: list[str] = []
+            new: list[tuple[WorkRecord, str]] = []
+            changed: list[tuple[WorkRecord, str]] = []
             for record in batch:
                 digest = content_hash(record)
                 stored = existing.get(record.arxiv_id)
                 if stored is None:
-                    to_write.append((record, digest))
-                    outcome.created += 1
-                    continue
-                if _supersedes(record, digest, stored):
-                    to_write.append((record, digest))
-                    updated.append(record.arxiv_id)
-                    outcome.updated += 1
+                    new.append((record, digest))
+                elif supersedes(record, digest, stored):
+                    changed.append((record, digest))
                 else:
                     outcome.unchanged += 1
-            if not to_write:
+            outcome.created, outcome.updated = len(new), len(changed)
+            if not new and not changed:
                 return outcome
-            records = [r for r, _ in to_write]
-            self._ensure_topics(cursor, records)
-            work_ids = self._upsert_works(cursor, to_write)
-            self._replace_topics(cursor, records, work_ids)
-            self._upsert_versions(cursor, records, work_ids)
-            updated_ids = [work_ids[a] for a in updated]
-            outcome.touched_author_ids = self._upsert_authorships(
-                cursor, records, work_ids, updated_ids
-            )
+            new_records = [r for r, _ in new]
+            changed_records = [r for r, _ in changed]
+            self._ensure_topics(cursor, new_records + changed_records)
+            self._ensure_authors(cursor, new_records + changed_records)
+            self._ensure_institutions(cursor, new_records + changed_records)
+            touched: set[int] = set()
+            # New works cannot conflict with stored rows: they are copied straight into their
+            # tables. (A concurrent import creating the same work makes the batch fail on the
+            # unique arXiv id; it is then retried record by record and finds the work stored.)
+            if new:
+                work_ids = self._insert_new_works(cursor, new)
+                self._copy_topics(cursor, new_records, work_ids)
+                self._copy_versions(cursor, new_records, work_ids, table="publications_workversion")
+                touched |= self._copy_authorships(
+                    cursor, new_records, work_ids, table="publications_authorship"
+                )
+            if changed:
+                work_ids = self._upsert_works(cursor, changed)
+                changed_ids = list(work_ids.values())
+                cursor.execute(
+                    "DELETE FROM publications_worktopic WHERE work_id = ANY(%s)", [changed_ids]
+                )
+                self._copy_topics(cursor, changed_records, work_ids)
+                self._upsert_versions(cursor, changed_records, work_ids)
+                touched |= self._upsert_authorships(cursor, changed_records, work_ids, changed_ids)
+            outcome.touched_author_ids = touched
         return outcome
 
-    def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, _Stored]:
+    def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, StoredWork]:
         cursor.execute(
             "SELECT arxiv_id, id, version_count, latest_version_date, content_hash, metadata_date "
             "FROM publications_work WHERE arxiv_id = ANY(%s)",
             [arxiv_ids],
         )
-        return {row[0]: _Stored(*row[1:]) for row in cursor.fetchall()}
+        return {row[0]: StoredWork(*row[1:]) for row in cursor.fetchall()}
 
     def _ensure_topics(self, cursor, records: list[WorkRecord]) -> None:
         missing = {c for r in records for c in r.categories if c not in self.topic_ids}
@@ -237,36 +235,49 @@ class Loader:
         )
         self.topic_ids.update(dict(cursor.fetchall()))
 
+    def _work_row(self, r: WorkRecord, digest: str) -> tuple:
+        return (
+            r.arxiv_id,
+            r.title,
+            r.abstract,
+            r.comments,
+            r.journal_ref,
+            r.doi,
+            r.report_no,
+            r.license,
+            r.submitter,
+            self.topic_ids.get(r.primary_category),
+            r.first_submitted,
+            r.latest_version_date,
+            r.version_count,
+            len(r.authors),
+            r.source,
+            digest,
+            r.metadata_date,
+        )
+
+    def _insert_new_works(self, cursor, new: list[tuple[WorkRecord, str]]) -> dict[str, int]:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('publications_work', 'id'))"
+            " FROM generate_series(1, %s)",
+            [len(new)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        now = timezone.now()
+        with cursor.copy(
+            f"COPY publications_work (id, {_WORK_COLUMNS}, hidden, hidden_reason, created_at,"
+            " updated_at) FROM STDIN"
+        ) as copy:
+            for work_id, (r, digest) in zip(ids, new, strict=True):
+                copy.write_row((work_id, *self._work_row(r, digest), False, "", now, now))
+        return {r.arxiv_id: work_id for work_id, (r, _) in zip(ids, new, strict=True)}
+
     def _upsert_works(self, cursor, to_write: list[tuple[WorkRecord, str]]) -> dict[str, int]:
         now = timezone.now()
         cursor.execute("TRUNCATE bz_stage_work")
-        with cursor.copy(
-            "COPY bz_stage_work (arxiv_id, title, abstract, comments, journal_ref, doi, report_no,"
-            " license, submitter, primary_topic_id, first_submitted, latest_version_date,"
-            " version_count, authors_count, source, content_hash, metadata_date) FROM STDIN"
-        ) as copy:
+        with cursor.copy(f"COPY bz_stage_work ({_WORK_COLUMNS}) FROM STDIN") as copy:
             for r, digest in to_write:
-                copy.write_row(
-                    (
-                        r.arxiv_id,
-                        r.title,
-                        r.abstract,
-                        r.comments,
-                        r.journal_ref,
-                        r.doi,
-                        r.report_no,
-                        r.license,
-                        r.submitter,
-                        self.topic_ids.get(r.primary_category),
-                        r.first_submitted,
-                        r.latest_version_date,
-                        r.version_count,
-                        len(r.authors),
-                        r.source,
-                        digest,
-                        r.metadata_date,
-                    )
-                )
+                copy.write_row(self._work_row(r, digest))
         cursor.execute(
             """
             INSERT INTO publications_work AS w (arxiv_id, title, abstract, comments, journal_ref,
@@ -301,26 +312,25 @@ class Loader:
         )
         return dict(cursor.fetchall())
 
-    def _replace_topics(self, cursor, records: list[WorkRecord], work_ids: dict[str, int]) -> None:
-        ids = list(work_ids.values())
-        cursor.execute("DELETE FROM publications_worktopic WHERE work_id = ANY(%s)", [ids])
-        rows = [
-            (work_ids[r.arxiv_id], self.topic_ids[code], i == 0)
-            for r in records
-            for i, code in enumerate(r.categories)
-        ]
+    def _copy_topics(self, cursor, records: list[WorkRecord], work_ids: dict[str, int]) -> None:
         with cursor.copy(
             "COPY publications_worktopic (work_id, topic_id, is_primary) FROM STDIN"
         ) as copy:
-            for row in rows:
-                copy.write_row(row)
+            for r in records:
+                for i, code in enumerate(r.categories):
+                    copy.write_row((work_ids[r.arxiv_id], self.topic_ids[code], i == 0))
 
-    def _upsert_versions(self, cursor, records: list[WorkRecord], work_ids: dict[str, int]) -> None:
-        cursor.execute("TRUNCATE bz_stage_version")
-        with cursor.copy("COPY bz_stage_version (work_id, number, created, size) FROM STDIN") as copy:
+    def _copy_versions(
+        self, cursor, records: list[WorkRecord], work_ids: dict[str, int], *, table: str
+    ) -> None:
+        with cursor.copy(f"COPY {table} (work_id, number, created, size) FROM STDIN") as copy:
             for r in records:
                 for v in r.versions:
                     copy.write_row((work_ids[r.arxiv_id], v.number, v.created, v.size))
+
+    def _upsert_versions(self, cursor, records: list[WorkRecord], work_ids: dict[str, int]) -> None:
+        cursor.execute("TRUNCATE bz_stage_version")
+        self._copy_versions(cursor, records, work_ids, table="bz_stage_version")
         cursor.execute(
             """
             INSERT INTO publications_workversion AS v (work_id, number, created, size)
@@ -333,24 +343,14 @@ class Loader:
             """
         )
 
-    def _upsert_authorships(
-        self, cursor, records: list[WorkRecord], work_ids: dict[str, int], updated_ids: list[int]
+    def _copy_authorships(
+        self, cursor, records: list[WorkRecord], work_ids: dict[str, int], *, table: str
     ) -> set[int]:
-        """Write the authorships; return the ids of the author records whose works changed:
-        the records' authors now, and for updated works the authors they had before."""
+        """COPY the records' authorships into `table`; return their author record ids."""
         touched: set[int] = set()
-        if updated_ids:
-            cursor.execute(
-                "SELECT DISTINCT author_id FROM publications_authorship WHERE work_id = ANY(%s)",
-                [updated_ids],
-            )
-            touched.update(row[0] for row in cursor.fetchall())
-        self._ensure_authors(cursor, records)
-        self._ensure_institutions(cursor, records)
-        cursor.execute("TRUNCATE bz_stage_authorship")
         with cursor.copy(
-            "COPY bz_stage_authorship (work_id, position, author_id, printed_name,"
-            " printed_affiliation, institution_id) FROM STDIN"
+            f"COPY {table} (work_id, position, author_id, printed_name, printed_affiliation,"
+            " institution_id, source) FROM STDIN"
         ) as copy:
             for r in records:
                 work_id = work_ids[r.arxiv_id]
@@ -358,16 +358,25 @@ class Loader:
                     author_id = self.author_ids[name_key(a.name)[:NAME_LIMIT]]
                     touched.add(author_id)
                     inst_key = name_key(a.affiliation)[:500] if a.affiliation else ""
+                    institution_id = self.institution_ids.get(inst_key) if inst_key else None
                     copy.write_row(
-                        (
-                            work_id,
-                            position,
-                            author_id,
-                            a.name,
-                            a.affiliation,
-                            self.institution_ids.get(inst_key) if inst_key else None,
-                        )
+                        (work_id, position, author_id, a.name, a.affiliation, institution_id,
+                         "arxiv")
                     )
+        return touched
+
+    def _upsert_authorships(
+        self, cursor, records: list[WorkRecord], work_ids: dict[str, int], updated_ids: list[int]
+    ) -> set[int]:
+        """Rewrite the authorships of updated works; return the author record ids whose works
+        changed: the records' authors now and the authors the works had before."""
+        cursor.execute(
+            "SELECT DISTINCT author_id FROM publications_authorship WHERE work_id = ANY(%s)",
+            [updated_ids],
+        )
+        touched = {row[0] for row in cursor.fetchall()}
+        cursor.execute("TRUNCATE bz_stage_authorship")
+        touched |= self._copy_authorships(cursor, records, work_ids, table="bz_stage_authorship")
         # Keep a curated attribution (source <> 'arxiv'): curation wins over automation.
         cursor.execute(
             """
@@ -389,17 +398,16 @@ class Loader:
                                          ELSE a.author_id END)
             """
         )
-        if updated_ids:
-            # A newer version with fewer authors: drop the imported positions past the new end.
-            cursor.execute(
-                """
-                DELETE FROM publications_authorship a
-                USING publications_work w
-                WHERE a.work_id = ANY(%s) AND w.id = a.work_id
-                  AND a.position > w.authors_count AND a.source = 'arxiv'
-                """,
-                [updated_ids],
-            )
+        # A newer version with fewer authors: drop the imported positions past the new end.
+        cursor.execute(
+            """
+            DELETE FROM publications_authorship a
+            USING publications_work w
+            WHERE a.work_id = ANY(%s) AND w.id = a.work_id
+              AND a.position > w.authors_count AND a.source = 'arxiv'
+            """,
+            [updated_ids],
+        )
         return touched
 
     def _ensure_authors(self, cursor, records: list[WorkRecord]) -> None:
@@ -503,57 +511,9 @@ def _ensure_staging_tables(cursor) -> None:
         CREATE TEMP TABLE IF NOT EXISTS bz_stage_institution (name_key text, name text);
         CREATE TEMP TABLE IF NOT EXISTS bz_stage_authorship (
             work_id bigint, position int, author_id bigint, printed_name text,
-            printed_affiliation text, institution_id bigint);
+            printed_affiliation text, institution_id bigint, source text);
         """
     )
-
-
-def _invalid(record: WorkRecord) -> str:
-    if not record.arxiv_id:
-        return "no arXiv id"
-    if not record.title.strip():
-        return "empty title (ghost entry)"
-    if not record.authors:
-        return "no authors"
-    if not record.versions and record.created is None:
-        return "no submission date"
-    return ""
-
-
-def _supersedes(record: WorkRecord, digest: str, stored: _Stored) -> bool:
-    """Whether the record should replace the stored work.
-
-    A newer version (more versions, or the same count with a later date) always does; an older one
-    never does. The same version with other metadata does when its metadata is at least as recent
-    (a journal-ref or DOI added later), so alternating two sources does not flip-flop.
-    """
-    incoming_count, incoming_date = record.version_count, record.latest_version_date
-    if incoming_count != stored.version_count:
-        return incoming_count > stored.version_count
-    if incoming_date and stored.latest_version_date and incoming_date != stored.latest_version_date:
-        return incoming_date > stored.latest_version_date
-    if digest == stored.content_hash:
-        return False
-    if stored.metadata_date is None:
-        return True
-    return record.metadata_date is not None and record.metadata_date >= stored.metadata_date
-
-
-def _newest_per_id(batch: list[WorkRecord]) -> list[WorkRecord]:
-    """Within one batch, keep one record per arXiv id: the newest version (the later on a tie)."""
-    chosen: dict[str, WorkRecord] = {}
-    for record in batch:
-        current = chosen.get(record.arxiv_id)
-        if current is None or _version_key(record) >= _version_key(current):
-            chosen[record.arxiv_id] = record
-    return list(chosen.values())
-
-
-def _version_key(record: WorkRecord) -> tuple[int, dt.datetime]:
-    return (record.version_count, record.latest_version_date or _EPOCH)
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def _prefetched(items: Iterable[ParsedItem], *, depth: int = 20_000) -> Iterator[ParsedItem]:

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from profiles.models import Author, Institution
+from profiles.models import Author, Institution, author_url
 
 
 class Topic(models.Model):
@@ -180,6 +180,13 @@ class Authorship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.printed_name} #{self.position} on {self.work_id}"
+
+    @property
+    def author_url(self) -> str:
+        """The author record's page; uses the `author_slug` annotation of list selectors when
+        present, so lists need no Author instance per name."""
+        slug = getattr(self, "author_slug", None)
+        return author_url(slug) if slug is not None else self.author.get_absolute_url()
 
 
 class ImportRun(models.Model):

@@ -4,11 +4,13 @@ budget; none of them depends on how many works or authors a record has."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from functools import cached_property
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Window as Over
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -17,24 +19,45 @@ from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 
 # Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
 # a 300-author collaboration paper must not load 300 rows to print one line.
-LISTED_AUTHORS = 8
+LISTED_AUTHORS = 6
 RELATED_WORKS = 6
 RELATED_BY_AUTHORS = 25
 CACHE_SECONDS = 600
 
 
-@dataclass
 class Window:
     """One page of a list fetched as per_page + 1 rows: the extra row says whether a next page
     exists, so no count(*) over a large join is needed. `total` comes from a stored counter or a
-    cheap count when the caller has one."""
+    cheap count when the caller has one. The rows are fetched on first use, so a page whose list
+    comes from a template fragment cache runs no query for it."""
 
-    items: list
-    number: int
-    per_page: int
-    has_next: bool
-    total: int | None = None
-    extra: dict = field(default_factory=dict)
+    def __init__(self, queryset: QuerySet | Callable[[], QuerySet], *, number: int, per_page: int,
+                 total: int | None = None, total_from: str | None = None):
+        self._queryset = queryset  # or a function returning it, built only if the rows are needed
+        self.number = number
+        self.per_page = per_page
+        self._total = total
+        self._total_from = total_from  # an annotation on each row holding the full count
+
+    @property
+    def total(self) -> int | None:
+        if self._total is None and self._total_from:
+            return getattr(self._rows[0], self._total_from) if self._rows else 0
+        return self._total
+
+    @cached_property
+    def _rows(self) -> list:
+        start = (self.number - 1) * self.per_page
+        queryset = self._queryset() if callable(self._queryset) else self._queryset
+        return list(queryset[start : start + self.per_page + 1])
+
+    @property
+    def items(self) -> list:
+        return self._rows[: self.per_page]
+
+    @property
+    def has_next(self) -> bool:
+        return len(self._rows) > self.per_page
 
     @property
     def has_previous(self) -> bool:
@@ -56,7 +79,7 @@ class Window:
 
     @property
     def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.items else 0
+        return (self.number - 1) * self.per_page + 1
 
 
 def page_number(value: object) -> int:
@@ -68,21 +91,18 @@ def page_number(value: object) -> int:
     return min(max(number, 1), 10_000)
 
 
-def window(queryset: QuerySet, *, page: int | str, per_page: int, total: int | None = None) -> Window:
-    number = page_number(page)
-    start = (number - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
-    return Window(items=rows[:per_page], number=number, per_page=per_page,
-                  has_next=len(rows) > per_page, total=total)
+def window(queryset: QuerySet | Callable[[], QuerySet], *, page: int | str, per_page: int, total: int | None = None) -> Window:
+    return Window(queryset, number=page_number(page), per_page=per_page, total=total)
 
 
 def listed_authorships() -> Prefetch:
     """The first LISTED_AUTHORS authorships of each work, in printed order, with their records."""
     return Prefetch(
         "authorships",
+        # The record's slug is all a list needs from it: no Author instance per name.
         queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
-        .select_related("author")
-        .only("work_id", "position", "printed_name", "author__slug", "author__display_name")
+        .annotate(author_slug=F("author__slug"))
+        .only("work_id", "position", "printed_name")
         .order_by("position"),
         to_attr="listed_authorships",
     )
@@ -150,9 +170,11 @@ def author_works_page(
     # NULLS LAST differs from the order of the global first_submitted index on purpose: the
     # planner then starts from the record's authorships (a few hundred rows at most) instead of
     # walking every work in the database newest first, looking for the record's.
-    works = work_list().filter(
-        pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-    ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+    def works() -> QuerySet[Work]:
+        return work_list().filter(
+            pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
+        ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+
     return window(works, page=page, per_page=per_page, total=total)
 
 
@@ -247,18 +269,16 @@ def topics_with_counts() -> list[Topic]:
 
 def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
     """Works whose title or abstract match `query` (PostgreSQL full-text search, websearch syntax,
-    English stemming, GIN index on Work.search_vector), best rank first. 3 queries (count, page,
-    first authors)."""
+    English stemming, GIN index on Work.search_vector), best rank first. 2 queries (the page with
+    the number of matches as a window count, so the matches are read once; first authors)."""
     search = SearchQuery(query, config="english", search_type="websearch")
-    matches = Work.objects.visible().filter(search_vector=search)
-    total = matches.count()
     works = (
         work_list()
         .filter(search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search))
+        .annotate(rank=SearchRank(F("search_vector"), search), matches=Over(Count("id")))
         .order_by("-rank", "-first_submitted", "-id")
     )
-    return window(works, page=page, per_page=per_page, total=total)
+    return Window(works, number=page_number(page), per_page=per_page, total_from="matches")
 
 
 # --- REST API (publications/api.py): querysets that DRF's cursor pagination orders and slices ---

@@ -45,6 +45,7 @@ class TopicFactory(factory.django.DjangoModelFactory):
 class WorkFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Work
+        skip_postgeneration_save = True
 
     arxiv_id = factory.Sequence(lambda n: f"2401.{n:05d}")
     title = factory.Sequence(lambda n: f"Work number {n}")

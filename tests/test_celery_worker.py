@@ -23,6 +23,11 @@ def redis_available() -> bool:
         return False
 
 
+def _forget_backend() -> None:
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
 @pytest.fixture
 def redis_worker():
     if not redis_available():
@@ -31,12 +36,16 @@ def redis_worker():
         pytest.skip("no Redis on 127.0.0.1:6379 and no REDIS_URL")
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    # The app caches its result backend on first use; an earlier test may have created the
+    # "disabled" one, which would make result.get() fail whatever the conf now says.
+    _forget_backend()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
                           queues=["celery", "arxiv"]):
             yield
     finally:
         app.conf.update(saved)
+        _forget_backend()
 
 
 @pytest.mark.celery_worker

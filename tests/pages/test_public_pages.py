@@ -121,6 +121,7 @@ def test_home_has_search_recent_works_and_topics(client, imported):
         ("c. balazs", "C. Balázs"),  # initials and punctuation
         ("Jakob Devlin", "Jacob Devlin"),  # a small typo
         ("macri", "Emanuele Macrì"),
+        ("E. Macri", "Emanuele Macrì"),  # an initial for a first name
     ],
 )
 def test_search_finds_author_records_tolerantly(client, imported, query, expected):
@@ -147,5 +148,23 @@ def test_search_queries_do_not_grow(client):
     add(2)
     small = queries(client, "/search/?q=galaxy")
     add(40)
-    assert queries(client, "/search/?q=galaxy") == small == 4
+    assert queries(client, "/search/?q=galaxy") == small == 3
     assert queries(client, "/search/?q=") == 0
+
+
+def test_search_paginates_author_records(client):
+    for i in range(12):
+        AuthorFactory(display_name=f"Maria Rossi {chr(97 + i)}")
+    first = get(client, "/search/", q="maria rossi")
+    second = get(client, "/search/", q="maria rossi", apage=2)
+    listed = lambda html: html[html.index("author-results"):].count("<li>")  # noqa: E731
+    assert listed(first) == 10 and "apage=2" in first
+    assert listed(second) == 2 and "apage=1" in second
+
+
+def test_home_queries_do_not_grow(client):
+    AuthorshipFactory(work=WorkFactory())
+    small = queries(client, "/")
+    for _ in range(40):
+        AuthorshipFactory(work=WorkFactory())
+    assert queries(client, "/") == small == 3

@@ -1,0 +1,178 @@
+"""The claims queue: pending claims oldest first; each opens on a review page with the claimant,
+the evidence, the record and its works, and approve / reject-with-a-reason buttons. Decisions go
+through profiles.services (claim_approve / claim_reject), which e-mail the claimant and write the
+CurationEvent. Here (not in profiles/admin.py) because the review page shows works."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+from profiles import services as profile_services
+from profiles.models import Claim, ClaimState, VerificationLevel
+from profiles.permissions import is_curator
+from publications.models import Authorship, Work
+
+REVIEW_WORKS = 50
+
+
+class ClaimStateFilter(admin.SimpleListFilter):
+    """Pending claims unless asked otherwise: the queue is what curators open the page for."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [*ClaimState.choices, ("all", "All")]
+
+    def value(self):
+        return super().value() or ClaimState.PENDING
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        return queryset.filter(state=self.value())
+
+
+@admin.register(Claim)
+class ClaimQueueAdmin(admin.ModelAdmin):
+    list_display = ["review", "claimant", "record", "evidence_summary", "evidence_level", "state",
+                    "waiting"]
+    list_display_links = None
+    list_filter = [ClaimStateFilter, "evidence_level"]
+    list_select_related = ["user", "author"]
+    search_fields = ["=author__slug", "=user__username", "=user__email"]
+    show_full_result_count = False
+    ordering = ["created_at", "id"]  # oldest first (claim_queue_idx: state, created_at)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # people claim from the profile page
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="claim")
+    def review(self, claim: Claim):
+        return format_html('<a class="review-link" href="{}">Review #{}</a>',
+                           reverse("admin:profiles_claim_change", args=[claim.pk]), claim.pk)
+
+    @admin.display(description="claimant")
+    def claimant(self, claim: Claim) -> str:
+        return f"{claim.user.get_username()} <{claim.user.email}>"
+
+    @admin.display(description="author record")
+    def record(self, claim: Claim):
+        return format_html('<a href="{}">{}</a> ({} works)', claim.author.get_absolute_url(),
+                           claim.author.display_name, claim.author.works_count)
+
+    @admin.display(description="evidence")
+    def evidence_summary(self, claim: Claim) -> str:
+        return evidence_summary(claim.evidence)
+
+    @admin.display(description="waiting", ordering="created_at")
+    def waiting(self, claim: Claim) -> str:
+        end = claim.decided_at or timezone.now()
+        return timesince(claim.created_at, end)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        """A claim opens on its review page; decisions are POSTed to it."""
+        claim = get_object_or_404(Claim.objects.select_related("user", "author", "reviewer"),
+                                  pk=object_id)
+        if not self.has_view_or_change_permission(request, claim):
+            raise PermissionDenied
+        error = None
+        if request.method == "POST":
+            response, error = self._decide(request, claim)
+            if response is not None:
+                return response
+        return TemplateResponse(request, "admin/curation/claim_review.html",
+                                self._review_context(request, claim, error))
+
+    def _decide(self, request: HttpRequest, claim: Claim) -> tuple[HttpResponse | None, str | None]:
+        if not is_curator(request.user):
+            raise PermissionDenied
+        try:
+            if "approve" in request.POST:
+                level = request.POST.get("level", "")
+                profile_services.claim_approve(
+                    claim=claim, reviewer=request.user, level=int(level) if level.isdigit() else None
+                )
+                done = f"Approved the claim of {claim.user} on {claim.author}; they were e-mailed."
+            elif "reject" in request.POST:
+                profile_services.claim_reject(
+                    claim=claim, reviewer=request.user, reason=request.POST.get("reason", "")
+                )
+                done = f"Rejected the claim of {claim.user} on {claim.author}; they were e-mailed."
+            else:
+                return None, "Choose approve or reject."
+        except ValidationError as exc:
+            return None, " ".join(exc.messages)
+        self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:profiles_claim_changelist")), None
+
+    def _review_context(self, request: HttpRequest, claim: Claim, error: str | None) -> dict:
+        """The review page's data. 5 queries after the claim: the record's works (one page),
+        the works the claimant listed, which of those are on the record, other claims."""
+        author = claim.author
+        works = list(
+            Work.objects.filter(authorships__author=author)
+            .select_related("primary_topic")
+            .order_by("-first_submitted", "-id")
+            .distinct()[:REVIEW_WORKS]
+        )
+        listed_ids = [str(w) for w in claim.evidence.get("works", [])][:200]
+        listed = {w.arxiv_id: w for w in Work.objects.filter(arxiv_id__in=listed_ids)}
+        on_record = set(
+            Authorship.objects.filter(author=author, work__arxiv_id__in=listed_ids)
+            .values_list("work__arxiv_id", flat=True)
+        )
+        others = list(
+            Claim.objects.select_related("user").filter(author=author).exclude(pk=claim.pk)
+            .order_by("created_at")[:20]
+        )
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Claim #{claim.pk}: {claim.user} on {author.display_name}",
+            "claim": claim,
+            "author": author,
+            "works": works,
+            "works_limit": REVIEW_WORKS,
+            "listed": [(i, listed.get(i), i in on_record) for i in listed_ids],
+            "others": others,
+            "error": error,
+            "is_pending": claim.state == ClaimState.PENDING,
+            "can_decide": is_curator(request.user),
+            "levels": [(v, label) for v, label in VerificationLevel.choices if v >= 2],
+            "waiting": timesince(claim.created_at, claim.decided_at or timezone.now()),
+        }
+
+
+def evidence_summary(evidence: dict) -> str:
+    parts = []
+    if evidence.get("orcid"):
+        parts.append(f"ORCID {evidence['orcid']}" + (" (proven)" if evidence.get("orcid_proven")
+                                                     else " (not proven)"))
+    if evidence.get("email"):
+        parts.append(f"{evidence['email']}" + (" (matches an affiliation)"
+                                               if evidence.get("email_matches_affiliation") else ""))
+    if evidence.get("works"):
+        parts.append(f"{len(evidence['works'])} work(s) listed")
+    if evidence.get("message"):
+        parts.append(f"“{evidence['message'][:80]}”")
+    return "; ".join(parts) or "—"

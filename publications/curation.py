@@ -1,0 +1,427 @@
+"""Curation of author records: merge (with a preview), undo a merge, split. Here in publications
+because they move Authorships between Authors (publications → profiles); hiding and re-importing
+works, recomputing and flagging records are in publications/curation_works.py.
+
+Every service checks that the actor may curate, runs in one transaction, writes a CurationEvent
+with enough in ``before``/``after`` to see (and for a merge, undo) exactly what changed, and sends
+``authors_changed`` after commit so scores are recomputed. Moved authorships get
+``source="curator"``: the loader never changes a curated attribution on a later import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from profiles.models import (
+    Author,
+    Claim,
+    ClaimState,
+    CollaborationInvitation,
+    CurationEvent,
+    Follow,
+    InvitationState,
+)
+from profiles.names import split_slug
+from profiles.permissions import require_curator
+from publications import signals
+from publications.models import Authorship, AuthorshipSource, Work
+
+
+class CurationError(Exception):
+    """The curation action cannot be done as asked; the message says why. Nothing was changed."""
+
+
+def require_curator_actor(actor: Any) -> None:
+    """Curators (staff in the curators group) and superusers; the same rule as claim reviews."""
+    if actor is None:
+        raise PermissionDenied("Only curators can do this.")
+    require_curator(actor)
+
+
+def authors_changed_on_commit(author_ids: list[int]) -> None:
+    ids = sorted(set(author_ids))
+    transaction.on_commit(lambda: signals.authors_changed.send(sender=Author, author_ids=ids))
+
+
+def refresh_counts(author_ids: list[int]) -> None:
+    """Recompute the stored works and followers counters of some records at once (1 query).
+    Issue-5 workers recompute the rest (scores) from ``authors_changed``."""
+    works = (
+        Authorship.objects.filter(author_id=OuterRef("pk"), work__hidden=False)
+        .order_by()
+        .values("author_id")
+        .annotate(n=Count("work_id", distinct=True))
+        .values("n")
+    )
+    follows = (
+        Follow.objects.filter(author_id=OuterRef("pk"))
+        .order_by()
+        .values("author_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    Author.objects.filter(pk__in=author_ids).update(
+        works_count=Coalesce(Subquery(works), 0), followers_count=Coalesce(Subquery(follows), 0)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Merge
+
+
+@dataclass
+class MergePreview:
+    kept: Author
+    merged: list[Author]
+    works: list[Work] = field(default_factory=list)  # works whose authorships will move
+    authorships: int = 0
+    shared_works: int = 0  # works that already list the kept record too
+    follows_moving: int = 0
+    follows_deduplicated: int = 0  # users following both: they keep one follow
+    claims_moving: list[Claim] = field(default_factory=list)
+    claims_withdrawn: list[Claim] = field(default_factory=list)  # same user pending on both
+    invitations_moving: int = 0
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def can_merge(self) -> bool:
+        return not self.conflicts
+
+
+def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200) -> MergePreview:
+    """What merging ``merged_ids`` into ``kept_id`` would move, and what stops it. 6 queries."""
+    merged_ids = sorted(set(merged_ids) - {kept_id})
+    records = {
+        a.pk: a
+        for a in Author.objects.select_related("merged_into", "claimed_by").filter(
+            pk__in=[kept_id, *merged_ids]
+        )
+    }
+    if kept_id not in records:
+        raise CurationError(f"No author record with id {kept_id}.")
+    missing = [i for i in merged_ids if i not in records]
+    if missing:
+        raise CurationError(f"No author record with id {', '.join(map(str, missing))}.")
+    if not merged_ids:
+        raise CurationError("Choose at least one record to merge into the kept one.")
+    preview = MergePreview(kept=records[kept_id], merged=[records[i] for i in merged_ids])
+    for record in [preview.kept, *preview.merged]:
+        if record.merged_into_id:
+            preview.conflicts.append(
+                f"{record.display_name} ({record.slug}) was already merged into "
+                f"{record.merged_into.slug}; pick that record instead."
+            )
+
+    moving = Authorship.objects.filter(author_id__in=merged_ids)
+    preview.authorships = moving.count()
+    kept_work_ids = Authorship.objects.filter(author_id=kept_id).values("work_id")
+    preview.shared_works = (
+        moving.filter(work_id__in=kept_work_ids).values("work_id").distinct().count()
+    )
+    preview.works = list(
+        Work.objects.filter(authorships__author_id__in=merged_ids)
+        .distinct()
+        .order_by("-first_submitted", "-id")[:works_limit]
+    )
+    follows = list(
+        Follow.objects.filter(author_id__in=[kept_id, *merged_ids]).values_list("user_id", "author_id")
+    )
+    kept_followers = {u for u, a in follows if a == kept_id}
+    seen: set[int] = set(kept_followers)
+    for user_id, author_id in follows:
+        if author_id == kept_id:
+            continue
+        if user_id in seen:
+            preview.follows_deduplicated += 1
+        else:
+            seen.add(user_id)
+            preview.follows_moving += 1
+
+    claims = list(
+        Claim.objects.select_related("user", "author").filter(author_id__in=[kept_id, *merged_ids])
+        .exclude(state__in=[ClaimState.REJECTED, ClaimState.WITHDRAWN])
+    )
+    approved = [c for c in claims if c.state == ClaimState.APPROVED]
+    if len(approved) > 1:
+        who = "; ".join(f"{c.user} on {c.author.slug}" for c in approved)
+        preview.conflicts.append(
+            f"Two approved claims ({who}): a record can have one owner. Reject or withdraw one "
+            "claim first."
+        )
+    claimed_by = {r.claimed_by_id for r in records.values() if r.claimed_by_id}
+    if len(claimed_by) > 1 and len(approved) <= 1:
+        preview.conflicts.append("The records are claimed by different people.")
+    preview.invitations_moving = CollaborationInvitation.objects.filter(
+        author_id__in=merged_ids
+    ).count()
+    # One pending claim per user and record: a user's second pending claim is withdrawn.
+    pending_users = {c.user_id for c in claims if c.author_id == kept_id and c.state == "pending"}
+    for claim in claims:
+        if claim.author_id == kept_id:
+            continue
+        if claim.state == ClaimState.PENDING:
+            if claim.user_id in pending_users:
+                preview.claims_withdrawn.append(claim)
+                continue
+            pending_users.add(claim.user_id)
+        preview.claims_moving.append(claim)
+    return preview
+
+
+@transaction.atomic
+def merge_authors(
+    *, kept_id: int, merged_ids: list[int], actor: Any, note: str = ""
+) -> list[CurationEvent]:
+    """Merge records into ``kept_id``: authorships, follows and claims move; each merged record
+    points to the kept one (its URL redirects), records merged into it are repointed. One
+    CurationEvent per merged record. Running it twice is refused (the records are merged)."""
+    require_curator_actor(actor)
+    # Lock every involved record (in id order, so two curators cannot deadlock).
+    list(Author.objects.select_for_update().filter(pk__in=[kept_id, *merged_ids]).order_by("pk"))
+    preview = merge_preview(kept_id=kept_id, merged_ids=merged_ids)
+    if preview.conflicts:
+        raise CurationError(" ".join(preview.conflicts))
+    kept = preview.kept
+    kept_before = {"claimed_by": kept.claimed_by_id, "verification_level": kept.verification_level}
+    events = []
+    withdrawn_ids = {c.pk for c in preview.claims_withdrawn}
+    for record in preview.merged:
+        moved = list(Authorship.objects.filter(author=record).values_list("id", "source"))
+        Authorship.objects.filter(author=record).update(
+            author=kept, source=AuthorshipSource.CURATOR
+        )
+        kept_users = Follow.objects.filter(author=kept).values("user_id")
+        duplicate = Follow.objects.filter(author=record, user_id__in=kept_users)
+        removed = list(duplicate.values_list("user_id", flat=True))
+        duplicate.delete()
+        follows_moved = list(Follow.objects.filter(author=record).values_list("id", flat=True))
+        Follow.objects.filter(pk__in=follows_moved).update(author=kept)
+
+        claims = list(Claim.objects.filter(author=record))
+        claims_withdrawn = [c.pk for c in claims if c.pk in withdrawn_ids]
+        Claim.objects.filter(pk__in=claims_withdrawn).update(state=ClaimState.WITHDRAWN)
+        claims_moved = [c.pk for c in claims if c.pk not in withdrawn_ids]
+        Claim.objects.filter(pk__in=claims_moved).update(author=kept)
+        approved = next((c for c in claims if c.state == ClaimState.APPROVED), None)
+        owner = approved.user_id if approved else record.claimed_by_id
+        if owner and not kept.claimed_by_id:
+            kept.claimed_by_id = owner
+            kept.verification_level = max(kept.verification_level, record.verification_level)
+
+        # Invitations follow the record, except a second open one from the same sender.
+        open_senders = CollaborationInvitation.objects.filter(
+            author=kept, state=InvitationState.PENDING
+        ).values("sender_id")
+        invitations_moved = list(
+            CollaborationInvitation.objects.filter(author=record)
+            .exclude(state=InvitationState.PENDING, sender_id__in=open_senders)
+            .values_list("id", flat=True)
+        )
+        CollaborationInvitation.objects.filter(pk__in=invitations_moved).update(author=kept)
+
+        repointed = list(Author.objects.filter(merged_into=record).values_list("id", flat=True))
+        Author.objects.filter(pk__in=repointed).update(merged_into=kept)
+        Author.objects.filter(pk=record.pk).update(merged_into=kept)
+        events.append(
+            CurationEvent(
+                actor=actor,
+                action="merge",
+                target_type="author",
+                target_id=str(record.pk),
+                author=kept,
+                before={
+                    "merged_into": None,
+                    "authorships": [[pk, source] for pk, source in moved],
+                    "follows_moved": follows_moved,
+                    "follows_removed_users": removed,
+                    "claims_moved": claims_moved,
+                    "claims_withdrawn": claims_withdrawn,
+                    "invitations_moved": invitations_moved,
+                    "repointed": repointed,
+                    "kept": kept_before,
+                },
+                after={
+                    "merged_into": kept.pk,
+                    "kept_slug": kept.slug,
+                    "merged_slug": record.slug,
+                    "claimed_by": kept.claimed_by_id,
+                    "verification_level": kept.verification_level,
+                },
+                note=note,
+            )
+        )
+    Author.objects.filter(pk=kept.pk).update(
+        claimed_by=kept.claimed_by_id, verification_level=kept.verification_level
+    )
+    CurationEvent.objects.bulk_create(events)
+    ids = [kept.pk, *(r.pk for r in preview.merged)]
+    refresh_counts(ids)
+    authors_changed_on_commit(ids)
+    return events
+
+
+def last_merge_event(*, author_id: int) -> CurationEvent | None:
+    """The merge that the record's current ``merged_into`` comes from, unless it was undone."""
+    event = (
+        CurationEvent.objects.filter(
+            target_type="author", target_id=str(author_id), action__in=["merge", "unmerge"]
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return event if event is not None and event.action == "merge" else None
+
+
+@transaction.atomic
+def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEvent:
+    """Undo the merge of one record: what moved with it moves back (wherever the kept record went
+    since), duplicate follows and withdrawn claims come back, repointed records point to it
+    again. Running it twice is refused (the record is no longer merged)."""
+    require_curator_actor(actor)
+    record = Author.objects.select_for_update().filter(pk=author_id).first()
+    if record is None:
+        raise CurationError(f"No author record with id {author_id}.")
+    if not record.merged_into_id:
+        raise CurationError(f"{record.slug} is not merged into another record.")
+    merge = last_merge_event(author_id=record.pk)
+    if merge is None:
+        raise CurationError(f"No curation event records how {record.slug} was merged.")
+    current = record.merged_into_id  # the kept record, or where it was merged since
+    Author.objects.select_for_update().filter(pk=current).first()
+    before = merge.before
+
+    sources = dict(before.get("authorships", []))
+    back = list(
+        Authorship.objects.filter(pk__in=sources, author_id=current).values_list("id", flat=True)
+    )
+    for source in set(sources.values()):
+        Authorship.objects.filter(pk__in=[pk for pk in back if sources[pk] == source]).update(
+            author=record, source=source
+        )
+    Follow.objects.filter(pk__in=before.get("follows_moved", []), author_id=current).update(
+        author=record
+    )
+    Follow.objects.bulk_create(
+        [Follow(user_id=u, author=record) for u in before.get("follows_removed_users", [])],
+        ignore_conflicts=True,
+    )
+    claims_back = list(
+        Claim.objects.filter(pk__in=before.get("claims_moved", []), author_id=current).values_list(
+            "id", "state", "user_id"
+        )
+    )
+    Claim.objects.filter(pk__in=[c[0] for c in claims_back]).update(author=record)
+    Claim.objects.filter(
+        pk__in=before.get("claims_withdrawn", []), state=ClaimState.WITHDRAWN
+    ).update(state=ClaimState.PENDING)
+    CollaborationInvitation.objects.filter(
+        pk__in=before.get("invitations_moved", []), author_id=current
+    ).update(author=record)
+    kept_state = before.get("kept", {})
+    if any(state == ClaimState.APPROVED for _, state, _ in claims_back) and current == merge.author_id:
+        Author.objects.filter(pk=current).update(
+            claimed_by=kept_state.get("claimed_by"),
+            verification_level=kept_state.get("verification_level", 1),
+        )
+    Author.objects.filter(pk__in=before.get("repointed", []), merged_into_id=current).update(
+        merged_into=record
+    )
+    Author.objects.filter(pk=record.pk).update(merged_into=before.get("merged_into"))
+    event = CurationEvent.objects.create(
+        actor=actor,
+        action="unmerge",
+        target_type="author",
+        target_id=str(record.pk),
+        author=record,
+        before={"merged_into": current},
+        after={
+            "merged_into": before.get("merged_into"),
+            "undoes_event": merge.pk,
+            "authorships_back": back,
+            "authorships_left": sorted(set(sources) - set(back)),
+            "claims_back": [c[0] for c in claims_back],
+        },
+        note=note,
+    )
+    refresh_counts([record.pk, current])
+    authors_changed_on_commit([record.pk, current])
+    return event
+
+
+# ---------------------------------------------------------------------------------------------
+# Split
+
+
+def _free_split_slug(key: str) -> str:
+    n = 2
+    taken = set(Author.objects.filter(slug__startswith=split_slug(key, 0)[:-1]).values_list(
+        "slug", flat=True
+    ))
+    while split_slug(key, n) in taken:
+        n += 1
+    return split_slug(key, n)
+
+
+@transaction.atomic
+def split_author(
+    *, author_id: int, work_ids: list[int], actor: Any, note: str = "", resolved: bool = False
+) -> tuple[Author, CurationEvent]:
+    """Move the record's authorships on ``work_ids`` to a new record with the same name and its own
+    slug (it does not receive imports). Follows and claims stay. ``resolved`` clears the
+    "may combine several" flag. Not idempotent: each run makes a new record."""
+    require_curator_actor(actor)
+    author = Author.objects.select_for_update().filter(pk=author_id).first()
+    if author is None:
+        raise CurationError(f"No author record with id {author_id}.")
+    if author.merged_into_id:
+        raise CurationError(f"{author.slug} was merged into another record; split that one.")
+    own = set(Authorship.objects.filter(author=author).values_list("work_id", flat=True))
+    chosen = set(work_ids)
+    if not chosen:
+        raise CurationError("Choose the works that belong to the other person.")
+    if chosen - own:
+        raise CurationError("Some chosen works are not attributed to this record.")
+    if chosen == own:
+        raise CurationError(
+            "Every work was chosen: leave at least one on this record (or edit the record)."
+        )
+    new = Author.objects.create(
+        display_name=author.display_name,
+        name_key=author.name_key,
+        slug=_free_split_slug(author.name_key),
+        receives_imports=False,
+    )
+    moving = Authorship.objects.filter(author=author, work_id__in=chosen)
+    moved = list(moving.values_list("id", "source"))
+    arxiv_ids = sorted(Work.objects.filter(pk__in=chosen).values_list("arxiv_id", flat=True))
+    moving.update(author=new, source=AuthorshipSource.CURATOR)
+    if resolved and author.may_combine_several:
+        Author.objects.filter(pk=author.pk).update(may_combine_several=False)
+    event = CurationEvent.objects.create(
+        actor=actor,
+        action="split",
+        target_type="author",
+        target_id=str(new.pk),
+        author=author,
+        before={
+            "author": author.pk,
+            "authorships": [[pk, source] for pk, source in moved],
+            "may_combine_several": author.may_combine_several,
+        },
+        after={
+            "new_author": new.pk,
+            "new_slug": new.slug,
+            "works": arxiv_ids,
+            "may_combine_several": author.may_combine_several and not resolved,
+        },
+        note=note,
+    )
+    refresh_counts([author.pk, new.pk])
+    authors_changed_on_commit([author.pk, new.pk])
+    return new, event
