@@ -42,17 +42,21 @@ class WorkAuthorSerializer(serializers.Serializer):
 
     position = serializers.IntegerField()
     printed_name = serializers.CharField()
-    author_slug = serializers.CharField(source="author.slug")
-    author_name = serializers.CharField(source="author.display_name")
+    author_slug = serializers.CharField()
     author_url = serializers.SerializerMethodField()
 
     def get_author_url(self, authorship: Authorship) -> str:
-        return link("api:author", slug=authorship.author.slug)
+        return link("api:author", slug=authorship.author_slug)
 
 
 class WorkAuthorDetailSerializer(WorkAuthorSerializer):
+    author_slug = serializers.CharField(source="author.slug")
+    author_name = serializers.CharField(source="author.display_name")
     printed_affiliation = serializers.CharField()
     source = serializers.CharField(help_text="Where the attribution came from: arxiv, claim, curator.")
+
+    def get_author_url(self, authorship: Authorship) -> str:
+        return link("api:author", slug=authorship.author.slug)
 
 
 class VersionSerializer(serializers.Serializer):
@@ -101,9 +105,8 @@ class WorkListItemSerializer(serializers.Serializer):
                 {
                     "position": line.position,
                     "printed_name": line.printed_name,
-                    "author_slug": line.author.slug,
-                    "author_name": line.author.display_name,
-                    "author_url": link("api:author", slug=line.author.slug),
+                    "author_slug": line.author_slug,
+                    "author_url": link("api:author", slug=line.author_slug),
                 }
                 for line in work.listed_authorships
             ],
