@@ -28,8 +28,8 @@ from profiles.selectors import (
     author_get,
     author_list,
     claim_get,
-    claims_of_user,
-    follows_of_user,
+    claims_page_of_user,
+    follows_page_of_user,
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
 
@@ -208,7 +208,7 @@ class MyFollowsView(GenericAPIView):
 
     @extend_schema(operation_id="me_follows_list", responses=FollowSerializer(many=True))
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(follows_of_user(user_id=request.user.pk))
+        page = self.paginate_queryset(follows_page_of_user(user_id=request.user.pk))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
@@ -258,7 +258,7 @@ class MyClaimsView(GenericAPIView):
 
     @extend_schema(operation_id="me_claims_list", responses=ClaimSerializer(many=True))
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(claims_of_user(user_id=request.user.pk))
+        page = self.paginate_queryset(claims_page_of_user(user_id=request.user.pk))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(operation_id="me_claims_create", request=ClaimCreateSerializer,

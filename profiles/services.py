@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -136,7 +137,7 @@ def _record_affiliations(author: Author) -> list[str]:
         .values_list("printed_affiliation", flat=True)
         .distinct()[:500]
     )
-    if author.institution_id:
+    if author.institution is not None:
         names.append(author.institution.name)
     return names
 
@@ -201,6 +202,7 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     once when the record is unclaimed; otherwise the claim waits for a curator. Not safe to run
     twice by design: the second call is refused while the first claim is pending."""
     require_signed_in(user)
+    author = Author.objects.select_related("institution").get(pk=author.pk)
     _live(author)
     if not has_verified_email(user):
         raise PermissionDenied("Verify your e-mail address before claiming a record.")
@@ -218,7 +220,12 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
         actor=user, action="claim_created", target_type="claim", target_id=claim.pk,
         author=author, after={"state": claim.state, "evidence_level": level},
     )
-    if level >= VerificationLevel.L3 and author.claimed_by_id is None:
+    # Lock the record so that of two strong claims made at once, one approves itself and the
+    # other finds the record claimed and waits for a curator.
+    claimed_by = (
+        Author.objects.select_for_update().values_list("claimed_by_id", flat=True).get(pk=author.pk)
+    )
+    if level >= VerificationLevel.L3 and claimed_by is None:
         claim = _approve(claim, reviewer=None, level=level, actor=user)
     return claim
 
@@ -228,7 +235,7 @@ def claim_withdraw(*, user, claim: Claim) -> Claim:
     """The claimant withdraws a pending claim, or gives up an approved one (the record becomes
     unclaimed again). Running it twice is refused: the claim is no longer pending/approved."""
     require_signed_in(user)
-    claim = Claim.objects.select_for_update().select_related("author").get(pk=claim.pk)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
     if claim.user_id != user.pk:
         raise PermissionDenied("This is not your claim.")
     if claim.state not in (ClaimState.PENDING, ClaimState.APPROVED):
@@ -300,7 +307,7 @@ def claim_reject(*, claim: Claim, reviewer, reason: str) -> Claim:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give the claimant a reason for the rejection.")
-    claim = Claim.objects.select_for_update().select_related("author").get(pk=claim.pk)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
     if claim.state not in (ClaimState.PENDING, ClaimState.APPROVED):
         raise ValidationError(f"This claim is already {claim.get_state_display().lower()}.")
     before = claim.state
@@ -365,7 +372,9 @@ def author_update(
     if len(bio) > BIO_LIMIT:
         raise ValidationError(f"The bio is limited to {BIO_LIMIT} characters.")
     affiliation = " ".join((affiliation or "").split())[:500]
-    author = Author.objects.select_for_update().select_related("institution").get(pk=author.pk)
+    author = (
+        Author.objects.select_for_update(of=("self",)).select_related("institution").get(pk=author.pk)
+    )
     institution = None
     if affiliation:
         key = name_key(affiliation)[:500]
@@ -437,6 +446,8 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
     (counted under a lock on the sender row, so parallel sends cannot overshoot), no invitation
     when the owner blocked the sender. Running it twice is refused while the first is open."""
     require_signed_in(sender)
+    # Read the record afresh: the caller's copy may predate a claim decision.
+    author = Author.objects.select_related("claimed_by").get(pk=author.pk)
     _live(author)
     reason = invitation_lock_reason(author=author, user=sender)
     if reason:
@@ -448,7 +459,7 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
         raise ValidationError(f"The message is limited to {MESSAGE_LIMIT} characters.")
     if InvitationBlock.objects.filter(blocker_id=author.claimed_by_id, blocked=sender).exists():
         raise PermissionDenied("This author does not accept invitations from you.")
-    type(sender).objects.select_for_update().filter(pk=sender.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=sender.pk).first()
     since = timezone.now() - dt.timedelta(days=1)
     sent_today = CollaborationInvitation.objects.filter(sender=sender, created_at__gte=since).count()
     if sent_today >= settings.BZPEER_INVITATIONS_PER_DAY:
@@ -476,7 +487,7 @@ def invitation_answer(*, user, invitation: CollaborationInvitation, accept: bool
     """The owner of the invited record accepts or declines. Running it twice is refused."""
     require_signed_in(user)
     invitation = (
-        CollaborationInvitation.objects.select_for_update()
+        CollaborationInvitation.objects.select_for_update(of=("self",))
         .select_related("author")
         .get(pk=invitation.pk)
     )
@@ -511,7 +522,7 @@ def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBloc
     can be sent. Safe to run twice (one block row)."""
     require_signed_in(user)
     invitation = (
-        CollaborationInvitation.objects.select_for_update()
+        CollaborationInvitation.objects.select_for_update(of=("self",))
         .select_related("author")
         .get(pk=invitation.pk)
     )

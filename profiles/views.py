@@ -4,6 +4,8 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from profiles.selectors import author_viewer_state
+from profiles.services import invitation_lock_reason
 from publications.pages import profile_page
 
 
@@ -14,4 +16,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "profiles/author_detail.html", {
         "author": page.author, "works": page.works, "top_topics": page.top_topics,
         "bio": page.bio, "bio_is_generated": page.bio_is_generated,
+        # The visitor's own follow/claim state and why invitations are locked (0-1 query).
+        "viewer": author_viewer_state(author=page.author, user=request.user),
+        "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
     })

@@ -59,6 +59,25 @@ class ClaimQueueAdmin(admin.ModelAdmin):
     search_fields = ["=author__slug", "=user__username", "=user__email"]
     show_full_result_count = False
     ordering = ["created_at", "id"]  # oldest first (claim_queue_idx: state, created_at)
+    actions = ["approve_selected"]
+
+    @admin.action(description="Approve selected claims (L4, confirmed by a curator)")
+    def approve_selected(self, request: HttpRequest, queryset) -> None:
+        """Bulk approval from the queue; a rejection needs its reason, so it is made on the
+        claim's review page. Each claim goes through the service (checks, audit, e-mail)."""
+        if not is_curator(request.user):
+            raise PermissionDenied
+        approved = 0
+        for claim in queryset.filter(state="pending").select_related("author", "user"):
+            try:
+                profile_services.claim_approve(claim=claim, reviewer=request.user)
+                approved += 1
+            except (ValidationError, PermissionDenied) as exc:
+                text = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"Claim {claim.pk} ({claim.author}): {text}",
+                                  messages.ERROR)
+        if approved:
+            self.message_user(request, f"{approved} claim(s) approved.", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         return False  # people claim from the profile page

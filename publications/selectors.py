@@ -9,6 +9,7 @@ from functools import cached_property
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models import Window as Over
 from django.db.models.functions import Coalesce
@@ -54,6 +55,12 @@ class Window:
     @property
     def items(self) -> list:
         return self._rows[: self.per_page]
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
 
     @property
     def has_next(self) -> bool:
@@ -333,3 +340,25 @@ def _start_of(day: dt.date) -> dt.datetime:
 def topic_list() -> QuerySet[Topic]:
     """Every arXiv category known here. 1 query per page."""
     return Topic.objects.all()
+
+
+def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20) -> Page:
+    """Newest visible works of the records the user follows, each with its authors in order.
+    3 queries (count, the page of works, the authorships of those works)."""
+    from django.db.models import Exists, OuterRef
+
+    followed = Authorship.objects.filter(work=OuterRef("pk"), author__follows__user_id=user_id)
+    works = (
+        Work.objects.visible()
+        .filter(Exists(followed))
+        .select_related("primary_topic")
+        .order_by("-first_submitted", "-id")
+        .prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+                to_attr="ordered_authorships",
+            )
+        )
+    )
+    return Paginator(works, per_page).get_page(page)

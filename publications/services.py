@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from profiles.models import Author
 from publications.arxiv import atom, oai, snapshot
 from publications.arxiv.detect import detect_format
 from publications.arxiv.records import ParsedItem, SkippedRecord
 from publications.loader import Loader, LoadStats
-from publications.models import ImportRun
+from publications.models import Authorship, AuthorshipSource, ImportRun, Work
 
 
 class UnreadableInput(Exception):
@@ -108,3 +109,120 @@ def import_path(
         progress=progress,
         batch_size=batch_size,
     )
+
+
+# --- Owner edits of authorships (issue 4) -----------------------------------------------------
+# They live here, not in profiles, because they write publications' Authorship; profiles is below
+# publications. The attributions they make carry source "claim", which imports never undo.
+
+
+def _notify_authorships_changed(author_ids) -> None:
+    from publications import signals
+
+    ids = sorted(set(author_ids))
+    transaction.on_commit(lambda: signals.authors_changed.send(sender=Authorship, author_ids=ids))
+
+
+@transaction.atomic
+def authorship_disown(*, user, work: Work, author: Author) -> Author:
+    """The owner of ``author`` says ``work`` is not theirs: the authorship moves to a new record
+    for the same name (it does not receive imports, so no later import puts the work back) and
+    the move is recorded as a curation event. Returns the new record. Running it twice is refused
+    (the record no longer has the work)."""
+    from django.core.exceptions import ValidationError
+
+    from profiles.names import split_slug
+    from profiles.permissions import require_owner
+    from profiles.services import record_event
+
+    require_owner(user, author)
+    authorship = (
+        Authorship.objects.select_for_update().filter(work=work, author=author).order_by("position").first()
+    )
+    if authorship is None:
+        raise ValidationError(f"arXiv:{work.arxiv_id} is not among this record's works.")
+    key = author.name_key
+    taken = set(
+        Author.objects.filter(name_key=key, slug__startswith=f"{author.slug.split('--')[0]}--")
+        .values_list("slug", flat=True)
+    )
+    n = 2
+    while split_slug(key, n) in taken:
+        n += 1
+    while True:
+        try:
+            with transaction.atomic():
+                new = Author.objects.create(
+                    display_name=authorship.printed_name or author.display_name,
+                    name_key=key,
+                    name_variants=[authorship.printed_name] if authorship.printed_name else [],
+                    slug=split_slug(key, n),
+                    receives_imports=False,
+                )
+            break
+        except IntegrityError:
+            n += 1
+    authorship.author = new
+    authorship.source = AuthorshipSource.CLAIM
+    authorship.save(update_fields=["author", "source"])
+    record_event(
+        actor=user, action="authorship_disowned", target_type="authorship",
+        target_id=authorship.pk, author=author,
+        before={"work": work.arxiv_id, "author": author.pk, "position": authorship.position},
+        after={"work": work.arxiv_id, "author": new.pk, "author_slug": new.slug},
+    )
+    _notify_authorships_changed([author.pk, new.pk])
+    return new
+
+
+@transaction.atomic
+def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None = None) -> Authorship:
+    """The owner of ``author`` adds a missing work by arXiv id. The work must be in the database
+    and list a name of this record (or the owner picks the ``position`` of their name); that
+    authorship moves to ``author`` with source "claim". Running it twice is refused (the work
+    already belongs to the record)."""
+    from django.core.exceptions import ValidationError
+
+    from profiles.names import name_key
+    from profiles.permissions import require_owner
+    from profiles.services import record_event
+
+    require_owner(user, author)
+    arxiv_id = (arxiv_id or "").strip().removeprefix("arXiv:").removeprefix("arxiv:")
+    arxiv_id = arxiv_id.split("v")[0] if arxiv_id[:4].isdigit() else arxiv_id
+    work = Work.objects.filter(arxiv_id=arxiv_id).first()
+    if work is None:
+        raise ValidationError(
+            f"arXiv:{arxiv_id} is not in BZPEER yet; it is added with the next import."
+        )
+    authorships = list(Authorship.objects.select_for_update().filter(work=work).order_by("position"))
+    if any(a.author_id == author.pk for a in authorships):
+        raise ValidationError(f"arXiv:{arxiv_id} is already among this record's works.")
+    if position is not None:
+        candidates = [a for a in authorships if a.position == position]
+    else:
+        keys = {author.name_key} | {name_key(v) for v in author.name_variants}
+        candidates = [a for a in authorships if name_key(a.printed_name) in keys]
+    if len(candidates) != 1:
+        raise ValidationError(
+            f"Could not tell which author of arXiv:{arxiv_id} you are; choose your printed name."
+        )
+    authorship = candidates[0]
+    holder = Author.objects.get(pk=authorship.author_id)
+    if holder.claimed_by_id is not None and holder.claimed_by_id != user.pk:
+        raise ValidationError(
+            f"That name on arXiv:{arxiv_id} belongs to a record another person claimed; ask the "
+            "curators."
+        )
+    previous = authorship.author_id
+    authorship.author = author
+    authorship.source = AuthorshipSource.CLAIM
+    authorship.save(update_fields=["author", "source"])
+    record_event(
+        actor=user, action="authorship_added", target_type="authorship", target_id=authorship.pk,
+        author=author,
+        before={"work": arxiv_id, "author": previous, "position": authorship.position},
+        after={"work": arxiv_id, "author": author.pk},
+    )
+    _notify_authorships_changed([previous, author.pk])
+    return authorship

@@ -16,10 +16,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        """Users sign up with a verified e-mail (mandatory verification); pass
+        ``verified_email=False`` for one who has not confirmed it yet."""
+        if create and extracted is not False and self.email:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class AuthorFactory(factory.django.DjangoModelFactory):
@@ -69,3 +81,31 @@ class AuthorshipFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(AuthorFactory)
     position = 1
     printed_name = factory.SelfAttribute("author.display_name")
+
+
+# --- issue 4: follows, claims, invitations -------------------------------------------------------
+
+
+class CuratorFactory(UserFactory):
+    """Staff in the "curators" group."""
+
+    username = factory.Sequence(lambda n: f"curator{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def curators_group(self, create, extracted, **kwargs):
+        if create:
+            from django.contrib.auth.models import Group
+
+            group, _ = Group.objects.get_or_create(name="curators")
+            self.groups.add(group)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "profiles.Claim"
+
+    user = factory.SubFactory(UserFactory)
+    author = factory.SubFactory(AuthorFactory)
+    evidence = factory.LazyFunction(lambda: {"message": "These are my papers."})
+

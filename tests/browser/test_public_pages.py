@@ -47,8 +47,11 @@ def test_profile_page(site, page, screenshot, requests_seen):
                  "Verification L1", "Unclaimed author", "Decide how to stay connected",
                  "How to connect with this researcher", "Log in to claim",
                  "Claim this author entity first to unlock direct invitations.",
-                 "See the researcher in context", "Building this graph slice", "Open full explorer"]:
+                 "See the researcher in context", "Open full explorer"]:
         assert page.get_by_text(text, exact=True).first.is_visible(), text
+    # The graph panel says it is loading until the slice arrives, then draws it (issue 6's tests).
+    assert page.get_by_text("Building this graph slice", exact=True).count() == 1
+    page.wait_for_selector("[data-graph-slice][data-state=ready]")
     counts = {name: page.locator(f'dd[data-count="{name}"]').inner_text()
               for name in ["works", "followers", "topics", "close-collaborators"]}
     assert counts == {"works": str(author.works_count), "followers": "0",
