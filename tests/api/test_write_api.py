@@ -4,7 +4,6 @@ anonymous clients get 401, other users 403 (or see only their own rows), owners 
 from __future__ import annotations
 
 import pytest
-from allauth.account.models import EmailAddress
 
 from profiles.models import Author, Claim, ClaimState, Follow
 from tests.factories import AuthorFactory, UserFactory
@@ -18,9 +17,7 @@ def author(imported):
 
 
 def verified_user(**kwargs):
-    user = UserFactory(**kwargs)
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return UserFactory(**kwargs)  # the factory's users have a verified address
 
 
 def signed_in(api, user):
@@ -145,7 +142,7 @@ def test_another_user_cannot_withdraw_or_see_a_claim(api, author):
 
 
 def test_claim_needs_a_verified_email_and_evidence(api, author):
-    signed_in(api, UserFactory())  # no verified address
+    signed_in(api, UserFactory(verified_email=False))
     response = api.post("/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE},
                         format="json")
     assert response.status_code == 403 and "Verify" in response.json()["detail"]
