@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_admin, bench_graph, bench_import, bench_pages, bench_scores
+from benchmarks import (
+    bench_admin,
+    bench_api,
+    bench_graph,
+    bench_import,
+    bench_pages,
+    bench_scores,
+)
 
 BENCHMARKS = {
     "import": bench_import.run,
     "scores": bench_scores.run,
     "pages": bench_pages.run,
     "graph": bench_graph.run,
+    "api": bench_api.run,
     "admin": bench_admin.run,
 }
 

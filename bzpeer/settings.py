@@ -48,7 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -181,12 +183,38 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up w
 WHITENOISE_USE_FINDERS = True  # serve from the source folders too, so `make run` needs no collectstatic
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "bzpeer.api_schema.ApiSchema",
+    # REST API (/api/, see bzpeer/api.py): one error body, cursor pages, throttles, session + token.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an anonymous request then gets 401 with "WWW-Authenticate: Token".
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "bzpeer.api.Cursor",
+    "PAGE_SIZE": 20,
+    "DEFAULT_THROTTLE_CLASSES": ["bzpeer.api.AnonThrottle", "bzpeer.api.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("BZPEER_API_ANON_RATE", "120/min"),
+        "user": os.environ.get("BZPEER_API_USER_RATE", "600/min"),
+    },
+    "EXCEPTION_HANDLER": "bzpeer.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "BZPEER API",
     "DESCRIPTION": "Researcher profiles and works built from arXiv metadata.",
     "VERSION": "0.1.0",
+    # Swagger UI and Redoc from the drf-spectacular-sidecar package: served locally, no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 EMAIL_BACKEND = os.environ.get(

@@ -4,10 +4,10 @@ budget."""
 from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from profiles.models import Author, CurationEvent
+from profiles.models import Author, Claim, CurationEvent, Follow
 from profiles.names import name_key
 
 
@@ -19,6 +19,35 @@ def author_get(*, slug: str) -> Author:
         return Author.objects.select_related("institution").get(slug=slug)
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
+
+
+def author_list(
+    *,
+    q: str = "",
+    claimed: bool | None = None,
+    verification_level: int | None = None,
+    institution_id: int | None = None,
+    min_works: int | None = None,
+) -> QuerySet[Author]:
+    """Live author records (merged ones left out), filtered; the caller orders and slices.
+
+    ``q`` matches names by their folded name key (so "lin, dong" finds "Dong Lin"), served by the
+    trigram index. 1 query per page: institutions are joined."""
+    authors = Author.objects.live().select_related("institution")
+    if q:
+        key = name_key(q)
+        if not key:
+            return authors.none()
+        authors = authors.filter(name_key__contains=key)
+    if claimed is not None:
+        authors = authors.filter(claimed_by__isnull=not claimed)
+    if verification_level is not None:
+        authors = authors.filter(verification_level=verification_level)
+    if institution_id is not None:
+        authors = authors.filter(institution_id=institution_id)
+    if min_works is not None:
+        authors = authors.filter(works_count__gte=min_works)
+    return authors
 
 
 def author_history(*, author_id: int, limit: int = 500) -> list[CurationEvent]:
@@ -51,6 +80,28 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
     )
     return rows[:limit], len(rows) > limit
+
+
+def follows_page_of_user(*, user_id: int) -> QuerySet[Follow]:
+    """The follows of a user with the followed records and their institutions; the caller orders
+    and slices. 1 query per page."""
+    return Follow.objects.filter(user_id=user_id).select_related("author__institution")
+
+
+def claims_page_of_user(*, user_id: int) -> QuerySet[Claim]:
+    """A user's claims, every state, with the claimed records; the caller orders and slices.
+    1 query per page."""
+    return Claim.objects.filter(user_id=user_id).select_related("author")
+
+
+def claim_get(*, claim_id: int) -> Claim:
+    """One claim with its record (whoever made it: the service decides who may act). 1 query."""
+    if not 0 < claim_id < 2**63:
+        raise Http404(f"No claim {claim_id}.")
+    try:
+        return Claim.objects.select_related("author").get(pk=claim_id)
+    except Claim.DoesNotExist:
+        raise Http404(f"No claim {claim_id}.") from None
 
 
 # --- Follows, claims, invitations (issue 4) -----------------------------------------------------

@@ -3,18 +3,20 @@ budget; none of them depends on how many works or authors a record has."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models import Window as Over
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from profiles.models import Author
-from publications.models import Authorship, Topic, Work, WorkVersion
+from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 
 # Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
 # a 300-author collaboration paper must not load 300 rows to print one line.
@@ -284,6 +286,60 @@ def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Wind
         .order_by("-rank", "-first_submitted", "-id")
     )
     return Window(works, number=page_number(page), per_page=per_page, total_from="matches")
+
+
+# --- REST API (publications/api.py): querysets that DRF's cursor pagination orders and slices ---
+
+
+def works_filtered(
+    *,
+    category: str | None = None,
+    submitted_from: dt.date | None = None,
+    submitted_to: dt.date | None = None,
+    author_slug: str | None = None,
+) -> QuerySet[Work]:
+    """Visible works as lists show them, filtered by arXiv category (primary or cross-list), v1
+    date range (inclusive, UTC) and author record slug. 2 queries per page (works with their
+    primary topic, first authorships)."""
+    works = work_list()
+    if category:
+        works = works.filter(id__in=WorkTopic.objects.filter(topic__code=category).values("work_id"))
+    if submitted_from:
+        works = works.filter(first_submitted__gte=_start_of(submitted_from))
+    if submitted_to and submitted_to < dt.date.max:
+        works = works.filter(first_submitted__lt=_start_of(submitted_to + dt.timedelta(days=1)))
+    if author_slug:
+        works = works.filter(
+            id__in=Authorship.objects.filter(author__slug=author_slug).values("work_id")
+        )
+    return works
+
+
+# Before any v1 date: works without one sort last in newest-first lists.
+NO_DATE = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+
+
+def author_works(*, author_id: int) -> QuerySet[Work]:
+    """An author record's visible works as lists show them, with `listed_date` (the v1 date, or
+    NO_DATE) to order by. 2 queries per page.
+
+    Ordering by `listed_date` rather than first_submitted is on purpose (as in
+    author_works_page): no index serves it, so the planner starts from the record's authorships
+    (hundreds of rows at most) instead of walking every work in the database newest first."""
+    return (
+        work_list()
+        .filter(id__in=Authorship.objects.filter(author_id=author_id).values("work_id"))
+        .annotate(listed_date=Coalesce("first_submitted", Value(NO_DATE)))
+    )
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+def topic_list() -> QuerySet[Topic]:
+    """Every arXiv category known here. 1 query per page."""
+    return Topic.objects.all()
 
 
 def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20) -> Page:

@@ -1,0 +1,285 @@
+"""REST API for author records: list with name search and filters, detail with counts and the trust
+breakdown; for signed-in users follow/unfollow, their follows and their claims. Thin: parse input,
+call one selector or service, serialize (see bzpeer/api.py for what is shared)."""
+
+from __future__ import annotations
+
+from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bzpeer.api import (
+    Cursor,
+    QueryTextField,
+    StrictBooleanField,
+    conditional_response,
+    link,
+    parse_query,
+    path_parameter,
+)
+from profiles.models import Author, Claim, ClaimState, VerificationLevel
+from profiles.selectors import (
+    author_get,
+    author_list,
+    claim_get,
+    claims_page_of_user,
+    follows_page_of_user,
+)
+from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
+
+SLUG_PATTERN = r"[-\w]+"
+SLUG_PARAMETER = path_parameter(
+    "slug", SLUG_PATTERN, "christoph-richard", "The author record's slug, as in its page's URL."
+)
+
+
+class InstitutionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AuthorSummarySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    display_name = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    html_url = serializers.SerializerMethodField()
+
+    def get_url(self, author: Author) -> str:
+        return link("api:author", slug=author.slug)
+
+    def get_html_url(self, author: Author) -> str:
+        return link("profiles:author", slug=author.slug)
+
+
+class AuthorListItemSerializer(AuthorSummarySerializer):
+    institution = InstitutionSerializer(allow_null=True)
+    verification_level = serializers.IntegerField()
+    is_claimed = serializers.BooleanField()
+    works_count = serializers.IntegerField()
+    followers_count = serializers.IntegerField()
+    trust_score = serializers.IntegerField()
+    trust_tier = serializers.CharField()
+
+
+class AuthorCountsSerializer(serializers.Serializer):
+    works = serializers.IntegerField(source="works_count")
+    followers = serializers.IntegerField(source="followers_count")
+    topics = serializers.IntegerField(source="topics_count")
+    close_collaborators = serializers.IntegerField(source="close_collaborators_count")
+    verified_collaborators = serializers.IntegerField(source="verified_collaborators_count")
+
+
+class TrustSerializer(serializers.Serializer):
+    score = serializers.IntegerField(source="trust_score")
+    tier = serializers.CharField(source="trust_tier")
+    formula_version = serializers.IntegerField(source="trust_formula_version")
+    components = serializers.JSONField(
+        source="trust_components", help_text="The breakdown that produced the score."
+    )
+    scored_at = serializers.DateTimeField(allow_null=True)
+
+
+class AuthorDetailSerializer(AuthorSummarySerializer):
+    name_variants = serializers.ListField(child=serializers.CharField())
+    institution = InstitutionSerializer(allow_null=True)
+    bio = serializers.CharField()
+    open_to_collaborate = serializers.BooleanField()
+    is_claimed = serializers.BooleanField()
+    verification_level = serializers.IntegerField()
+    verification_label = serializers.CharField(source="get_verification_level_display")
+    may_combine_several = serializers.BooleanField()
+    first_year = serializers.IntegerField(allow_null=True)
+    last_year = serializers.IntegerField(allow_null=True)
+    counts = AuthorCountsSerializer(source="*")
+    trust = TrustSerializer(source="*")
+    works_url = serializers.SerializerMethodField()
+
+    def get_works_url(self, author: Author) -> str:
+        return link("api:author-works", slug=author.slug)
+
+
+class AuthorListQuery(serializers.Serializer):
+    q = QueryTextField(max_length=200, help_text="Name, in any order or spelling of accents.")
+    claimed = StrictBooleanField(required=False, help_text="Only claimed (true) or unclaimed (false) records.")
+    verification_level = serializers.ChoiceField(
+        choices=VerificationLevel.values, required=False, help_text="0 to 4 (L0 to L4)."
+    )
+    institution = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    min_works = serializers.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+
+class AuthorCursor(Cursor):
+    ordering = ("id",)
+
+
+class AuthorListView(GenericAPIView):
+    """Author records (merged ones left out), oldest record first."""
+
+    serializer_class = AuthorListItemSerializer
+    pagination_class = AuthorCursor
+
+    @extend_schema(
+        parameters=[AuthorListQuery],
+        operation_id="authors_list",
+        responses=AuthorListItemSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        query = parse_query(AuthorListQuery, request)
+        if "institution" in query:
+            query["institution_id"] = query.pop("institution")
+        page = self.paginate_queryset(author_list(**query))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class AuthorDetailView(GenericAPIView):
+    """One author record: profile, stored counts, verification and the trust breakdown.
+
+    A record merged into another answers 301 with the other record's URL. Answers carry an ETag;
+    send it back in If-None-Match to get 304 when nothing changed."""
+
+    serializer_class = AuthorDetailSerializer
+
+    @extend_schema(
+        operation_id="authors_retrieve",
+        parameters=[SLUG_PARAMETER],
+        responses={200: AuthorDetailSerializer, 301: OpenApiResponse(description="Merged record.")},
+    )
+    def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
+        author = author_get(slug=slug)
+        if author.merged_into_id:
+            return HttpResponsePermanentRedirect(
+                reverse("api:author", kwargs={"slug": author.merged_into.slug})
+            )
+        return conditional_response(request, self.get_serializer(author).data)
+
+
+# --- Signed-in users: follows and claims --------------------------------------------------------
+
+
+class FollowStateSerializer(serializers.Serializer):
+    author = serializers.CharField(source="slug", help_text="The author record's slug.")
+    following = serializers.BooleanField()
+    followers_count = serializers.IntegerField()
+
+
+class AuthorFollowView(GenericAPIView):
+    """Follow (POST) or stop following (DELETE) an author record. Both are safe to repeat: POST
+    answers 201 when it created the follow and 200 when it already existed."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FollowStateSerializer
+
+    def _answer(self, author: Author, *, following: bool, status_code: int) -> Response:
+        author.following = following
+        return Response(self.get_serializer(author).data, status=status_code)
+
+    @extend_schema(operation_id="authors_follow", request=None, parameters=[SLUG_PARAMETER],
+                   responses={200: FollowStateSerializer, 201: FollowStateSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        author = author_get(slug=slug)
+        created = follow_author(user=request.user, author=author)
+        return self._answer(author, following=True, status_code=201 if created else 200)
+
+    @extend_schema(operation_id="authors_unfollow", request=None, parameters=[SLUG_PARAMETER],
+                   responses={200: FollowStateSerializer})
+    def delete(self, request: Request, slug: str) -> Response:
+        author = author_get(slug=slug)
+        unfollow_author(user=request.user, author=author)
+        return self._answer(author, following=False, status_code=200)
+
+
+class FollowSerializer(serializers.Serializer):
+    author = AuthorListItemSerializer()
+    followed_at = serializers.DateTimeField(source="created_at")
+
+
+class MyFollowsView(GenericAPIView):
+    """The author records you follow, most recently followed first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = FollowSerializer
+    pagination_class = Cursor  # newest first by id
+
+    @extend_schema(operation_id="me_follows_list", responses=FollowSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(follows_page_of_user(user_id=request.user.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ClaimEvidenceSerializer(serializers.Serializer):
+    """At least one of these. An ORCID iD proven by ORCID sign-in, or a verified institutional
+    e-mail whose domain matches an affiliation on the record's works, approves at once (L3)."""
+
+    orcid = serializers.CharField(required=False, max_length=40)
+    email = serializers.CharField(required=False, max_length=254)
+    message = serializers.CharField(required=False, max_length=2000, help_text="To the curators.")
+    works = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=200,
+        help_text="arXiv ids of works on the record that are yours.",
+    )
+
+
+class ClaimCreateSerializer(serializers.Serializer):
+    author = serializers.RegexField(rf"^{SLUG_PATTERN}$", max_length=320,
+                                    help_text="Slug of the author record you claim.")
+    evidence = ClaimEvidenceSerializer()
+
+
+class ClaimSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = AuthorSummarySerializer()
+    state = serializers.ChoiceField(choices=ClaimState.choices)
+    evidence = serializers.JSONField()
+    evidence_level = serializers.IntegerField()
+    reason = serializers.CharField(help_text="Why a curator rejected it.")
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    withdraw_url = serializers.SerializerMethodField()
+
+    def get_withdraw_url(self, claim: Claim) -> str:
+        return link("api:claim-withdraw", claim_id=claim.pk)
+
+
+class MyClaimsView(GenericAPIView):
+    """Your claims (GET, newest first), or claim an author record (POST). You need a verified
+    e-mail address; strong evidence on an unclaimed record approves at once, otherwise the claim
+    waits for a curator."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ClaimSerializer
+    pagination_class = Cursor
+    parser_classes = [JSONParser]  # evidence is a nested object
+
+    @extend_schema(operation_id="me_claims_list", responses=ClaimSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(claims_page_of_user(user_id=request.user.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(operation_id="me_claims_create", request=ClaimCreateSerializer,
+                   responses={201: ClaimSerializer})
+    def post(self, request: Request) -> Response:
+        given = ClaimCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        author = author_get(slug=given.validated_data["author"])
+        claim = claim_create(
+            user=request.user, author=author, evidence=dict(given.validated_data["evidence"])
+        )
+        return Response(self.get_serializer(claim).data, status=201)
+
+
+class ClaimWithdrawView(GenericAPIView):
+    """Withdraw your pending claim, or give up your approved one (the record becomes unclaimed)."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ClaimSerializer
+
+    @extend_schema(operation_id="me_claims_withdraw", request=None, responses={200: ClaimSerializer})
+    def post(self, request: Request, claim_id: int) -> Response:
+        claim = claim_withdraw(user=request.user, claim=claim_get(claim_id=int(claim_id)))
+        return Response(self.get_serializer(claim).data)
