@@ -145,20 +145,9 @@ def _filter(column: str, scope: list[int] | None) -> tuple[str, list]:
 def _load_authorships(cursor, scope: list[int] | None) -> None:
     """Temp table graph_aw: one row per (record, visible work) in scope, with the work's primary
     topic, year and whether it is small (at most 25 authors, as printed: Work.authors_count).
-    Every counter reads from it."""
-    # Every authorship, or the scope's own and everyone's on the scope's small works (for pairs).
-    source = "publications_authorship"
-    if scope is not None:
-        source = f"""(
-            WITH sa AS (SELECT author_id, work_id FROM publications_authorship
-                        WHERE author_id IN (SELECT id FROM graph_scope))
-            SELECT author_id, work_id FROM sa
-            UNION
-            SELECT b.author_id, b.work_id FROM sa
-            JOIN publications_work sw ON sw.id = sa.work_id
-                 AND sw.authors_count <= {CLOSE_MAX_AUTHORS}
-            JOIN publications_authorship b ON b.work_id = sa.work_id
-        )"""
+    Every counter reads from it. For a scope, only the scope's own rows (read through
+    authorship_author_idx): co-authors are read from publications_authorship where needed."""
+    cond, params = _filter("a.author_id", scope)
     cursor.execute("DROP TABLE IF EXISTS graph_aw")
     cursor.execute(
         f"""
@@ -166,11 +155,21 @@ def _load_authorships(cursor, scope: list[int] | None) -> None:
         SELECT DISTINCT a.author_id, a.work_id, w.primary_topic_id AS topic_id,
                extract(year FROM w.first_submitted)::int AS year,
                w.authors_count <= {CLOSE_MAX_AUTHORS} AS small
-        FROM {source} a
+        FROM publications_authorship a
         JOIN publications_work w ON w.id = a.work_id AND NOT w.hidden
-        """
+        WHERE true {cond}
+        """,
+        params,
     )
     cursor.execute("ANALYZE graph_aw")
+
+
+def _coauthors(scope: list[int] | None) -> str:
+    """Where the co-authors on a work in graph_aw are read: graph_aw itself holds every visible
+    authorship without a scope; with one, the authorships of the (visible) work, by the
+    (work_id, position) index. Either may repeat a record on a work only if the authorship
+    table does; the readers count distinct works."""
+    return "graph_aw" if scope is None else "publications_authorship"
 
 
 def _read(cursor, scope: list[int] | None) -> dict[int, list]:
@@ -224,23 +223,27 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     if scope is None:  # every pair once (a < b), stored both ways
         pair_cond = "x.author_id < y.author_id"
         pair_select = "SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs"
-    else:  # the pairs of the records in scope only
-        pair_cond = "x.author_id <> y.author_id AND x.author_id IN (SELECT id FROM graph_scope)"
+        others, shared = "m", "count(*)"  # m has one row per (record, work)
+    else:  # the pairs of the records in scope only (graph_aw holds only theirs)
+        pair_cond = "x.author_id <> y.author_id"
         pair_select = "SELECT a, b FROM pairs"
+        # Co-authors straight from the small works' authorships, which may name a record twice.
+        others, shared = _coauthors(scope), "count(DISTINCT x.work_id)"
+    m = f"""
+        SELECT author_id, work_id FROM graph_aw
+        WHERE small AND author_id IN (
+            SELECT author_id FROM graph_aw WHERE small
+            GROUP BY author_id HAVING count(*) >= {CLOSE_MIN_SHARED})
+    """
     cursor.execute(
         f"""
         CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
-        WITH m AS (
-            SELECT author_id, work_id FROM graph_aw
-            WHERE small AND author_id IN (
-                SELECT author_id FROM graph_aw WHERE small
-                GROUP BY author_id HAVING count(*) >= {CLOSE_MIN_SHARED})
-        ),
+        WITH m AS ({m}),
         pairs AS (
             SELECT x.author_id AS a, y.author_id AS b
-            FROM m x JOIN m y ON y.work_id = x.work_id AND {pair_cond}
+            FROM m x JOIN {others} y ON y.work_id = x.work_id AND {pair_cond}
             GROUP BY x.author_id, y.author_id
-            HAVING count(*) >= {CLOSE_MIN_SHARED}
+            HAVING {shared} >= {CLOSE_MIN_SHARED}
         )
         {pair_select}
         """
@@ -296,7 +299,7 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
         SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
         FROM graph_aw x
         JOIN candidates c ON c.author_id = x.author_id
-        JOIN graph_aw y ON y.work_id = x.work_id
+        JOIN {_coauthors(scope)} y ON y.work_id = x.work_id
         JOIN graph_pairs p ON p.a = x.author_id AND p.b = y.author_id
         WHERE x.small
         GROUP BY x.author_id, x.work_id, x.topic_id
