@@ -164,14 +164,6 @@ def _load_authorships(cursor, scope: list[int] | None) -> None:
     cursor.execute("ANALYZE graph_aw")
 
 
-def _coauthors(scope: list[int] | None) -> str:
-    """Where the co-authors on a work in graph_aw are read: graph_aw itself holds every visible
-    authorship without a scope; with one, the authorships of the (visible) work, by the
-    (work_id, position) index. Either may repeat a record on a work only if the authorship
-    table does; the readers count distinct works."""
-    return "graph_aw" if scope is None else "publications_authorship"
-
-
 def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     """Current stored values and freshly counted inputs, per live author record in scope.
 
@@ -217,37 +209,50 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
             rows[author_id][1]["followers"] = followers
 
     # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, kept in
-    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one;
-    # each pair is counted once (a < b), then stored both ways.
-    cursor.execute("DROP TABLE IF EXISTS graph_pairs")
-    if scope is None:  # every pair once (a < b), stored both ways
-        pair_cond = "x.author_id < y.author_id"
-        pair_select = "SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs"
-        others, shared = "m", "count(*)"  # m has one row per (record, work)
-    else:  # the pairs of the records in scope only (graph_aw holds only theirs)
-        pair_cond = "x.author_id <> y.author_id"
-        pair_select = "SELECT a, b FROM pairs"
-        # Co-authors straight from the small works' authorships, which may name a record twice.
-        others, shared = _coauthors(scope), "count(DISTINCT x.work_id)"
+    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one.
     m = f"""
         SELECT author_id, work_id FROM graph_aw
         WHERE small AND author_id IN (
             SELECT author_id FROM graph_aw WHERE small
             GROUP BY author_id HAVING count(*) >= {CLOSE_MIN_SHARED})
     """
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
-        WITH m AS ({m}),
-        pairs AS (
-            SELECT x.author_id AS a, y.author_id AS b
-            FROM m x JOIN {others} y ON y.work_id = x.work_id AND {pair_cond}
-            GROUP BY x.author_id, y.author_id
-            HAVING {shared} >= {CLOSE_MIN_SHARED}
+    cursor.execute("DROP TABLE IF EXISTS graph_pairs")
+    if scope is None:  # every pair once (a < b), then stored both ways
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
+            WITH m AS ({m}),
+            pairs AS (
+                SELECT x.author_id AS a, y.author_id AS b
+                FROM m x JOIN m y ON y.work_id = x.work_id AND x.author_id < y.author_id
+                GROUP BY x.author_id, y.author_id
+                HAVING count(*) >= {CLOSE_MIN_SHARED}
+            )
+            SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs
+            """
         )
-        {pair_select}
-        """
-    )
+    else:
+        # graph_aw holds only the scope's rows: the co-authors come from the authorships of
+        # its small works (by the work_id index), each (record, work, co-author) once, kept in
+        # graph_copairs for the pairs sharing 2 works (what _several_people reads).
+        cursor.execute("DROP TABLE IF EXISTS graph_copairs")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE graph_copairs ON COMMIT DROP AS
+            WITH m AS ({m})
+            SELECT a, work_id, b FROM (
+                SELECT a, work_id, b, count(*) OVER (PARTITION BY a, b) AS shared
+                FROM (SELECT DISTINCT x.author_id AS a, y.author_id AS b, x.work_id
+                      FROM m x JOIN publications_authorship y
+                           ON y.work_id = x.work_id AND y.author_id <> x.author_id) d
+            ) t WHERE shared >= {CLOSE_MIN_SHARED}
+            """
+        )
+        cursor.execute("ANALYZE graph_copairs")
+        cursor.execute(
+            "CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS "
+            "SELECT DISTINCT a, b FROM graph_copairs"
+        )
     cursor.execute("ANALYZE graph_pairs")
     cursor.execute(
         f"""
@@ -288,25 +293,33 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
     are tested, and only their close collaborators link works. Hyperauthored works say nothing
     about who someone works with. Reads graph_aw and graph_pairs (see _read)."""
     cond, params = _filter("author_id", scope)
-    cursor.execute(
-        f"""
-        WITH candidates AS (
-            SELECT author_id FROM graph_aw WHERE small {cond}
-              AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
-            GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
-               AND count(DISTINCT topic_id) >= 2
-        )
+    candidates = f"""
+        SELECT author_id FROM graph_aw WHERE small {cond}
+          AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
+        GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
+           AND count(DISTINCT topic_id) >= 2
+    """
+    if scope is None:
+        works = """
         SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
         FROM graph_aw x
         JOIN candidates c ON c.author_id = x.author_id
-        JOIN {_coauthors(scope)} y ON y.work_id = x.work_id
+        JOIN graph_aw y ON y.work_id = x.work_id
         JOIN graph_pairs p ON p.a = x.author_id AND p.b = y.author_id
         WHERE x.small
         GROUP BY x.author_id, x.work_id, x.topic_id
         ORDER BY x.author_id
-        """,
-        params,
-    )
+        """
+    else:  # the same rows, from the (record, work, close collaborator) rows kept by _read
+        works = """
+        SELECT x.author_id, x.work_id, x.topic_id, array_agg(p.b)
+        FROM graph_copairs p
+        JOIN candidates c ON c.author_id = p.a
+        JOIN graph_aw x ON x.author_id = p.a AND x.work_id = p.work_id
+        GROUP BY x.author_id, x.work_id, x.topic_id
+        ORDER BY x.author_id
+        """
+    cursor.execute(f"WITH candidates AS ({candidates}) {works}", params)
     flagged: set[int] = set()
     current: int | None = None
     works: list[tuple[int, int | None, Sequence[int]]] = []
