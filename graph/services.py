@@ -145,20 +145,9 @@ def _filter(column: str, scope: list[int] | None) -> tuple[str, list]:
 def _load_authorships(cursor, scope: list[int] | None) -> None:
     """Temp table graph_aw: one row per (record, visible work) in scope, with the work's primary
     topic, year and whether it is small (at most 25 authors, as printed: Work.authors_count).
-    Every counter reads from it."""
-    # Every authorship, or the scope's own and everyone's on the scope's small works (for pairs).
-    source = "publications_authorship"
-    if scope is not None:
-        source = f"""(
-            WITH sa AS (SELECT author_id, work_id FROM publications_authorship
-                        WHERE author_id IN (SELECT id FROM graph_scope))
-            SELECT author_id, work_id FROM sa
-            UNION
-            SELECT b.author_id, b.work_id FROM sa
-            JOIN publications_work sw ON sw.id = sa.work_id
-                 AND sw.authors_count <= {CLOSE_MAX_AUTHORS}
-            JOIN publications_authorship b ON b.work_id = sa.work_id
-        )"""
+    Every counter reads from it. For a scope, only the scope's own rows (read through
+    authorship_author_idx): co-authors are read from publications_authorship where needed."""
+    cond, params = _filter("a.author_id", scope)
     cursor.execute("DROP TABLE IF EXISTS graph_aw")
     cursor.execute(
         f"""
@@ -166,9 +155,11 @@ def _load_authorships(cursor, scope: list[int] | None) -> None:
         SELECT DISTINCT a.author_id, a.work_id, w.primary_topic_id AS topic_id,
                extract(year FROM w.first_submitted)::int AS year,
                w.authors_count <= {CLOSE_MAX_AUTHORS} AS small
-        FROM {source} a
+        FROM publications_authorship a
         JOIN publications_work w ON w.id = a.work_id AND NOT w.hidden
-        """
+        WHERE true {cond}
+        """,
+        params,
     )
     cursor.execute("ANALYZE graph_aw")
 
@@ -218,33 +209,50 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
             rows[author_id][1]["followers"] = followers
 
     # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, kept in
-    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one;
-    # each pair is counted once (a < b), then stored both ways.
+    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one.
+    m = f"""
+        SELECT author_id, work_id FROM graph_aw
+        WHERE small AND author_id IN (
+            SELECT author_id FROM graph_aw WHERE small
+            GROUP BY author_id HAVING count(*) >= {CLOSE_MIN_SHARED})
+    """
     cursor.execute("DROP TABLE IF EXISTS graph_pairs")
-    if scope is None:  # every pair once (a < b), stored both ways
-        pair_cond = "x.author_id < y.author_id"
-        pair_select = "SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs"
-    else:  # the pairs of the records in scope only
-        pair_cond = "x.author_id <> y.author_id AND x.author_id IN (SELECT id FROM graph_scope)"
-        pair_select = "SELECT a, b FROM pairs"
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
-        WITH m AS (
-            SELECT author_id, work_id FROM graph_aw
-            WHERE small AND author_id IN (
-                SELECT author_id FROM graph_aw WHERE small
-                GROUP BY author_id HAVING count(*) >= {CLOSE_MIN_SHARED})
-        ),
-        pairs AS (
-            SELECT x.author_id AS a, y.author_id AS b
-            FROM m x JOIN m y ON y.work_id = x.work_id AND {pair_cond}
-            GROUP BY x.author_id, y.author_id
-            HAVING count(*) >= {CLOSE_MIN_SHARED}
+    if scope is None:  # every pair once (a < b), then stored both ways
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
+            WITH m AS ({m}),
+            pairs AS (
+                SELECT x.author_id AS a, y.author_id AS b
+                FROM m x JOIN m y ON y.work_id = x.work_id AND x.author_id < y.author_id
+                GROUP BY x.author_id, y.author_id
+                HAVING count(*) >= {CLOSE_MIN_SHARED}
+            )
+            SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs
+            """
         )
-        {pair_select}
-        """
-    )
+    else:
+        # graph_aw holds only the scope's rows: the co-authors come from the authorships of
+        # its small works (by the work_id index), each (record, work, co-author) once, kept in
+        # graph_copairs for the pairs sharing 2 works (what _several_people reads).
+        cursor.execute("DROP TABLE IF EXISTS graph_copairs")
+        cursor.execute(
+            f"""
+            CREATE TEMP TABLE graph_copairs ON COMMIT DROP AS
+            WITH m AS ({m})
+            SELECT a, work_id, b FROM (
+                SELECT a, work_id, b, count(*) OVER (PARTITION BY a, b) AS shared
+                FROM (SELECT DISTINCT x.author_id AS a, y.author_id AS b, x.work_id
+                      FROM m x JOIN publications_authorship y
+                           ON y.work_id = x.work_id AND y.author_id <> x.author_id) d
+            ) t WHERE shared >= {CLOSE_MIN_SHARED}
+            """
+        )
+        cursor.execute("ANALYZE graph_copairs")
+        cursor.execute(
+            "CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS "
+            "SELECT DISTINCT a, b FROM graph_copairs"
+        )
     cursor.execute("ANALYZE graph_pairs")
     cursor.execute(
         f"""
@@ -285,14 +293,14 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
     are tested, and only their close collaborators link works. Hyperauthored works say nothing
     about who someone works with. Reads graph_aw and graph_pairs (see _read)."""
     cond, params = _filter("author_id", scope)
-    cursor.execute(
-        f"""
-        WITH candidates AS (
-            SELECT author_id FROM graph_aw WHERE small {cond}
-              AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
-            GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
-               AND count(DISTINCT topic_id) >= 2
-        )
+    candidates = f"""
+        SELECT author_id FROM graph_aw WHERE small {cond}
+          AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
+        GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
+           AND count(DISTINCT topic_id) >= 2
+    """
+    if scope is None:
+        works = """
         SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
         FROM graph_aw x
         JOIN candidates c ON c.author_id = x.author_id
@@ -301,13 +309,29 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
         WHERE x.small
         GROUP BY x.author_id, x.work_id, x.topic_id
         ORDER BY x.author_id
-        """,
-        params,
-    )
+        """
+    else:  # the same rows, from the (record, work, close collaborator) rows kept by _read
+        works = """
+        SELECT x.author_id, x.work_id, x.topic_id, array_agg(p.b)
+        FROM graph_copairs p
+        JOIN candidates c ON c.author_id = p.a
+        JOIN graph_aw x ON x.author_id = p.a AND x.work_id = p.work_id
+        GROUP BY x.author_id, x.work_id, x.topic_id
+        ORDER BY x.author_id
+        """
+    if scope is None:
+        # The planner underestimates the millions of (record, work, co-author) rows by far and
+        # would merge-join them with graph_pairs after a sort that spills to disk; hashing
+        # graph_pairs instead saves seconds on the astro-ph database.
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+    cursor.execute(f"WITH candidates AS ({candidates}) {works}", params)
+    results = cursor.fetchall()
+    if scope is None:
+        cursor.execute("RESET enable_mergejoin")
     flagged: set[int] = set()
     current: int | None = None
     works: list[tuple[int, int | None, Sequence[int]]] = []
-    for author_id, work_id, topic_id, coauthors in cursor.fetchall():
+    for author_id, work_id, topic_id, coauthors in results:
         if author_id != current:
             if current is not None and scoring.may_combine_several(works):
                 flagged.add(current)

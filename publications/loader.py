@@ -44,6 +44,18 @@ _WORK_COLUMNS = (
     " source, content_hash, metadata_date"
 )
 NAME_LIMIT = 300
+# A run that wrote at least this many works refreshes the planner statistics of the tables it
+# wrote (ANALYZE), so the recompute and the pages right after a big import get good plans
+# instead of waiting for autovacuum.
+ANALYZE_MIN_WORKS = 10_000
+ANALYZED_TABLES = (
+    "publications_work",
+    "publications_authorship",
+    "publications_worktopic",
+    "publications_workversion",
+    "profiles_author",
+    "profiles_institution",
+)
 
 
 @dataclass
@@ -122,6 +134,8 @@ class Loader:
             self._flush(batch)
             if progress:
                 progress(len(batch))
+        if self.stats.created + self.stats.updated >= ANALYZE_MIN_WORKS:
+            analyze_written_tables()
         return self.stats
 
     # -- batches -----------------------------------------------------------------------------
@@ -493,6 +507,13 @@ class Loader:
             [list(missing)],
         )
         self.institution_ids.update(dict(cursor.fetchall()))
+
+
+def analyze_written_tables() -> None:
+    """ANALYZE the tables an import writes (a few seconds on the astro-ph snapshot)."""
+    with connection.cursor() as cursor:
+        for table in ANALYZED_TABLES:
+            cursor.execute(f"ANALYZE {table}")
 
 
 def _ensure_staging_tables(cursor) -> None:

@@ -265,3 +265,35 @@ def test_every_shared_file_imports_with_the_right_counts():
     assert len(expected_ids) > 1100
     assert WorkVersion.objects.filter(work__version_count__gt=0).count() >= len(expected_ids)
     assert "total:" in out.getvalue()
+
+
+def analyze_counts() -> dict[str, int]:
+    """How many times each table the loader writes was analysed (fresh statistics snapshot)."""
+    from publications.loader import ANALYZED_TABLES
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT relname, analyze_count FROM pg_stat_user_tables WHERE relname = ANY(%s)",
+            [list(ANALYZED_TABLES)],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.parametrize("threshold, analysed", [(30, True), (31, False)])
+def test_big_import_refreshes_planner_statistics(monkeypatch, threshold, analysed):
+    """A run that wrote at least ANALYZE_MIN_WORKS works ANALYZEs every table it wrote, so the
+    recompute and pages right after it get good plans; a smaller run leaves it to autovacuum.
+    (The 30 real records stand in for the 10,000 of a big run.)"""
+    from publications import loader
+
+    monkeypatch.setattr(loader, "ANALYZE_MIN_WORKS", threshold)
+    before = analyze_counts()
+    assert set(before) == set(loader.ANALYZED_TABLES)
+    run = import_path(CURRENT)
+    assert run.records_created == 30
+    after = analyze_counts()
+    if analysed:
+        assert all(after[t] == before[t] + 1 for t in before), (before, after)
+    else:
+        assert after == before
