@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from graph import scoring
+from publications import page_cache
 
 # Works with more authors than this do not make their authors close collaborators (DESIGN.md).
 CLOSE_MAX_AUTHORS = 25
@@ -94,6 +95,9 @@ def _recompute(touched: list[int] | None, *, with_collaborators: bool = True) ->
         with transaction.atomic(), connection.cursor() as cursor:
             changes = _changed_rows(rows, flagged_ids)
             history = _write(cursor, changes)
+            # Cached anonymous profile pages show these counters and scores.
+            changed_ids = [row[0] for row in changes]
+            transaction.on_commit(lambda: page_cache.bump(changed_ids))
     return RecomputeResult(
         scope=len(rows),
         changed=len(changes),

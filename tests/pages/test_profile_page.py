@@ -12,6 +12,7 @@ from django.core.cache import cache
 from profiles.models import Author
 from publications.models import Work
 from publications.selectors import LISTED_AUTHORS
+from publications.signals import authors_changed
 from tests.factories import AuthorFactory, AuthorshipFactory, TopicFactory, UserFactory, WorkFactory
 from tests.pages.conftest import store_counters
 
@@ -40,7 +41,9 @@ def test_profile_shows_every_seed_section_with_stored_figures(client, imported):
     assert f'data-count="works">{author.works_count}<' in html
     assert f'data-count="topics">{author.topics_count}<' in html
     assert f'data-count="close-collaborators">{author.close_collaborators_count}<' in html
-    assert 'action="/authors/christoph-richard/follow/"' in html
+    # Visitors follow through the login page (a link, so the page has no CSRF token to cache).
+    assert 'class="button" href="/accounts/login/?next=/authors/christoph-richard/">Follow researcher<' in html
+    assert "csrfmiddlewaretoken" not in html
     assert "/accounts/login/?next=/authors/christoph-richard/" in html
     assert 'href="/graph/?author=christoph-richard"' in html
     assert "Open to collaborate" not in html
@@ -152,10 +155,14 @@ def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
         client.get(f"/authors/{author.slug}/")
     with django_assert_num_queries(2):  # the record and its trust trend: fragments are cached
         client.get(f"/authors/{author.slug}/")
-    # A new work changes the stored counters, which are part of the cache key.
+    with django_assert_num_queries(0):  # visitors: the whole page is cached (test_profile_page_cache)
+        client.get(f"/authors/{author.slug}/")
+    # A new work changes the stored counters, which are part of the fragments' key; the import
+    # that adds it says so after commit, which drops the visitors' page.
     AuthorshipFactory(work=WorkFactory(title="A brand new work", first_submitted=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)),
                       author=author)
     store_counters(author)
+    authors_changed.send(sender=None, author_ids=[author.pk])
     assert "A brand new work" in profile(client, author.slug)
 
 
