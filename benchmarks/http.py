@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from benchmarks.common import ROOT, bench_env
 
-GUNICORN_WORKERS = 2  # one per core
+GUNICORN_WORKERS = int(os.environ.get("BZPEER_BENCH_WORKERS", "2"))  # default: one per core
 WRK_THREADS = 2
 WRK_CONNECTIONS = 8
 DURATION_S = 10
