@@ -88,13 +88,7 @@ def follow_author(*, user, author: Author) -> bool:
         )
         created = cursor.fetchone() is not None
         if created:
-            cursor.execute(
-                "UPDATE profiles_author SET followers_count = followers_count + 1 WHERE id = %s "
-                "RETURNING followers_count",
-                [author.pk],
-            )
-            author.followers_count = cursor.fetchone()[0]
-            records_changed([author.pk])
+            _count_follower(cursor, author, +1)
     return created
 
 
@@ -110,14 +104,20 @@ def unfollow_author(*, user, author: Author) -> bool:
         )
         removed = cursor.fetchone() is not None
         if removed:
-            cursor.execute(
-                "UPDATE profiles_author SET followers_count = followers_count - 1 WHERE id = %s "
-                "RETURNING followers_count",
-                [author.pk],
-            )
-            author.followers_count = cursor.fetchone()[0]
-            records_changed([author.pk])
+            _count_follower(cursor, author, -1)
     return removed
+
+
+def _count_follower(cursor, author: Author, delta: int) -> None:
+    """Move the stored follower count by the one follow this transaction inserted or deleted
+    (so concurrent follows never lose an update), and tell the graph after commit."""
+    cursor.execute(
+        "UPDATE profiles_author SET followers_count = followers_count + %s WHERE id = %s "
+        "RETURNING followers_count",
+        [delta, author.pk],
+    )
+    author.followers_count = cursor.fetchone()[0]
+    records_changed([author.pk])
 
 
 # --- Claims ----------------------------------------------------------------------------------
