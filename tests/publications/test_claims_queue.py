@@ -7,25 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from profiles.models import Author, Claim, ClaimState, CurationEvent
-from profiles.permissions import CURATORS_GROUP
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorshipFactory, UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator():
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
-    return user
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ Each checks the audit log; a later import never undoes a curated attribution."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
-from profiles.curators import CURATORS_GROUP
 from profiles.models import (
     Author,
     Claim,
@@ -27,13 +25,6 @@ pytestmark = pytest.mark.django_db
 
 OLDER = ARXIV / "abs-older-versions.jsonl"
 CURRENT = ARXIV / "abs-current-30.jsonl"
-
-
-@pytest.fixture
-def curator():
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
-    return user
 
 
 @pytest.fixture

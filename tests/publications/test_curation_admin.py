@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from profiles.curators import CURATORS_GROUP
 from profiles.models import Author, CurationEvent
 from publications.models import Authorship, Work
 from publications.services import import_path
@@ -17,13 +15,6 @@ from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator():
-    user = UserFactory(username="curator", is_staff=True)
-    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
-    return user
 
 
 @pytest.fixture
