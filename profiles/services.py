@@ -493,11 +493,7 @@ def invitation_answer(*, user, invitation: CollaborationInvitation, accept: bool
     )
     if invitation.author.claimed_by_id != user.pk:
         raise PermissionDenied("Only the owner of the invited record can answer.")
-    if invitation.state != InvitationState.PENDING:
-        raise ValidationError(f"This invitation is already {invitation.get_state_display().lower()}.")
-    invitation.state = InvitationState.ACCEPTED if accept else InvitationState.DECLINED
-    invitation.answered_at = timezone.now()
-    invitation.save(update_fields=["state", "answered_at"])
+    _close_invitation(invitation, InvitationState.ACCEPTED if accept else InvitationState.DECLINED)
     return invitation
 
 
@@ -508,11 +504,7 @@ def invitation_withdraw(*, user, invitation: CollaborationInvitation) -> Collabo
     invitation = CollaborationInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.sender_id != user.pk:
         raise PermissionDenied("This is not your invitation.")
-    if invitation.state != InvitationState.PENDING:
-        raise ValidationError(f"This invitation is already {invitation.get_state_display().lower()}.")
-    invitation.state = InvitationState.WITHDRAWN
-    invitation.answered_at = timezone.now()
-    invitation.save(update_fields=["state", "answered_at"])
+    _close_invitation(invitation, InvitationState.WITHDRAWN)
     return invitation
 
 
@@ -530,7 +522,14 @@ def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBloc
         raise PermissionDenied("Only the receiver of an invitation can block its sender.")
     block, _ = InvitationBlock.objects.get_or_create(blocker=user, blocked_id=invitation.sender_id)
     if invitation.state == InvitationState.PENDING:
-        invitation.state = InvitationState.DECLINED
-        invitation.answered_at = timezone.now()
-        invitation.save(update_fields=["state", "answered_at"])
+        _close_invitation(invitation, InvitationState.DECLINED)
     return block
+
+
+def _close_invitation(invitation: CollaborationInvitation, state: str) -> None:
+    """Move a locked, open invitation to its final state; an answered one is refused."""
+    if invitation.state != InvitationState.PENDING:
+        raise ValidationError(f"This invitation is already {invitation.get_state_display().lower()}.")
+    invitation.state = state
+    invitation.answered_at = timezone.now()
+    invitation.save(update_fields=["state", "answered_at"])
