@@ -228,12 +228,13 @@ def may_combine_several(works: Iterable[tuple[int, int | None, Iterable[int]]]) 
     for work_id, topic_id, coauthors in works:
         parent.setdefault(work_id, work_id)
         topics[work_id] = topic_id
+        root = find(work_id)  # stays the root: the other groups are attached under it
         for co in coauthors:
             other = first_work_of.setdefault(co, work_id)
             if other != work_id:
-                ra, rb = find(other), find(work_id)
-                if ra != rb:
-                    parent[ra] = rb
+                other_root = find(other)
+                if other_root != root:
+                    parent[other_root] = root
     if len(parent) < SEVERAL_MIN_WORKS:
         return False
     groups: dict[int, list[int]] = {}

@@ -19,6 +19,8 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -236,28 +238,22 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
             """
         )
     else:
-        # graph_aw holds only the scope's rows: the co-authors come from the authorships of
-        # its small works (by the work_id index), each (record, work, co-author) once, kept in
-        # graph_copairs for the pairs sharing 2 works (what _several_people reads).
-        cursor.execute("DROP TABLE IF EXISTS graph_copairs")
+        # graph_aw holds only the scope's rows: the co-authors come from the authorships of its
+        # small works (read from authorship_work_idx alone), grouped by pair in one hash, with
+        # the shared works kept in an array for _several_people. min <> max: two distinct works
+        # (an author printed twice on one work counts once).
         cursor.execute(
             f"""
-            CREATE TEMP TABLE graph_copairs ON COMMIT DROP AS
+            CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
             WITH m AS ({m})
-            SELECT a, work_id, b FROM (
-                SELECT a, work_id, b, count(*) OVER (PARTITION BY a, b) AS shared
-                FROM (SELECT DISTINCT x.author_id AS a, y.author_id AS b, x.work_id
-                      FROM m x JOIN publications_authorship y
-                           ON y.work_id = x.work_id AND y.author_id <> x.author_id) d
-            ) t WHERE shared >= {CLOSE_MIN_SHARED}
+            SELECT x.author_id AS a, y.author_id AS b, array_agg(x.work_id) AS works
+            FROM m x JOIN publications_authorship y
+                 ON y.work_id = x.work_id AND y.author_id <> x.author_id
+            GROUP BY x.author_id, y.author_id
+            HAVING min(x.work_id) <> max(x.work_id)
             """
         )
-        cursor.execute("ANALYZE graph_copairs")
-        cursor.execute(
-            "CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS "
-            "SELECT DISTINCT a, b FROM graph_copairs"
-        )
-    cursor.execute("ANALYZE graph_pairs")
+    cursor.execute("ANALYZE graph_pairs (a, b)")
     cursor.execute(
         f"""
         SELECT p.a, count(*), count(*) FILTER (WHERE c.verification_level >= {VERIFIED_LEVEL})
@@ -303,8 +299,9 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
         GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
            AND count(DISTINCT topic_id) >= 2
     """
-    if scope is None:
-        works = """
+    if scope is not None:
+        return _several_people_in_scope(cursor, candidates, params)
+    works = """
         SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
         FROM graph_aw x
         JOIN candidates c ON c.author_id = x.author_id
@@ -313,36 +310,56 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
         WHERE x.small
         GROUP BY x.author_id, x.work_id, x.topic_id
         ORDER BY x.author_id
-        """
-    else:  # the same rows, from the (record, work, close collaborator) rows kept by _read
-        works = """
-        SELECT x.author_id, x.work_id, x.topic_id, array_agg(p.b)
-        FROM graph_copairs p
-        JOIN candidates c ON c.author_id = p.a
-        JOIN graph_aw x ON x.author_id = p.a AND x.work_id = p.work_id
-        GROUP BY x.author_id, x.work_id, x.topic_id
-        ORDER BY x.author_id
-        """
-    if scope is None:
-        # The planner underestimates the millions of (record, work, co-author) rows by far and
-        # would merge-join them with graph_pairs after a sort that spills to disk; hashing
-        # graph_pairs instead saves seconds on the astro-ph database.
-        cursor.execute("SET LOCAL enable_mergejoin = off")
+    """
+    # The planner underestimates the millions of (record, work, co-author) rows by far and would
+    # merge-join them with graph_pairs after a sort that spills to disk; hashing graph_pairs
+    # instead saves seconds on the astro-ph database.
+    cursor.execute("SET LOCAL enable_mergejoin = off")
     cursor.execute(f"WITH candidates AS ({candidates}) {works}", params)
     results = cursor.fetchall()
-    if scope is None:
-        cursor.execute("RESET enable_mergejoin")
+    cursor.execute("RESET enable_mergejoin")
     flagged: set[int] = set()
     current: int | None = None
-    works: list[tuple[int, int | None, Sequence[int]]] = []
+    record_works: list[tuple[int, int | None, Sequence[int]]] = []
     for author_id, work_id, topic_id, coauthors in results:
         if author_id != current:
-            if current is not None and scoring.may_combine_several(works):
+            if current is not None and scoring.may_combine_several(record_works):
                 flagged.add(current)
-            current, works = author_id, []
-        works.append((work_id, topic_id, coauthors or ()))
-    if current is not None and scoring.may_combine_several(works):
+            current, record_works = author_id, []
+        record_works.append((work_id, topic_id, coauthors or ()))
+    if current is not None and scoring.may_combine_several(record_works):
         flagged.add(current)
+    return flagged
+
+
+def _several_people_in_scope(cursor, candidates: str, params: list) -> set[int]:
+    """_several_people for a scope: graph_pairs holds each close collaborator's shared works
+    (see _read), so the (work, close collaborators) lists are assembled here from the pairs and
+    the topics of the candidates' small works, instead of regrouping them in a sort."""
+    cursor.execute("DROP TABLE IF EXISTS graph_candidates")
+    cursor.execute(f"CREATE TEMP TABLE graph_candidates ON COMMIT DROP AS {candidates}", params)
+    cursor.execute(
+        "SELECT a, b, works FROM graph_pairs WHERE a IN (SELECT author_id FROM graph_candidates)"
+        " ORDER BY a"
+    )
+    pairs = cursor.fetchall()
+    cursor.execute(
+        "SELECT author_id, work_id, topic_id FROM graph_aw"
+        " WHERE small AND author_id IN (SELECT author_id FROM graph_candidates)"
+    )
+    topics: dict[int, dict[int, int | None]] = {}
+    for author_id, work_id, topic_id in cursor.fetchall():
+        topics.setdefault(author_id, {})[work_id] = topic_id
+    flagged: set[int] = set()
+    for author_id, rows in groupby(pairs, key=itemgetter(0)):
+        coauthors: dict[int, list[int]] = {}
+        for _a, b, shared_works in rows:
+            for work_id in shared_works:
+                coauthors.setdefault(work_id, []).append(b)
+        own = topics[author_id]
+        works = [(work_id, own[work_id], co) for work_id, co in coauthors.items()]
+        if scoring.may_combine_several(works):
+            flagged.add(author_id)
     return flagged
 
 

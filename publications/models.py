@@ -156,8 +156,15 @@ class AuthorshipSource(models.TextChoices):
 
 
 class Authorship(models.Model):
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="authorships")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    # No single-column indexes on the two keys: authorship_work_idx and authorship_author_idx
+    # below serve those lookups, and each holds the other key, so a work's co-authors and an
+    # author's works are read from the index alone (the recompute and the graph read millions).
+    work = models.ForeignKey(
+        Work, on_delete=models.CASCADE, related_name="authorships", db_index=False
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.PROTECT, related_name="authorships", db_index=False
+    )
     position = models.PositiveIntegerField()  # 1..n, printed order
     printed_name = models.TextField()
     printed_affiliation = models.TextField(blank=True)
@@ -176,7 +183,10 @@ class Authorship(models.Model):
             models.UniqueConstraint(fields=["work", "position"], name="authorship_unique_position"),
             models.CheckConstraint(condition=Q(position__gte=1), name="authorship_position_gte_1"),
         ]
-        indexes = [models.Index(fields=["author", "work"], name="authorship_author_idx")]
+        indexes = [
+            models.Index(fields=["author", "work"], name="authorship_author_idx"),
+            models.Index(fields=["work", "author"], name="authorship_work_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.printed_name} #{self.position} on {self.work_id}"

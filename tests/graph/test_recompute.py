@@ -197,6 +197,23 @@ def test_a_record_that_looks_like_several_people_is_flagged_and_queued(imported,
     assert "Yun-Soo Myung" not in response.content.decode()
 
 
+def test_a_recompute_of_every_record_by_id_gives_the_full_recompute_values(imported):
+    # The scoped recompute reads co-authors and the "several researchers" groups another way
+    # (graph.services._several_people_in_scope): from a blank state, scoping it to every record
+    # must store what the full recompute stores, the flag included.
+    full = snapshot()
+    assert any(row[12] for row in full)  # Joel Smoller's record is flagged
+    Author.objects.update(
+        works_count=0, topics_count=0, close_collaborators_count=0, trust_score=0,
+        trust_components={}, may_combine_several=False, scored_at=None,
+    )
+    result = services.recompute_authors(Author.objects.values_list("pk", flat=True))
+    assert result.flagged == sum(1 for row in full if row[12])
+    without_times = [row[:-1] for row in snapshot()]
+    assert without_times == [row[:-1] for row in full]
+    assert services.recompute_all().changed == 0
+
+
 def test_a_record_with_one_work():
     # An explicit date: the factory's dates move on with every work made earlier in the run.
     authorship = AuthorshipFactory(
