@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from profiles.models import Author, Institution, author_url
+from profiles.models import SEARCH_GIN_PENDING_KB, Author, Institution, author_url
 
 
 class Topic(models.Model):
@@ -73,7 +73,11 @@ class Work(models.Model):
 
     class Meta:
         indexes = [
-            GinIndex(fields=["search_vector"], name="work_search_idx"),
+            GinIndex(
+                fields=["search_vector"],
+                name="work_search_idx",
+                gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
+            ),
             models.Index(fields=["-first_submitted"], name="work_first_submitted_idx"),
             models.Index(fields=["primary_topic", "-first_submitted"], name="work_topic_recent_idx"),
         ]
