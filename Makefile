@@ -10,7 +10,7 @@ PORT ?= 8000
 SAMPLE := sample_data
 export BZPEER_ALLOW_INSECURE_KEY ?= 1
 
-.PHONY: install run serve migrate sample test lint browser bench clean-db stop-db
+.PHONY: install run serve migrate sample test lint browser wrk bench clean-db stop-db
 
 install: $(VENV)/.installed
 
@@ -44,7 +44,14 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: install
+# wrk, the HTTP load generator of the page, API and graph benchmarks, also from Debian.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for the HTTP benchmarks"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
+	  || echo "could not install wrk: the HTTP benchmarks will stop with an error"; }
+
+bench: install wrk
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 stop-db:
