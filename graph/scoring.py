@@ -8,7 +8,7 @@ FORMULA_VERSION, and changing a weight below means bumping it, so a recompute re
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 FORMULA_VERSION = 1
@@ -215,6 +215,21 @@ def may_combine_several(works: Iterable[tuple[int, int | None, Iterable[int]]]) 
     Works sharing a co-author belong to one group; the record is flagged when at least two
     groups of two or more works each have primary topics that do not overlap.
     """
+    topics: dict[int, int | None] = {}
+    works_of: dict[int, list[int]] = {}  # co-author -> the works shared with them
+    for work_id, topic_id, coauthors in works:
+        topics[work_id] = topic_id
+        for co in coauthors:
+            works_of.setdefault(co, []).append(work_id)
+    # each work on its own too: a work without co-authors is still one of the record's works
+    return several_groups(topics, [*([w] for w in topics), *works_of.values()])
+
+
+def several_groups(topics: Mapping[int, int | None], shared: Iterable[Sequence[int]]) -> bool:
+    """may_combine_several from what the recompute has at hand: ``shared`` lists, per
+    co-author, the works the record shares with them (an empty list is allowed); ``topics``
+    maps each work to its primary topic (it may hold other works too). The record's works are
+    those listed in ``shared``: works sharing a co-author form one group."""
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -223,18 +238,15 @@ def may_combine_several(works: Iterable[tuple[int, int | None, Iterable[int]]]) 
             x = parent[x]
         return x
 
-    first_work_of: dict[int, int] = {}
-    topics: dict[int, int | None] = {}
-    for work_id, topic_id, coauthors in works:
-        parent.setdefault(work_id, work_id)
-        topics[work_id] = topic_id
-        root = find(work_id)  # stays the root: the other groups are attached under it
-        for co in coauthors:
-            other = first_work_of.setdefault(co, work_id)
-            if other != work_id:
-                other_root = find(other)
-                if other_root != root:
-                    parent[other_root] = root
+    for works in shared:
+        if not works:
+            continue
+        first = works[0]
+        root = find(parent.setdefault(first, first))
+        for work_id in works[1:]:
+            other = find(parent.setdefault(work_id, work_id))
+            if other != root:
+                parent[other] = root
     if len(parent) < SEVERAL_MIN_WORKS:
         return False
     groups: dict[int, list[int]] = {}

@@ -16,7 +16,7 @@ then corrects the records it touched.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import groupby
@@ -214,8 +214,9 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         if author_id in rows:
             rows[author_id][1]["followers"] = followers
 
-    # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, kept in
-    # graph_pairs (both ways) for _several_people. Only records with 2 small works can have one.
+    # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, with the
+    # shared works, kept in graph_pairs (both ways) for _several_people. Only records with 2
+    # small works can have one.
     m = f"""
         SELECT author_id, work_id FROM graph_aw
         WHERE small AND author_id IN (
@@ -229,19 +230,18 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
             CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
             WITH m AS ({m}),
             pairs AS (
-                SELECT x.author_id AS a, y.author_id AS b
+                SELECT x.author_id AS a, y.author_id AS b, array_agg(x.work_id) AS works
                 FROM m x JOIN m y ON y.work_id = x.work_id AND x.author_id < y.author_id
                 GROUP BY x.author_id, y.author_id
                 HAVING count(*) >= {CLOSE_MIN_SHARED}
             )
-            SELECT a, b FROM pairs UNION ALL SELECT b, a FROM pairs
+            SELECT a, b, works FROM pairs UNION ALL SELECT b, a, works FROM pairs
             """
         )
     else:
         # graph_aw holds only the scope's rows: the co-authors come from the authorships of its
-        # small works (read from authorship_work_idx alone), grouped by pair in one hash, with
-        # the shared works kept in an array for _several_people. min <> max: two distinct works
-        # (an author printed twice on one work counts once).
+        # small works (read from authorship_work_idx alone), grouped by pair in one hash.
+        # min <> max: two distinct works (an author printed twice on one work counts once).
         cursor.execute(
             f"""
             CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
@@ -291,55 +291,24 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
     Two works of a record fall in one group through a co-author on both, who is then a close
     collaborator: so only records with 2 close collaborators, enough small works and two topics
     are tested, and only their close collaborators link works. Hyperauthored works say nothing
-    about who someone works with. Reads graph_aw and graph_pairs (see _read)."""
+    about who someone works with. graph_pairs holds each close collaborator with the works
+    shared (see _read): each candidate's groups are built from those lists and the topics of its
+    small works (graph.scoring.several_groups), rather than by joining and regrouping millions
+    of (record, work, co-author) rows in SQL."""
     cond, params = _filter("author_id", scope)
-    candidates = f"""
+    cursor.execute("DROP TABLE IF EXISTS graph_candidates")
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE graph_candidates ON COMMIT DROP AS
         SELECT author_id FROM graph_aw WHERE small {cond}
           AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
         GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
            AND count(DISTINCT topic_id) >= 2
-    """
-    if scope is not None:
-        return _several_people_in_scope(cursor, candidates, params)
-    works = """
-        SELECT x.author_id, x.work_id, x.topic_id, array_agg(y.author_id)
-        FROM graph_aw x
-        JOIN candidates c ON c.author_id = x.author_id
-        JOIN graph_aw y ON y.work_id = x.work_id
-        JOIN graph_pairs p ON p.a = x.author_id AND p.b = y.author_id
-        WHERE x.small
-        GROUP BY x.author_id, x.work_id, x.topic_id
-        ORDER BY x.author_id
-    """
-    # The planner underestimates the millions of (record, work, co-author) rows by far and would
-    # merge-join them with graph_pairs after a sort that spills to disk; hashing graph_pairs
-    # instead saves seconds on the astro-ph database.
-    cursor.execute("SET LOCAL enable_mergejoin = off")
-    cursor.execute(f"WITH candidates AS ({candidates}) {works}", params)
-    results = cursor.fetchall()
-    cursor.execute("RESET enable_mergejoin")
-    flagged: set[int] = set()
-    current: int | None = None
-    record_works: list[tuple[int, int | None, Sequence[int]]] = []
-    for author_id, work_id, topic_id, coauthors in results:
-        if author_id != current:
-            if current is not None and scoring.may_combine_several(record_works):
-                flagged.add(current)
-            current, record_works = author_id, []
-        record_works.append((work_id, topic_id, coauthors or ()))
-    if current is not None and scoring.may_combine_several(record_works):
-        flagged.add(current)
-    return flagged
-
-
-def _several_people_in_scope(cursor, candidates: str, params: list) -> set[int]:
-    """_several_people for a scope: graph_pairs holds each close collaborator's shared works
-    (see _read), so the (work, close collaborators) lists are assembled here from the pairs and
-    the topics of the candidates' small works, instead of regrouping them in a sort."""
-    cursor.execute("DROP TABLE IF EXISTS graph_candidates")
-    cursor.execute(f"CREATE TEMP TABLE graph_candidates ON COMMIT DROP AS {candidates}", params)
+        """,
+        params,
+    )
     cursor.execute(
-        "SELECT a, b, works FROM graph_pairs WHERE a IN (SELECT author_id FROM graph_candidates)"
+        "SELECT a, works FROM graph_pairs WHERE a IN (SELECT author_id FROM graph_candidates)"
         " ORDER BY a"
     )
     pairs = cursor.fetchall()
@@ -352,13 +321,7 @@ def _several_people_in_scope(cursor, candidates: str, params: list) -> set[int]:
         topics.setdefault(author_id, {})[work_id] = topic_id
     flagged: set[int] = set()
     for author_id, rows in groupby(pairs, key=itemgetter(0)):
-        coauthors: dict[int, list[int]] = {}
-        for _a, b, shared_works in rows:
-            for work_id in shared_works:
-                coauthors.setdefault(work_id, []).append(b)
-        own = topics[author_id]
-        works = [(work_id, own[work_id], co) for work_id, co in coauthors.items()]
-        if scoring.may_combine_several(works):
+        if scoring.several_groups(topics[author_id], [shared for _a, shared in rows]):
             flagged.add(author_id)
     return flagged
 
@@ -371,26 +334,35 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
 
     Most records share their inputs (one work, no collaborators...): each distinct input is
     scored once. A stored breakdown is current when its inputs fingerprint and version match."""
-    scores: dict[scoring.ScoreInputs, tuple[scoring.Score, str, str]] = {}
+    # Keyed by a plain tuple of the inputs: building a ScoreInputs per record cost more than
+    # scoring the distinct ones on the astro-ph database.
+    scores: dict[tuple, tuple[scoring.Score, str, str]] = {}
     changes = []
     for author_id, (current, i) in rows.items():
         several = author_id in flagged
-        inputs = scoring.ScoreInputs(
-            verification_level=i["level"],
-            claimed=i["claimed"],
-            works=i["works"],
-            first_year=i["first"],
-            last_year=i["last"],
-            close_collaborators=i["close"],
-            verified_collaborators=i["verified"],
-            followers=i["followers"],
-            may_combine_several=several,
-            open_disputes=i["disputes"],
+        fields = (
+            i["level"], i["claimed"], i["works"], i["first"], i["last"], i["close"],
+            i["verified"], i["followers"], several, i["disputes"],
         )
-        if inputs not in scores:
+        scored = scores.get(fields)
+        if scored is None:
+            inputs = scoring.ScoreInputs(
+                verification_level=i["level"],
+                claimed=i["claimed"],
+                works=i["works"],
+                first_year=i["first"],
+                last_year=i["last"],
+                close_collaborators=i["close"],
+                verified_collaborators=i["verified"],
+                followers=i["followers"],
+                may_combine_several=several,
+                open_disputes=i["disputes"],
+            )
             result = scoring.compute_score(inputs)
-            scores[inputs] = (result, json.dumps(result.components), scoring.inputs_key(inputs))
-        result, components_json, key = scores[inputs]
+            scored = scores[fields] = (
+                result, json.dumps(result.components), scoring.inputs_key(inputs)
+            )
+        result, components_json, key = scored
         new = (
             i["works"], i["followers"], i["topics"], i["close"], i["verified"], i["first"],
             i["last"], result.score, result.tier, result.version,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
@@ -12,6 +13,7 @@ from graph.scoring import (
     ScoreInputs,
     compute_score,
     may_combine_several,
+    several_groups,
     tier_for,
 )
 
@@ -202,3 +204,33 @@ def test_solo_works_and_too_few_works_are_never_flagged():
 def test_works_without_a_topic_do_not_count_as_disjoint():
     works = [(1, None, [100]), (2, None, [100]), (3, 20, [200]), (4, 20, [200])]
     assert not may_combine_several(works)
+
+
+def test_several_groups_takes_each_coauthors_shared_works():
+    # the recompute's form: per close collaborator, the works shared with them
+    topics = {1: 10, 2: 10, 3: 20, 4: 20, 5: 30}  # work 5: small, but shared with nobody
+    assert several_groups(topics, [[1, 2], [3, 4]])
+    assert not several_groups(topics, [[1, 2], [2, 3], [3, 4]])  # a chain: one group
+    assert not several_groups(topics, [[1, 2], [3]])  # three works only
+    assert not several_groups(topics, [])
+
+
+def test_several_groups_decides_as_may_combine_several():
+    # Random records whose works all have a co-author, as the recompute passes them (only works
+    # shared with a close collaborator): both functions must give the same answer.
+    rng = random.Random(5)  # fixed: the same records on every run
+    answers = []
+    for _ in range(3000):
+        works = [
+            (w, rng.choice([None, 1, 2, 2, 3]), rng.sample(range(100, 108), rng.randint(1, 2)))
+            for w in range(rng.randint(0, 10))
+        ]
+        shared: dict[int, list[int]] = {}
+        for w, _t, coauthors in works:
+            for co in coauthors:
+                shared.setdefault(co, []).append(w)
+        topics = {w: t for w, t, _ in works}
+        expected = may_combine_several(works)
+        assert several_groups(topics, list(shared.values())) == expected, works
+        answers.append(expected)
+    assert 100 < sum(answers) < 2900  # both answers were exercised
