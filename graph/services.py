@@ -93,7 +93,7 @@ def _recompute(touched: list[int] | None, *, with_collaborators: bool = True) ->
             cursor.execute("SET LOCAL jit = off")
             scope = _scope(cursor, touched, with_collaborators=with_collaborators)
             rows = _read(cursor, scope)
-            flagged_ids = _several_people(cursor, scope)
+            flagged_ids = _several_people(cursor, rows)
         with transaction.atomic(), connection.cursor() as cursor:
             changes = _changed_rows(rows, flagged_ids)
             history = _write(cursor, changes)
@@ -190,21 +190,27 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         rows[r[0]] = [
             r,
             {"level": r[1], "claimed": r[2], "works": 0, "topics": 0, "first": None,
-             "last": None, "followers": 0, "close": 0, "verified": 0, "disputes": 0},
+             "last": None, "followers": 0, "close": 0, "verified": 0, "disputes": 0,
+             # not score inputs: what _several_people selects its candidates by
+             "small_works": 0, "small_topics": 0, "pairs": 0},
         ]
 
     _load_authorships(cursor, scope)
     cond, params = _filter("author_id", scope)
     cursor.execute(
         f"""
-        SELECT author_id, count(*), count(DISTINCT topic_id), min(year), max(year)
+        SELECT author_id, count(*), count(DISTINCT topic_id), min(year), max(year),
+               count(*) FILTER (WHERE small), count(DISTINCT topic_id) FILTER (WHERE small)
         FROM graph_aw WHERE true {cond} GROUP BY author_id
         """,
         params,
     )
-    for author_id, works, topics, first, last in cursor.fetchall():
+    for author_id, works, topics, first, last, small_works, small_topics in cursor.fetchall():
         if author_id in rows:
-            rows[author_id][1].update(works=works, topics=topics, first=first, last=last)
+            rows[author_id][1].update(
+                works=works, topics=topics, first=first, last=last, small_works=small_works,
+                small_topics=small_topics,
+            )
 
     cursor.execute(
         f"SELECT author_id, count(*) FROM profiles_follow WHERE true {cond} GROUP BY author_id",
@@ -256,14 +262,15 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     cursor.execute("ANALYZE graph_pairs (a, b)")
     cursor.execute(
         f"""
-        SELECT p.a, count(*), count(*) FILTER (WHERE c.verification_level >= {VERIFIED_LEVEL})
-        FROM graph_pairs p JOIN profiles_author c ON c.id = p.b AND c.merged_into_id IS NULL
+        SELECT p.a, count(c.id), count(*) FILTER (WHERE c.verification_level >= {VERIFIED_LEVEL}),
+               count(*)
+        FROM graph_pairs p LEFT JOIN profiles_author c ON c.id = p.b AND c.merged_into_id IS NULL
         GROUP BY p.a
         """
     )
-    for author_id, close, verified in cursor.fetchall():
+    for author_id, close, verified, pairs in cursor.fetchall():
         if author_id in rows:
-            rows[author_id][1].update(close=close, verified=verified)
+            rows[author_id][1].update(close=close, verified=verified, pairs=pairs)
 
     # An open dispute: pending claims by two different people, or a pending claim by someone
     # other than the person whose claim was approved.
@@ -285,28 +292,29 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     return rows
 
 
-def _several_people(cursor, scope: list[int] | None) -> set[int]:
+def _several_people(cursor, rows: dict[int, list]) -> set[int]:
     """Records whose works look like several people's (graph.scoring.may_combine_several).
 
     Two works of a record fall in one group through a co-author on both, who is then a close
     collaborator: so only records with 2 close collaborators, enough small works and two topics
-    are tested, and only their close collaborators link works. Hyperauthored works say nothing
-    about who someone works with. graph_pairs holds each close collaborator with the works
-    shared (see _read): each candidate's groups are built from those lists and the topics of its
-    small works (graph.scoring.several_groups), rather than by joining and regrouping millions
-    of (record, work, co-author) rows in SQL."""
-    cond, params = _filter("author_id", scope)
+    among them (all counted by _read) are tested, and only their close collaborators link works.
+    Hyperauthored works say nothing about who someone works with. graph_pairs holds each close
+    collaborator with the works shared (see _read): each candidate's groups are built from those
+    lists and the topics of its small works (graph.scoring.several_groups), rather than by
+    joining and regrouping millions of (record, work, co-author) rows in SQL."""
+    candidates = [
+        author_id
+        for author_id, (_current, i) in rows.items()
+        if i["pairs"] >= 2
+        and i["small_works"] >= scoring.SEVERAL_MIN_WORKS
+        and i["small_topics"] >= 2
+    ]
     cursor.execute("DROP TABLE IF EXISTS graph_candidates")
-    cursor.execute(
-        f"""
-        CREATE TEMP TABLE graph_candidates ON COMMIT DROP AS
-        SELECT author_id FROM graph_aw WHERE small {cond}
-          AND author_id IN (SELECT a FROM graph_pairs GROUP BY a HAVING count(*) >= 2)
-        GROUP BY author_id HAVING count(*) >= {scoring.SEVERAL_MIN_WORKS}
-           AND count(DISTINCT topic_id) >= 2
-        """,
-        params,
-    )
+    cursor.execute("CREATE TEMP TABLE graph_candidates (author_id bigint) ON COMMIT DROP")
+    with cursor.cursor.copy("COPY graph_candidates FROM STDIN") as copy:
+        for author_id in candidates:
+            copy.write_row((author_id,))
+    cursor.execute("ANALYZE graph_candidates")
     cursor.execute(
         "SELECT a, works FROM graph_pairs WHERE a IN (SELECT author_id FROM graph_candidates)"
         " ORDER BY a"
@@ -320,8 +328,8 @@ def _several_people(cursor, scope: list[int] | None) -> set[int]:
     for author_id, work_id, topic_id in cursor.fetchall():
         topics.setdefault(author_id, {})[work_id] = topic_id
     flagged: set[int] = set()
-    for author_id, rows in groupby(pairs, key=itemgetter(0)):
-        if scoring.several_groups(topics[author_id], [shared for _a, shared in rows]):
+    for author_id, pair_rows in groupby(pairs, key=itemgetter(0)):
+        if scoring.several_groups(topics[author_id], [shared for _a, shared in pair_rows]):
             flagged.add(author_id)
     return flagged
 
