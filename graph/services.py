@@ -19,8 +19,6 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import groupby
-from operator import itemgetter
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -317,9 +315,10 @@ def _several_people(cursor, rows: dict[int, list]) -> set[int]:
     cursor.execute("ANALYZE graph_candidates")
     cursor.execute(
         "SELECT a, works FROM graph_pairs WHERE a IN (SELECT author_id FROM graph_candidates)"
-        " ORDER BY a"
     )
-    pairs = cursor.fetchall()
+    shared_of: dict[int, list] = {}
+    for author_id, shared in cursor.fetchall():
+        shared_of.setdefault(author_id, []).append(shared)
     cursor.execute(
         "SELECT author_id, work_id, topic_id FROM graph_aw"
         " WHERE small AND author_id IN (SELECT author_id FROM graph_candidates)"
@@ -328,8 +327,8 @@ def _several_people(cursor, rows: dict[int, list]) -> set[int]:
     for author_id, work_id, topic_id in cursor.fetchall():
         topics.setdefault(author_id, {})[work_id] = topic_id
     flagged: set[int] = set()
-    for author_id, pair_rows in groupby(pairs, key=itemgetter(0)):
-        if scoring.several_groups(topics[author_id], [shared for _a, shared in pair_rows]):
+    for author_id, shared in shared_of.items():
+        if scoring.several_groups(topics[author_id], shared):
             flagged.add(author_id)
     return flagged
 
