@@ -30,12 +30,17 @@ sample: migrate
 run: sample
 	BZPEER_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# $(call debian,COMMAND,PURPOSE,IF MISSING): install Debian's package COMMAND unless it is there.
+define debian
+	@command -v $(1) >/dev/null 2>&1 || { \
+	  echo "installing Debian's $(1) for $(2)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null) \
+	  || echo "could not install $(1): $(3)"; }
+endef
+
 # Chromium for the browser tests comes from Debian (never a downloaded browser build).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	  || echo "could not install chromium: browser tests will be skipped"; }
+	$(call debian,chromium,the browser tests,browser tests will be skipped)
 
 test: install browser
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -46,10 +51,7 @@ lint: install
 
 # wrk, the HTTP load generator of the page, API and graph benchmarks, also from Debian.
 wrk:
-	@command -v wrk >/dev/null 2>&1 || { \
-	  echo "installing Debian's wrk for the HTTP benchmarks"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null) \
-	  || echo "could not install wrk: the HTTP benchmarks will stop with an error"; }
+	$(call debian,wrk,the HTTP benchmarks,the HTTP benchmarks will stop with an error)
 
 bench: install wrk
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
