@@ -485,14 +485,9 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
 @transaction.atomic
 def invitation_answer(*, user, invitation: CollaborationInvitation, accept: bool) -> CollaborationInvitation:
     """The owner of the invited record accepts or declines. Running it twice is refused."""
-    require_signed_in(user)
-    invitation = (
-        CollaborationInvitation.objects.select_for_update(of=("self",))
-        .select_related("author")
-        .get(pk=invitation.pk)
+    invitation = _lock_as_receiver(
+        user, invitation, "Only the owner of the invited record can answer."
     )
-    if invitation.author.claimed_by_id != user.pk:
-        raise PermissionDenied("Only the owner of the invited record can answer.")
     _close_invitation(invitation, InvitationState.ACCEPTED if accept else InvitationState.DECLINED)
     return invitation
 
@@ -512,6 +507,20 @@ def invitation_withdraw(*, user, invitation: CollaborationInvitation) -> Collabo
 def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBlock:
     """The receiver of an invitation blocks its sender: the invitation is declined and no new one
     can be sent. Safe to run twice (one block row)."""
+    invitation = _lock_as_receiver(
+        user, invitation, "Only the receiver of an invitation can block its sender."
+    )
+    block, _ = InvitationBlock.objects.get_or_create(blocker=user, blocked_id=invitation.sender_id)
+    if invitation.state == InvitationState.PENDING:
+        _close_invitation(invitation, InvitationState.DECLINED)
+    return block
+
+
+def _lock_as_receiver(
+    user, invitation: CollaborationInvitation, refusal: str
+) -> CollaborationInvitation:
+    """The invitation, locked, with its record; PermissionDenied(refusal) unless `user` owns the
+    invited record (the receiver)."""
     require_signed_in(user)
     invitation = (
         CollaborationInvitation.objects.select_for_update(of=("self",))
@@ -519,11 +528,8 @@ def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBloc
         .get(pk=invitation.pk)
     )
     if invitation.author.claimed_by_id != user.pk:
-        raise PermissionDenied("Only the receiver of an invitation can block its sender.")
-    block, _ = InvitationBlock.objects.get_or_create(blocker=user, blocked_id=invitation.sender_id)
-    if invitation.state == InvitationState.PENDING:
-        _close_invitation(invitation, InvitationState.DECLINED)
-    return block
+        raise PermissionDenied(refusal)
+    return invitation
 
 
 def _close_invitation(invitation: CollaborationInvitation, state: str) -> None:
