@@ -274,6 +274,8 @@ SOCIALACCOUNT_PROVIDERS = {
 # Claims and invitations: a cache-based limiter per user (Redis cache when REDIS_URL is set),
 # and a daily cap of invitations per sender counted in the database.
 BZPEER_RATE_CLAIM = os.environ.get("BZPEER_RATE_CLAIM", "10/h")
+# Claims one user may have waiting for the curators at once (every path: pages and API).
+BZPEER_CLAIMS_PENDING_MAX = int(os.environ.get("BZPEER_CLAIMS_PENDING_MAX", "5"))
 BZPEER_RATE_INVITE = os.environ.get("BZPEER_RATE_INVITE", "20/h")
 BZPEER_INVITATIONS_PER_DAY = int(os.environ.get("BZPEER_INVITATIONS_PER_DAY", "10"))
 # --- end accounts ---------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-FORMULA_VERSION = 1
+# 2: an open dispute counts only once a curator has seen it (graph.services reads the inputs).
+FORMULA_VERSION = 2
 
 # Every weight of the formula, in one place. Points per component; the maxima add up to 100.
 WEIGHTS = {

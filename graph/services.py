@@ -270,23 +270,27 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         if author_id in rows:
             rows[author_id][1].update(close=close, verified=verified, pairs=pairs)
 
-    # An open dispute: pending claims by two different people, or a pending claim by someone
-    # other than the person whose claim was approved.
+    # Open disputes: pending claims a curator has seen and kept open as disputes
+    # (profiles.services.claim_mark_disputed), each against another party (the owner, or another
+    # pending claimant); at most one fewer than the parties. Unseen claims never count, so
+    # throwaway accounts cannot lower a record's score.
     cond, params = _filter("c.author_id", scope)
     cursor.execute(
         f"""
         SELECT c.author_id,
+               count(DISTINCT c.user_id) FILTER (WHERE c.dispute_seen_at IS NOT NULL),
                count(DISTINCT c.user_id)
-               + CASE WHEN bool_or(c.user_id <> a.claimed_by_id) THEN 1 ELSE 0 END
+               + CASE WHEN bool_or(a.claimed_by_id IS NOT NULL AND c.user_id <> a.claimed_by_id)
+                 THEN 1 ELSE 0 END
         FROM profiles_claim c JOIN profiles_author a ON a.id = c.author_id
         WHERE c.state = 'pending' {cond}
         GROUP BY c.author_id
         """,
         params,
     )
-    for author_id, claimants in cursor.fetchall():
-        if author_id in rows and claimants >= 2:
-            rows[author_id][1]["disputes"] = claimants - 1
+    for author_id, seen, parties in cursor.fetchall():
+        if author_id in rows and seen and parties >= 2:
+            rows[author_id][1]["disputes"] = min(seen, parties - 1)
     return rows
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from profiles import selectors, services
 from profiles.models import Author
-from profiles.ratelimit import hit
+from profiles.ratelimit import RateLimited, hit
 from publications import services as publication_services
 from publications.models import Work
 from publications.selectors import followed_works_page
@@ -127,31 +127,39 @@ def following_feed(request: HttpRequest, token: str) -> HttpResponse:
 def claim(request: HttpRequest, slug: str) -> HttpResponse:
     author = _live_author(slug)
     if request.method == "POST":
-        if not hit("claim", str(request.user.pk), settings.BZPEER_RATE_CLAIM):
-            return HttpResponse("Too many claims; try again later.", status=429)
         evidence = {
             "orcid": request.POST.get("orcid", ""),
             "email": request.POST.get("email", ""),
             "message": request.POST.get("message", ""),
             "works": request.POST.getlist("works") or request.POST.get("works_text", ""),
         }
+        status, retry_after = 400, None
         try:
             made = services.claim_create(user=request.user, author=author, evidence=evidence)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-            return render(
-                request, "profiles/claim_form.html",
-                {"author": author, "form": request.POST, **_claim_form_context(request, author)},
-                status=400,
-            )
-        if made.state == "approved":
-            messages.success(request, f"Your strong evidence verified you: {author} is now yours.")
+        except RateLimited as exc:
+            messages.error(request, str(exc))
+            status, retry_after = 429, exc.retry_after
         else:
-            messages.success(request, "Your claim was sent to the curators.")
-        return redirect("profiles:claims")
+            if made.state == "approved":
+                messages.success(request, f"Your strong evidence verified you: {author} is now yours.")
+            else:
+                messages.success(request, "Your claim was sent to the curators.")
+            return redirect("profiles:claims")
+        # Back to the form with everything the user gave, ticked works included.
+        response = render(
+            request, "profiles/claim_form.html",
+            {"author": author, "form": request.POST, "ticked": set(request.POST.getlist("works")),
+             **_claim_form_context(request, author)},
+            status=status,
+        )
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
     return render(
         request, "profiles/claim_form.html",
-        {"author": author, "form": {}, **_claim_form_context(request, author)},
+        {"author": author, "form": {}, "ticked": set(), **_claim_form_context(request, author)},
     )
 
 
@@ -169,6 +177,8 @@ def _claim_form_context(request: HttpRequest, author: Author) -> dict:
             )
         ),
         "works": author_works_page(author_id=author.pk, page=1, per_page=50),
+        # Said up front: a second claim on the record is refused while this one waits.
+        "pending": services.pending_claim(user=request.user, author=author),
     }
 
 
@@ -179,14 +189,26 @@ def claims(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
+    """Withdraw a pending claim at once; giving up an approved one (the record becomes unclaimed)
+    asks first: GET, or a POST without ``confirm``, shows the confirmation page."""
+    if request.method not in ("GET", "POST"):
+        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
     mine = selectors.claim_of_user(user=request.user, claim_id=claim_id)
+    approved = mine.state == "approved"
+    if request.method == "GET" or (approved and request.POST.get("confirm") != "1"):
+        if mine.state not in ("pending", "approved"):
+            messages.error(request, f"This claim is already {mine.get_state_display().lower()}.")
+            return redirect("profiles:claims")
+        return render(request, "profiles/claim_withdraw.html", {"claim": mine})
     try:
         services.claim_withdraw(user=request.user, claim=mine)
     except ValidationError as exc:
         return _refuse(request, exc, reverse("profiles:claims"))
-    messages.success(request, f"Your claim on {mine.author} was withdrawn.")
+    if approved:
+        messages.success(request, f"You gave up the record {mine.author}; it is unclaimed now.")
+    else:
+        messages.success(request, f"Your claim on {mine.author} was withdrawn.")
     return redirect("profiles:claims")
 
 
@@ -247,15 +269,27 @@ def work_not_mine(request: HttpRequest, slug: str) -> HttpResponse:
 def work_add(request: HttpRequest, slug: str) -> HttpResponse:
     author = _owned(request, slug)
     position = request.POST.get("position", "").strip()
+    arxiv_id = request.POST.get("arxiv_id", "")
+    if position and not (position.isdigit() and len(position) < 7):
+        return _refuse(
+            request, ValidationError("Choose one of the printed names."),
+            reverse("profiles:author-edit", args=[slug]),
+        )
     try:
         added = publication_services.authorship_add(
             user=request.user,
             author=author,
-            arxiv_id=request.POST.get("arxiv_id", ""),
-            position=int(position) if position.isdigit() else None,
+            arxiv_id=arxiv_id,
+            position=int(position) if position else None,
         )
     except ValidationError as exc:
         return _refuse(request, exc, reverse("profiles:author-edit", args=[slug]))
+    except publication_services.AmbiguousAuthorship as exc:
+        # Several printed names fit: the owner picks theirs (a plain form, no script needed).
+        return render(
+            request, "profiles/work_add_choose.html",
+            {"author": author, "work": exc.work, "choices": exc.choices, "message": str(exc)},
+        )
     messages.success(request, f"arXiv:{added.work.arxiv_id} was added to your record.")
     return redirect("profiles:author-edit", slug=slug)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -24,6 +24,7 @@ from bzpeer.api import (
     path_parameter,
 )
 from profiles.models import Author, Claim, ClaimState, VerificationLevel
+from profiles.ratelimit import RateLimited
 from profiles.selectors import (
     author_get,
     author_list,
@@ -213,8 +214,9 @@ class MyFollowsView(GenericAPIView):
 
 
 class ClaimEvidenceSerializer(serializers.Serializer):
-    """At least one of these. An ORCID iD proven by ORCID sign-in, or a verified institutional
-    e-mail whose domain matches an affiliation on the record's works, approves at once (L3)."""
+    """At least one of these. An ORCID iD proven by ORCID sign-in, or a verified e-mail address
+    whose registrable domain the curators recorded for an institution of the record, approves at
+    once (L3). Listed works must be on BZPEER."""
 
     orcid = serializers.CharField(required=False, max_length=40)
     email = serializers.CharField(required=False, max_length=254)
@@ -236,7 +238,11 @@ class ClaimSerializer(serializers.Serializer):
     author = AuthorSummarySerializer()
     state = serializers.ChoiceField(choices=ClaimState.choices)
     evidence = serializers.JSONField()
-    evidence_level = serializers.IntegerField()
+    evidence_level = serializers.IntegerField(help_text="The level the evidence proves.")
+    level = serializers.IntegerField(
+        help_text="The level the claim stands at: what an approval granted (a curator's: 4), "
+                  "else the evidence level."
+    )
     reason = serializers.CharField(help_text="Why a curator rejected it.")
     created_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -249,7 +255,8 @@ class ClaimSerializer(serializers.Serializer):
 class MyClaimsView(GenericAPIView):
     """Your claims (GET, newest first), or claim an author record (POST). You need a verified
     e-mail address; strong evidence on an unclaimed record approves at once, otherwise the claim
-    waits for a curator."""
+    waits for a curator. The same limits as the claim form apply (claims per hour, claims
+    waiting at once); over the hourly one, 429 with Retry-After."""
 
     permission_classes = [IsAuthenticated]
     serializer_class = ClaimSerializer
@@ -267,9 +274,12 @@ class MyClaimsView(GenericAPIView):
         given = ClaimCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         author = author_get(slug=given.validated_data["author"])
-        claim = claim_create(
-            user=request.user, author=author, evidence=dict(given.validated_data["evidence"])
-        )
+        try:
+            claim = claim_create(
+                user=request.user, author=author, evidence=dict(given.validated_data["evidence"])
+            )
+        except RateLimited as exc:
+            raise exceptions.Throttled(wait=exc.retry_after, detail=str(exc)) from None
         return Response(self.get_serializer(claim).data, status=201)
 
 

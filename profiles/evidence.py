@@ -1,14 +1,18 @@
 """Claim evidence: pure checks (no ORM), so they are cheap to test exhaustively.
 
-An institutional e-mail address is strong evidence when its domain names an institution that
-appears in the record's affiliations: "jane@cfa.harvard.edu" matches "Harvard-Smithsonian Center
-for Astrophysics". Generic mail providers and second-level labels ("ac", "edu", "co") never match.
+An institutional e-mail address is strong evidence only through its *registrable domain* (the
+public suffix plus one label, from the Public Suffix List shipped in the ``publicsuffixlist``
+package: "jane@cfa.harvard.edu" → "harvard.edu", "eve@university.evil.test" → "evil.test"), looked
+up in the curators' table of institution e-mail domains (profiles.models.InstitutionDomain).
+``domain_matches_affiliations`` (a label of the domain is a word of an affiliation) is only a hint
+shown to curators: anyone can register "university.evil.test".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from profiles.names import name_key
 
@@ -38,6 +42,38 @@ def normalise_orcid(value: str) -> str:
 
 def email_domain(email: str) -> str:
     return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+@lru_cache(maxsize=1)
+def _suffix_list():
+    # The list bundled with the package: nothing is fetched at run time.
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def registrable_domain(email_or_domain: str) -> str:
+    """The registrable domain (eTLD+1) of an address or a host name; "" when there is none (a
+    bare public suffix such as "co.uk", an empty or malformed name). Private suffixes of the list
+    count as suffixes too ("someone.github.io" is registrable, "github.io" is not)."""
+    value = email_or_domain.strip().lower()
+    if "@" in value:
+        value = email_domain(value)
+    value = value.rstrip(".")
+    try:  # internationalised names in their ASCII form, as the list also holds them
+        value = value.encode("idna").decode("ascii") if not value.isascii() else value
+    except UnicodeError:
+        return ""
+    if not value or ".." in value or not all(
+        label and re.fullmatch(r"[a-z0-9-]+|xn--[a-z0-9-]+", label) for label in value.split(".")
+    ):
+        return ""
+    return _suffix_list().privatesuffix(value) or ""
+
+
+def is_free_mail(domain: str) -> bool:
+    """Generic mail providers never identify an institution."""
+    return domain in _FREE_MAIL
 
 
 def domain_matches_affiliations(email: str, affiliations: Iterable[str]) -> bool:

@@ -27,6 +27,35 @@ class Institution(models.Model):
         return self.name
 
 
+class InstitutionDomain(models.Model):
+    """An e-mail domain an institution really uses, as a registrable domain ("psu.edu", never a
+    sub-domain or a public suffix). A verified address at this domain is strong evidence (L3) on
+    records whose works or profile name the institution. Kept by curators (admin, audited)."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="email_domains"
+    )
+    domain = models.CharField(max_length=253, help_text="Registrable domain, e.g. psu.edu.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="Where this domain was seen.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain", "institution"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "domain"], name="institution_domain_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["domain"], name="institution_domain_idx")]
+        verbose_name = "institution e-mail domain"
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({self.institution})"
+
+
 class VerificationLevel(models.IntegerChoices):
     L0 = 0, "L0 · no public source"
     L1 = 1, "L1 · imported from arXiv, unclaimed"
@@ -214,6 +243,17 @@ class Claim(models.Model):
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The level the record got when this claim was approved (evidence_level is what the evidence
+    # proved; a curator's approval gives L4).
+    granted_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, null=True, blank=True
+    )
+    # A curator looked at this pending claim against another person's and kept it open as a
+    # dispute: only such claims lower the record's trust score.
+    dispute_seen_at = models.DateTimeField(null=True, blank=True)
+    dispute_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -233,6 +273,16 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} claims {self.author} ({self.state})"
+
+    @property
+    def level(self) -> int:
+        """The level to show: what an approval granted, else what the evidence proves."""
+        if self.state == ClaimState.APPROVED and self.granted_level is not None:
+            return self.granted_level
+        return self.evidence_level
+
+    def get_level_display(self) -> str:
+        return VerificationLevel(self.level).label
 
 
 class InvitationState(models.TextChoices):

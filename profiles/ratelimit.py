@@ -28,3 +28,18 @@ def hit(scope: str, key: str, rate: str) -> bool:
         cache.set(cache_key, 1, timeout=period + 5)
         count = 1
     return count <= limit
+
+
+class RateLimited(Exception):
+    """Raised by services when a per-user limit is reached; pages answer 429, the API too."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def require(scope: str, key: str, rate: str, message: str) -> None:
+    """Count one attempt; raise RateLimited (with the seconds left in the window) over the limit."""
+    if not hit(scope, key, rate):
+        _, period = parse_rate(rate)
+        raise RateLimited(message, retry_after=max(1, period - int(time.time()) % period))

@@ -11,15 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from profiles import signals
-from profiles.evidence import ARXIV_ID_RE, domain_matches_affiliations, normalise_orcid
+from profiles.evidence import (
+    ARXIV_ID_RE,
+    domain_matches_affiliations,
+    is_free_mail,
+    normalise_orcid,
+    registrable_domain,
+)
 from profiles.models import (
     Author,
     Claim,
@@ -27,12 +35,14 @@ from profiles.models import (
     CollaborationInvitation,
     CurationEvent,
     Institution,
+    InstitutionDomain,
     InvitationBlock,
     InvitationState,
     VerificationLevel,
 )
 from profiles.names import name_key
-from profiles.permissions import require_curator, require_owner, require_signed_in
+from profiles.permissions import is_curator, require_curator, require_owner, require_signed_in
+from profiles.ratelimit import require as rate_limit
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +152,31 @@ def _record_affiliations(author: Author) -> list[str]:
     return names
 
 
+def institution_using_domain(*, author: Author, domain: str) -> InstitutionDomain | None:
+    """The curators' entry saying that an institution of this record (on its works, or its
+    profile affiliation) uses ``domain`` for e-mail; None when there is none. 1 query."""
+    if not domain:
+        return None
+    authorship = apps.get_model("publications", "Authorship")
+    on_record = Q(Exists(
+        authorship.objects.filter(author_id=author.pk, institution_id=OuterRef("institution_id"))
+    ))
+    if author.institution_id:
+        on_record |= Q(institution_id=author.institution_id)
+    return (
+        InstitutionDomain.objects.select_related("institution")
+        .filter(on_record, domain=domain)
+        .order_by("pk")
+        .first()
+    )
+
+
 def clean_evidence(*, user, author: Author, evidence: dict) -> tuple[dict, int]:
-    """Validate the evidence given with a claim; return it cleaned and the level it proves."""
+    """Validate the evidence given with a claim; return it cleaned and the level it proves.
+
+    L3 (approved at once on an unclaimed record) needs an ORCID iD proven by ORCID sign-in, or a
+    verified e-mail address whose registrable domain the curators recorded for an institution of
+    this record. Anything else waits for a curator."""
     from allauth.account.models import EmailAddress
     from allauth.socialaccount.models import SocialAccount
 
@@ -167,11 +200,18 @@ def clean_evidence(*, user, author: Author, evidence: dict) -> tuple[dict, int]:
                 f"{email} is not a verified address of your account; add and verify it under "
                 "Account → E-mail first."
             )
-        matches = domain_matches_affiliations(email, _record_affiliations(author))
+        domain = registrable_domain(email)
         cleaned["email"] = email
-        cleaned["email_matches_affiliation"] = matches
-        if matches:
+        cleaned["email_domain"] = domain
+        known = None if is_free_mail(domain) else institution_using_domain(author=author, domain=domain)
+        if known is not None:
+            cleaned["email_institution"] = known.institution.name
             level = VerificationLevel.L3
+        else:
+            # A hint for the curators only: anyone can register a domain that looks right.
+            cleaned["email_resembles_affiliation"] = domain_matches_affiliations(
+                email, _record_affiliations(author)
+            )
     message = str(evidence.get("message") or "").strip()
     if len(message) > MESSAGE_LIMIT:
         raise ValidationError(f"The message to curators is limited to {MESSAGE_LIMIT} characters.")
@@ -187,7 +227,20 @@ def clean_evidence(*, user, author: Author, evidence: dict) -> tuple[dict, int]:
     if len(works) > 200:
         raise ValidationError("List at most 200 works.")
     if works:
-        cleaned["works"] = sorted(set(works))
+        works = sorted(set(works))
+        # Read through the model registry so profiles does not import publications.
+        work_model = apps.get_model("publications", "Work")
+        known_ids = set(
+            work_model.objects.filter(arxiv_id__in=works).values_list("arxiv_id", flat=True)
+        )
+        missing = [w for w in works if w not in known_ids]
+        if missing:
+            raise ValidationError(
+                f"Not in BZPEER: {', '.join(missing[:5])}"
+                + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+                + ". List works that are on BZPEER (the record's works are listed on this page)."
+            )
+        cleaned["works"] = works
     if not cleaned:
         raise ValidationError(
             "Give some evidence: sign in with ORCID, an institutional e-mail, a message to the "
@@ -196,12 +249,25 @@ def clean_evidence(*, user, author: Author, evidence: dict) -> tuple[dict, int]:
     return cleaned, int(level)
 
 
+def pending_claim(*, user, author: Author) -> Claim | None:
+    """The user's claim on this record that waits for the curators, if any. 1 query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Claim.objects.filter(user=user, author=author, state=ClaimState.PENDING).first()
+
+
 @transaction.atomic
 def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     """A signed-in user with a verified e-mail claims a record. Strong (L3) evidence approves at
-    once when the record is unclaimed; otherwise the claim waits for a curator. Not safe to run
-    twice by design: the second call is refused while the first claim is pending."""
+    once when the record is unclaimed and the claimant is not a curator (a curator's claim needs
+    another curator); otherwise the claim waits for a curator. Every path (pages, API) counts
+    against BZPEER_RATE_CLAIM per user and BZPEER_CLAIMS_PENDING_MAX waiting claims. Not safe to
+    run twice by design: the second call is refused while the first claim is pending."""
     require_signed_in(user)
+    rate_limit(
+        "claim", str(user.pk), settings.BZPEER_RATE_CLAIM,
+        "You have made too many claims in a short time; try again later.",
+    )
     author = Author.objects.select_related("institution").get(pk=author.pk)
     _live(author)
     if not has_verified_email(user):
@@ -209,6 +275,16 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     if author.claimed_by_id == user.pk:
         raise ValidationError("You already own this author record.")
     cleaned, level = clean_evidence(user=user, author=author, evidence=evidence)
+    # Count the waiting claims under a lock on the user row, so parallel claims cannot overshoot.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    waiting = Claim.objects.filter(user=user, state=ClaimState.PENDING)
+    if waiting.filter(author=author).exists():
+        raise ValidationError("You already have a pending claim on this record.")
+    if waiting.count() >= settings.BZPEER_CLAIMS_PENDING_MAX:
+        raise ValidationError(
+            f"You have {settings.BZPEER_CLAIMS_PENDING_MAX} claims waiting for the curators; "
+            "wait for their decision or withdraw one before claiming another record."
+        )
     try:
         with transaction.atomic():
             claim = Claim.objects.create(
@@ -225,7 +301,7 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     claimed_by = (
         Author.objects.select_for_update().values_list("claimed_by_id", flat=True).get(pk=author.pk)
     )
-    if level >= VerificationLevel.L3 and claimed_by is None:
+    if level >= VerificationLevel.L3 and claimed_by is None and not is_curator(user):
         claim = _approve(claim, reviewer=None, level=level, actor=user)
     return claim
 
@@ -254,15 +330,48 @@ def claim_withdraw(*, user, claim: Claim) -> Claim:
     return claim
 
 
+def _require_independent_reviewer(claim: Claim, reviewer) -> None:
+    """A curator never decides a claim they have a stake in: their own claim, a claim on a record
+    they own, or a claim competing with their own pending claim. Another curator decides."""
+    if claim.user_id == reviewer.pk:
+        raise PermissionDenied("A claim by a curator needs another curator: ask a colleague.")
+    author_owner = Author.objects.values_list("claimed_by_id", flat=True).get(pk=claim.author_id)
+    if author_owner == reviewer.pk or Claim.objects.filter(
+        author_id=claim.author_id, user=reviewer, state=ClaimState.PENDING
+    ).exists():
+        raise PermissionDenied(
+            "You own or claim this record: another curator decides the claims on it."
+        )
+
+
 @transaction.atomic
-def claim_approve(*, claim: Claim, reviewer, level: int | None = None) -> Claim:
+def claim_approve(
+    *, claim: Claim, reviewer, level: int | None = None, record_domain_for: int | None = None
+) -> Claim:
     """A curator approves a pending claim: the record becomes the claimant's at ``level``
     (default L4, confirmed by a curator). At most one claim per record wins: the record row is
-    locked and the database allows one approved claim per record. Running it twice is refused."""
+    locked and the database allows one approved claim per record. Running it twice is refused.
+
+    ``record_domain_for``: an institution (id) of the record whose e-mail domain the curator
+    confirms with this decision; the claimant's verified e-mail domain is then added to the
+    institution e-mail domains, so later claims from it are L3 at once."""
     require_curator(reviewer)
     if level is not None and level not in (2, 3, 4):
         raise ValidationError("An approved claim has verification level 2, 3 or 4.")
-    return _approve(claim, reviewer=reviewer, level=level or VerificationLevel.L4, actor=reviewer)
+    _require_independent_reviewer(claim, reviewer)
+    claim = _approve(claim, reviewer=reviewer, level=level or VerificationLevel.L4, actor=reviewer)
+    if record_domain_for is not None:
+        domain = str(claim.evidence.get("email_domain") or registrable_domain(
+            str(claim.evidence.get("email") or "")))
+        if not domain:
+            raise ValidationError("This claim gives no e-mail address whose domain could be recorded.")
+        if record_domain_for not in {i.pk for i in record_institutions(author=claim.author)}:
+            raise ValidationError("Choose one of the record's institutions for the e-mail domain.")
+        institution_domain_add(
+            user=reviewer, institution=Institution.objects.get(pk=record_domain_for), domain=domain,
+            note=f"confirmed with claim #{claim.pk}",
+        )
+    return claim
 
 
 def _approve(claim: Claim, *, reviewer, level: int, actor) -> Claim:
@@ -279,9 +388,10 @@ def _approve(claim: Claim, *, reviewer, level: int, actor) -> Claim:
     claim.state = ClaimState.APPROVED
     claim.reviewer = reviewer
     claim.decided_at = timezone.now()
+    claim.granted_level = level
     try:
         with transaction.atomic():
-            claim.save(update_fields=["state", "reviewer", "decided_at"])
+            claim.save(update_fields=["state", "reviewer", "decided_at", "granted_level"])
     except IntegrityError:
         raise ValidationError("Another claim on this record was approved at the same time.") from None
     author.claimed_by_id = claim.user_id
@@ -307,6 +417,7 @@ def claim_reject(*, claim: Claim, reviewer, reason: str) -> Claim:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give the claimant a reason for the rejection.")
+    _require_independent_reviewer(claim, reviewer)
     claim = Claim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
     if claim.state not in (ClaimState.PENDING, ClaimState.APPROVED):
         raise ValidationError(f"This claim is already {claim.get_state_display().lower()}.")
@@ -326,6 +437,127 @@ def claim_reject(*, claim: Claim, reviewer, reason: str) -> Claim:
     _mail_claimant(claim, approved=False)
     records_changed([claim.author_id])
     return claim
+
+
+def claim_has_other_party(claim: Claim) -> bool:
+    """Whether a pending claim contests someone else's: the record is owned by another person, or
+    another person also has a pending claim on it. 1 query."""
+    return Author.objects.filter(pk=claim.author_id).filter(
+        Q(claimed_by__isnull=False) & ~Q(claimed_by_id=claim.user_id)
+        | Exists(Claim.objects.filter(
+            author_id=OuterRef("pk"), state=ClaimState.PENDING
+        ).exclude(user_id=claim.user_id))
+    ).exists()
+
+
+@transaction.atomic
+def claim_mark_disputed(*, claim: Claim, reviewer) -> Claim:
+    """A curator has looked at a pending claim that contests another person's and keeps it open
+    as a dispute: from now on it lowers the record's trust score (unseen claims never do, so
+    throwaway accounts cannot lower a score). Running it twice is refused."""
+    require_curator(reviewer)
+    _require_independent_reviewer(claim, reviewer)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("author").get(pk=claim.pk)
+    if claim.state != ClaimState.PENDING:
+        raise ValidationError(f"This claim is {claim.get_state_display().lower()}, not pending.")
+    if claim.dispute_seen_at is not None:
+        raise ValidationError("This claim is already marked as an open dispute.")
+    if not claim_has_other_party(claim):
+        raise ValidationError(
+            "Nobody else owns or claims this record, so there is no dispute: approve or reject it."
+        )
+    claim.dispute_seen_at = timezone.now()
+    claim.dispute_seen_by = reviewer
+    claim.save(update_fields=["dispute_seen_at", "dispute_seen_by"])
+    record_event(
+        actor=reviewer, action="claim_dispute_seen", target_type="claim", target_id=claim.pk,
+        author=claim.author, after={"dispute_seen": True},
+    )
+    records_changed([claim.author_id])
+    return claim
+
+
+# --- Institution e-mail domains --------------------------------------------------------------
+
+
+def record_institutions(*, author: Author) -> list[Institution]:
+    """The institutions of a record: its profile affiliation and those printed on its works."""
+    authorship = apps.get_model("publications", "Authorship")
+    on_works = authorship.objects.filter(author_id=author.pk, institution_id__isnull=False)
+    return list(
+        Institution.objects.filter(
+            Q(pk=author.institution_id) | Q(pk__in=on_works.values("institution_id"))
+        ).order_by("name")[:50]
+    )
+
+
+def clean_institution_domain(domain: str) -> str:
+    """The registrable domain a curator may record for an institution, or ValidationError."""
+    raw = (domain or "").strip().lower()
+    value = registrable_domain(raw)
+    if not value:
+        raise ValidationError(f"{raw!r} is not a domain name with a registrable part (e.g. psu.edu).")
+    if value != raw.rstrip(".") and value != raw.rstrip(".").encode("idna").decode("ascii"):
+        raise ValidationError(
+            f"Record the registrable domain {value}, not {raw}: addresses at every sub-domain of "
+            f"{value} count."
+        )
+    if is_free_mail(value):
+        raise ValidationError(f"{value} is a public mail provider, not an institution's domain.")
+    return value
+
+
+@transaction.atomic
+def institution_domain_add(*, user, institution: Institution, domain: str, note: str = "") -> InstitutionDomain:
+    """A curator records that ``institution`` uses ``domain`` for e-mail. Safe to run twice: the
+    second run changes nothing and records no event."""
+    require_curator(user)
+    domain = clean_institution_domain(domain)
+    entry, created = InstitutionDomain.objects.get_or_create(
+        institution=institution, domain=domain, defaults={"added_by": user, "note": note[:500]}
+    )
+    if created:
+        record_event(
+            actor=user, action="institution_domain_added", target_type="institution",
+            target_id=institution.pk, after={"domain": domain, "institution": institution.name},
+            note=note[:500],
+        )
+    return entry
+
+
+@transaction.atomic
+def institution_domain_change(*, user, entry: InstitutionDomain, institution: Institution, domain: str,
+                              note: str = "") -> InstitutionDomain:
+    """A curator corrects an entry (domain, institution or note); audited."""
+    require_curator(user)
+    domain = clean_institution_domain(domain)
+    entry = InstitutionDomain.objects.select_for_update().select_related("institution").get(pk=entry.pk)
+    before = {"domain": entry.domain, "institution": entry.institution.name, "note": entry.note}
+    after = {"domain": domain, "institution": institution.name, "note": note[:500]}
+    if before == after:
+        return entry
+    if InstitutionDomain.objects.filter(institution=institution, domain=domain).exclude(pk=entry.pk).exists():
+        raise ValidationError(f"{domain} is already recorded for {institution.name}.")
+    entry.domain, entry.institution, entry.note = domain, institution, note[:500]
+    entry.save(update_fields=["domain", "institution", "note"])
+    record_event(
+        actor=user, action="institution_domain_changed", target_type="institution",
+        target_id=institution.pk, before=before, after=after,
+    )
+    return entry
+
+
+@transaction.atomic
+def institution_domain_remove(*, user, entry: InstitutionDomain) -> None:
+    """A curator removes an entry; claims already approved stay approved. Audited."""
+    require_curator(user)
+    entry = InstitutionDomain.objects.select_related("institution").get(pk=entry.pk)
+    record_event(
+        actor=user, action="institution_domain_removed", target_type="institution",
+        target_id=entry.institution_id,
+        before={"domain": entry.domain, "institution": entry.institution.name},
+    )
+    entry.delete()
 
 
 def _release(author: Author) -> None:

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 from profiles import services as profile_services
+from profiles.evidence import is_free_mail
 from profiles.models import Claim, ClaimState, VerificationLevel
 from profiles.permissions import is_curator
 from publications.models import Authorship, Work
@@ -128,10 +129,21 @@ class ClaimQueueAdmin(admin.ModelAdmin):
         try:
             if "approve" in request.POST:
                 level = request.POST.get("level", "")
+                domain_for = request.POST.get("record_domain_for", "")
                 profile_services.claim_approve(
-                    claim=claim, reviewer=request.user, level=int(level) if level.isdigit() else None
+                    claim=claim, reviewer=request.user,
+                    level=int(level) if level.isdigit() and len(level) < 3 else None,
+                    record_domain_for=(
+                        int(domain_for) if domain_for.isdigit() and len(domain_for) < 12 else None
+                    ),
                 )
                 done = f"Approved the claim of {claim.user} on {claim.author}; they were e-mailed."
+                if domain_for:
+                    done += f" {claim.evidence.get('email_domain', '')} is now an institution e-mail domain."
+            elif "dispute_seen" in request.POST:
+                profile_services.claim_mark_disputed(claim=claim, reviewer=request.user)
+                done = (f"The claim of {claim.user} on {claim.author} stays open as a dispute; it "
+                        "now counts against the record's trust score.")
             elif "reject" in request.POST:
                 profile_services.claim_reject(
                     claim=claim, reviewer=request.user, reason=request.POST.get("reason", "")
@@ -141,6 +153,8 @@ class ClaimQueueAdmin(admin.ModelAdmin):
                 return None, "Choose approve or reject."
         except ValidationError as exc:
             return None, " ".join(exc.messages)
+        except PermissionDenied as exc:  # a curator with a stake in the claim
+            return None, str(exc)
         self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:profiles_claim_changelist")), None
 
@@ -164,6 +178,8 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             Claim.objects.select_related("user").filter(author=author).exclude(pk=claim.pk)
             .order_by("created_at")[:20]
         )
+        email_domain = claim.evidence.get("email_domain", "")
+        is_pending = claim.state == ClaimState.PENDING
         return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -175,8 +191,21 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             "listed": [(i, listed.get(i), i in on_record) for i in listed_ids],
             "others": others,
             "error": error,
-            "is_pending": claim.state == ClaimState.PENDING,
+            "is_pending": is_pending,
             "can_decide": is_curator(request.user),
+            # A curator's own claim, or one on a record they own or claim, is another curator's.
+            "own_stake": claim.user_id == request.user.pk or author.claimed_by_id == request.user.pk
+            or any(c.user_id == request.user.pk and c.state == ClaimState.PENDING for c in others),
+            # Approving can record the claimant's e-mail domain for one of the record's
+            # institutions (offered when the domain is not known to be theirs yet).
+            "email_domain": email_domain,
+            "domain_institutions": (
+                profile_services.record_institutions(author=author)
+                if is_pending and email_domain and not claim.evidence.get("email_institution")
+                and not is_free_mail(email_domain) else []
+            ),
+            "can_mark_dispute": is_pending and claim.dispute_seen_at is None
+            and profile_services.claim_has_other_party(claim),
             "levels": [(v, label) for v, label in VerificationLevel.choices if v >= 2],
             "waiting": timesince(claim.created_at, claim.decided_at or timezone.now()),
         }
@@ -188,8 +217,15 @@ def evidence_summary(evidence: dict) -> str:
         parts.append(f"ORCID {evidence['orcid']}" + (" (proven)" if evidence.get("orcid_proven")
                                                      else " (not proven)"))
     if evidence.get("email"):
-        parts.append(f"{evidence['email']}" + (" (matches an affiliation)"
-                                               if evidence.get("email_matches_affiliation") else ""))
+        if evidence.get("email_institution"):
+            note = f" (a domain of {evidence['email_institution']})"
+        elif evidence.get("email_resembles_affiliation"):
+            note = " (domain resembles an affiliation; not a recorded domain)"
+        elif evidence.get("email_matches_affiliation"):  # claims made before the domain table
+            note = " (matches an affiliation)"
+        else:
+            note = ""
+        parts.append(f"{evidence['email']}{note}")
     if evidence.get("works"):
         parts.append(f"{len(evidence['works'])} work(s) listed")
     if evidence.get("message"):

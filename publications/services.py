@@ -175,43 +175,93 @@ def authorship_disown(*, user, work: Work, author: Author) -> Author:
     return new
 
 
+class AmbiguousAuthorship(Exception):
+    """Several printed names of a work fit the record: the owner picks theirs. ``choices`` holds
+    (position, printed name) of each."""
+
+    def __init__(self, message: str, *, work: Work, choices: list[tuple[int, str]]) -> None:
+        super().__init__(message)
+        self.work = work
+        self.choices = choices
+
+
+def normalise_arxiv_id(raw: str) -> str:
+    """"arXiv:1810.04805v2" → "1810.04805"; "" when it is not an arXiv id."""
+    from profiles.evidence import ARXIV_ID_RE
+
+    value = (raw or "").strip()
+    value = value.removeprefix("arXiv:").removeprefix("arxiv:").strip()
+    head, sep, version = value.rpartition("v")
+    if sep and head and version.isdigit():
+        value = head
+    return value if ARXIV_ID_RE.match(value) else ""
+
+
 @transaction.atomic
 def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None = None) -> Authorship:
-    """The owner of ``author`` adds a missing work by arXiv id. The work must be in the database
-    and list a name of this record (or the owner picks the ``position`` of their name); that
-    authorship moves to ``author`` with source "claim". Running it twice is refused (the work
-    already belongs to the record)."""
+    """The owner of ``author`` adds a missing work by arXiv id: the authorship whose printed name
+    is theirs moves to ``author`` with source "claim". Only a printed name compatible with the
+    record's names (same family name, agreeing given names or initials) can be taken; when
+    several fit, the owner picks one by ``position`` (AmbiguousAuthorship lists them). Names a
+    curator attributed or that belong to another person's claimed record are refused. Nothing is
+    stored on refusal. Running it twice is refused (the work already belongs to the record)."""
     from django.core.exceptions import ValidationError
 
-    from profiles.names import name_key
+    from profiles.names import names_compatible
     from profiles.permissions import require_owner
     from profiles.services import record_event
 
     require_owner(user, author)
-    arxiv_id = (arxiv_id or "").strip().removeprefix("arXiv:").removeprefix("arxiv:")
-    arxiv_id = arxiv_id.split("v")[0] if arxiv_id[:4].isdigit() else arxiv_id
+    raw = " ".join((arxiv_id or "").split())[:60]
+    arxiv_id = normalise_arxiv_id(raw)
+    if not arxiv_id:
+        raise ValidationError(
+            f"{raw!r} is not an arXiv id; write it as on arXiv, e.g. 2401.01234 or hep-th/9901001."
+        )
     work = Work.objects.filter(arxiv_id=arxiv_id).first()
     if work is None:
         raise ValidationError(
-            f"arXiv:{arxiv_id} is not in BZPEER yet; it is added with the next import."
+            f"arXiv:{arxiv_id} is not on BZPEER: only works already imported from arXiv can be "
+            "added. Check the id; nothing was changed."
         )
     authorships = list(Authorship.objects.select_for_update().filter(work=work).order_by("position"))
     if any(a.author_id == author.pk for a in authorships):
         raise ValidationError(f"arXiv:{arxiv_id} is already among this record's works.")
+    names = [author.display_name, *author.name_variants]
+    fitting = [a for a in authorships if names_compatible(a.printed_name, names)]
     if position is not None:
-        candidates = [a for a in authorships if a.position == position]
+        printed = next((a for a in authorships if a.position == position), None)
+        if printed is None:
+            raise ValidationError(f"arXiv:{arxiv_id} has no author number {position}.")
+        if printed not in fitting:
+            raise ValidationError(
+                f"Author {position} of arXiv:{arxiv_id} is printed as “{printed.printed_name}”, "
+                f"which is not a form of this record's name ({author.display_name}); you can only "
+                "add works printed under your name."
+            )
+        candidates = [printed]
     else:
-        keys = {author.name_key} | {name_key(v) for v in author.name_variants}
-        candidates = [a for a in authorships if name_key(a.printed_name) in keys]
-    if len(candidates) != 1:
+        candidates = fitting
+    if not candidates:
         raise ValidationError(
-            f"Could not tell which author of arXiv:{arxiv_id} you are; choose your printed name."
+            f"None of the names printed on arXiv:{arxiv_id} is a form of this record's name "
+            f"({author.display_name}); you can only add works printed under your name."
+        )
+    if len(candidates) > 1:
+        raise AmbiguousAuthorship(
+            f"Several names printed on arXiv:{arxiv_id} fit this record; choose yours.",
+            work=work, choices=[(a.position, a.printed_name) for a in candidates],
         )
     authorship = candidates[0]
     holder = Author.objects.get(pk=authorship.author_id)
     if holder.claimed_by_id is not None and holder.claimed_by_id != user.pk:
         raise ValidationError(
             f"That name on arXiv:{arxiv_id} belongs to a record another person claimed; ask the "
+            "curators."
+        )
+    if authorship.source == AuthorshipSource.CURATOR:
+        raise ValidationError(
+            f"A curator attributed that name on arXiv:{arxiv_id} to another record; ask the "
             "curators."
         )
     previous = authorship.author_id
