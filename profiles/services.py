@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from profiles import signals
@@ -277,10 +277,12 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     cleaned, level = clean_evidence(user=user, author=author, evidence=evidence)
     # Count the waiting claims under a lock on the user row, so parallel claims cannot overshoot.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-    waiting = Claim.objects.filter(user=user, state=ClaimState.PENDING)
-    if waiting.filter(author=author).exists():
+    waiting = Claim.objects.filter(user=user, state=ClaimState.PENDING).aggregate(
+        total=Count("id"), here=Count("id", filter=Q(author=author))
+    )
+    if waiting["here"]:
         raise ValidationError("You already have a pending claim on this record.")
-    if waiting.count() >= settings.BZPEER_CLAIMS_PENDING_MAX:
+    if waiting["total"] >= settings.BZPEER_CLAIMS_PENDING_MAX:
         raise ValidationError(
             f"You have {settings.BZPEER_CLAIMS_PENDING_MAX} claims waiting for the curators; "
             "wait for their decision or withdraw one before claiming another record."

@@ -14,10 +14,17 @@ from graph.models import ScoreChange
 from graph.scoring import ScoreInputs, compute_score
 from graph.selectors import several_researchers_queue
 from profiles.models import Author, Claim, Follow, VerificationLevel
+from profiles.services import claim_mark_disputed
 from publications.models import Authorship, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
-from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
+from tests.factories import (
+    AuthorFactory,
+    AuthorshipFactory,
+    CuratorFactory,
+    UserFactory,
+    WorkFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -166,14 +173,18 @@ def test_followers_and_claims_change_the_score(imported):
     assert len(trend) == 2 and trend[1].previous_score == trend[0].score
 
 
-def test_two_people_claiming_one_record_is_a_dispute_that_lowers_trust(imported):
+def test_two_people_claiming_one_record_lower_trust_once_a_curator_saw_the_dispute(imported):
     author = Author.objects.get(slug="yun-soo-myung")
     before = author.trust_score
     Claim.objects.create(user=UserFactory(), author=author)
     services.recompute_authors([author.pk])
     author.refresh_from_db()
     assert author.trust_score == before  # one pending claim is no dispute
-    Claim.objects.create(user=UserFactory(), author=author)
+    second = Claim.objects.create(user=UserFactory(), author=author)
+    services.recompute_authors([author.pk])
+    author.refresh_from_db()
+    assert author.trust_score == before  # not until a curator has seen the dispute
+    claim_mark_disputed(claim=second, reviewer=CuratorFactory())
     services.recompute_authors([author.pk])
     author.refresh_from_db()
     assert author.trust_score == before - 10

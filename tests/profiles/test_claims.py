@@ -12,8 +12,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from profiles.evidence import domain_matches_affiliations, normalise_orcid
-from profiles.models import Author, Claim, ClaimState, CurationEvent
-from profiles.services import claim_approve, claim_create, claim_reject, claim_withdraw
+from profiles.models import Author, Claim, ClaimState, CurationEvent, Institution
+from profiles.services import (
+    claim_approve,
+    claim_create,
+    claim_reject,
+    claim_withdraw,
+    institution_domain_add,
+)
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
@@ -104,16 +110,30 @@ def test_unproven_orcid_is_evidence_but_waits():
     assert claim.state == "pending" and claim.evidence["orcid_proven"] is False
 
 
-def test_institutional_email_matching_an_affiliation_approves_at_once():
+def test_institutional_email_at_a_recorded_domain_approves_at_once():
     user, author = UserFactory(), AuthorFactory()
-    AuthorshipFactory(author=author, printed_affiliation="Harvard-Smithsonian Center for Astrophysics")
+    cfa = Institution.objects.create(
+        name="Harvard-Smithsonian Center for Astrophysics",
+        name_key="harvard smithsonian center for astrophysics",
+    )
+    AuthorshipFactory(author=author, printed_affiliation=cfa.name, institution=cfa)
     EmailAddress.objects.create(user=user, email="jane@cfa.harvard.edu", verified=True)
+    institution_domain_add(user=CuratorFactory(), institution=cfa, domain="harvard.edu")
     claim = claim_create(user=user, author=author, evidence={"email": "jane@cfa.harvard.edu"})
     assert claim.state == "approved" and claim.evidence_level == 3
     unverified = UserFactory()
     EmailAddress.objects.create(user=unverified, email="bob@cfa.harvard.edu", verified=False)
     with pytest.raises(ValidationError, match="not a verified address"):
         claim_create(user=unverified, author=author, evidence={"email": "bob@cfa.harvard.edu"})
+
+
+def test_a_domain_that_only_resembles_an_affiliation_waits_for_a_curator():
+    user, author = UserFactory(), AuthorFactory()
+    AuthorshipFactory(author=author, printed_affiliation="Harvard-Smithsonian Center for Astrophysics")
+    EmailAddress.objects.create(user=user, email="jane@cfa.harvard.edu", verified=True)
+    claim = claim_create(user=user, author=author, evidence={"email": "jane@cfa.harvard.edu"})
+    assert claim.state == "pending" and claim.evidence_level == 2
+    assert claim.evidence["email_resembles_affiliation"] is True  # a hint for the curators
 
 
 def test_curator_approval_makes_the_record_l4_and_mails_the_claimant(client, django_capture_on_commit_callbacks):
@@ -163,7 +183,7 @@ def test_withdraw_pending_and_approved_claims(client):
     assert Claim.objects.get(pk=claim.pk).state == "withdrawn"
     approved = ClaimFactory(user=claim.user)
     claim_approve(claim=approved, reviewer=CuratorFactory())
-    client.post(f"/claims/{approved.pk}/withdraw/")
+    client.post(f"/claims/{approved.pk}/withdraw/", {"confirm": "1"})
     author = Author.objects.get(pk=approved.author_id)
     assert author.claimed_by is None and author.verification_level == 1
     with pytest.raises(ValidationError, match="already withdrawn"):

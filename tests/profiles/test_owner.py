@@ -6,8 +6,14 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from profiles.models import Author, CurationEvent
-from profiles.services import claim_approve, claim_create, record_event
+from profiles.models import Author, CurationEvent, Institution
+from profiles.services import (
+    claim_approve,
+    claim_create,
+    claim_withdraw,
+    institution_domain_add,
+    record_event,
+)
 from publications.models import Authorship, Work
 from publications.services import authorship_add, authorship_disown, import_path
 from tests.conftest import ARXIV
@@ -87,9 +93,9 @@ def test_add_a_missing_work_by_arxiv_id(client):
     assert CurationEvent.objects.filter(action="authorship_added", author=devlin).count() == 1
     assert new.pk != devlin.pk
     # Unknown ids and works without the owner's name are refused with a clear message.
-    with pytest.raises(ValidationError, match="not in BZPEER yet"):
+    with pytest.raises(ValidationError, match="is not on BZPEER"):
         authorship_add(user=owner, author=devlin, arxiv_id="2501.99999")
-    with pytest.raises(ValidationError, match="Could not tell which author"):
+    with pytest.raises(ValidationError, match="None of the names printed"):
         authorship_add(user=owner, author=devlin, arxiv_id="0704.0002")
     with pytest.raises(ValidationError, match="already among"):
         authorship_add(user=owner, author=devlin, arxiv_id="1810.04805")
@@ -115,6 +121,13 @@ def test_institutional_email_on_real_affiliations_is_l3():
     shi = Author.objects.get(slug="yu-shi")
     user = UserFactory()
     EmailAddress.objects.create(user=user, email="yshi@fudan.edu.cn", verified=True)
+    # A domain nobody recorded for the record's institutions waits for a curator ...
+    claim = claim_create(user=user, author=shi, evidence={"email": "yshi@fudan.edu.cn"})
+    assert claim.state == "pending" and claim.evidence["email_domain"] == "fudan.edu.cn"
+    claim_withdraw(user=user, claim=claim)
+    # ... and once curators recorded it for the affiliation printed on the works, it is L3.
+    fudan = Institution.objects.filter(authorships__author=shi, name__icontains="Fudan").first()
+    institution_domain_add(user=CuratorFactory(), institution=fudan, domain="fudan.edu.cn")
     claim = claim_create(user=user, author=shi, evidence={"email": "yshi@fudan.edu.cn"})
     assert claim.state == "approved" and Author.objects.get(pk=shi.pk).verification_level == 3
 
@@ -157,6 +170,7 @@ def test_edit_and_claim_pages_have_a_fixed_query_count(client, django_assert_num
     other = AuthorFactory()
     for _ in range(n):
         AuthorshipFactory(author=other)
-    # session, user, record, verified e-mails, ORCID accounts, works (page, authorships)
-    with django_assert_num_queries(7):
+    # session, user, record, verified e-mails, ORCID accounts, works (page, authorships), the
+    # user's waiting claim on the record
+    with django_assert_num_queries(8):
         assert client.get(f"/authors/{other.slug}/claim/").status_code == 200

@@ -66,7 +66,7 @@ WRITES = {
     "add-work": lambda w: (f"/authors/{w['author'].slug}/add-work/", {"arxiv_id": "0704.0002"}),
     "invite": lambda w: (f"/authors/{w['author'].slug}/invite/", {"message": "work with me"}),
     "answer": lambda w: (f"/inbox/{w['invitation'].pk}/decline/", {}),
-    "withdraw-claim": lambda w: (f"/claims/{w['claim'].pk}/withdraw/", {}),
+    "withdraw-claim": lambda w: (f"/claims/{w['claim'].pk}/withdraw/", {"confirm": "1"}),
 }
 
 # What each role gets: "login" (sent to log in, nothing changes), "ok" (302, the write happened),
@@ -115,9 +115,13 @@ def test_every_write_needs_csrf(world, write):
 
 def test_writes_refuse_get(world):
     client = _client(world, "owner")
-    for write in ("follow", "not-mine", "add-work", "invite", "answer", "withdraw-claim"):
+    for write in ("follow", "not-mine", "add-work", "invite", "answer"):
         path, _ = WRITES[write](world)
         assert client.get(path).status_code == 405, write
+    # Giving up an owned record: GET asks for confirmation and changes nothing.
+    before = _state(world)
+    path, _ = WRITES["withdraw-claim"](world)
+    assert client.get(path).status_code == 200 and _state(world) == before
 
 
 def test_nobody_reads_another_users_claims_or_invitations(world):
