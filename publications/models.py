@@ -10,6 +10,10 @@ from django.urls import reverse
 
 from profiles.models import SEARCH_GIN_PENDING_KB, Author, Institution, author_url
 
+# A work page lists this many authors before "all N authors" (and the visitor's own record when
+# it stands further down): a 3,000-member collaboration must not print 3,000 links on every view.
+WORK_PAGE_FIRST_AUTHORS = 20
+
 
 class Topic(models.Model):
     """An arXiv category such as ``cs.LG``."""
@@ -102,6 +106,11 @@ class Work(models.Model):
     def work_type(self) -> str:
         """"journal article" once arXiv records a journal reference, "preprint" otherwise."""
         return "journal article" if self.journal_ref else "preprint"
+
+    @property
+    def has_long_author_list(self) -> bool:
+        """Its page leaves authors out: links from a profile then say whose record it is."""
+        return self.authors_count > WORK_PAGE_FIRST_AUTHORS
 
     @property
     def unlisted_authors_count(self) -> int:
