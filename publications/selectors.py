@@ -156,6 +156,12 @@ def work_get_with_first_authors(*, arxiv_id: str, authors: int) -> Work:
         raise Http404(f"No work with arXiv id {arxiv_id!r}.") from None
 
 
+def work_authorships(*, work_id: int) -> QuerySet[Authorship]:
+    """The work's authorships with their records, for the API to order by position and page.
+    1 query per page."""
+    return Authorship.objects.filter(work_id=work_id).select_related("author")
+
+
 def work_versions(*, work_id: int) -> list[WorkVersion]:
     """The work's versions, oldest first. 1 query."""
     return list(WorkVersion.objects.filter(work_id=work_id).order_by("number"))
