@@ -44,7 +44,8 @@ def author_lines(authors, all_url: str = "") -> SafeString:
             where = f"{escape(all_url)}#author-{position + 1}" if all_url else ""
             text = f"… {left_out:,} more author{'s' if left_out != 1 else ''}"
             parts.append(
-                f'<li class="left-out"><a href="{where}">{text}</a></li>' if where
+                f'<li class="left-out"><a href="{where}">{text}</a></li>'
+                if where
                 else f'<li class="left-out">{text}</li>'
             )
     return mark_safe("".join(parts))

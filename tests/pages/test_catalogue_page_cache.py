@@ -39,8 +39,13 @@ def catalogue(db):
 
 def pages(catalogue) -> list[str]:
     work = catalogue["works"][0]
-    return ["/", work.get_absolute_url(), f"/works/{work.arxiv_id}/authors/",
-            catalogue["topic"].get_absolute_url(), "/search/?q=dark+matter"]
+    return [
+        "/",
+        work.get_absolute_url(),
+        f"/works/{work.arxiv_id}/authors/",
+        catalogue["topic"].get_absolute_url(),
+        "/search/?q=dark+matter",
+    ]
 
 
 def view(client, path: str) -> str:
@@ -57,12 +62,17 @@ def test_a_second_anonymous_view_runs_no_query(client, catalogue, django_assert_
         assert "csrfmiddlewaretoken" not in first
 
 
-@pytest.mark.parametrize(("first", "same"), [
-    ("/search/?q=dark+matter", "/search/?q=+dark++matter+"),
-    ("/search/?q=dark+matter&page=1&apage=1", "/search/?q=dark+matter&page=0001&apage=01"),
-    ("/topics/astro-ph.GA/", "/topics/astro-ph.GA/?page=01"),
-])
-def test_one_entry_per_normalised_address(client, catalogue, django_assert_num_queries, first, same):
+@pytest.mark.parametrize(
+    ("first", "same"),
+    [
+        ("/search/?q=dark+matter", "/search/?q=+dark++matter+"),
+        ("/search/?q=dark+matter&page=1&apage=1", "/search/?q=dark+matter&page=0001&apage=01"),
+        ("/topics/astro-ph.GA/", "/topics/astro-ph.GA/?page=01"),
+    ],
+)
+def test_one_entry_per_normalised_address(
+    client, catalogue, django_assert_num_queries, first, same
+):
     view(client, first)
     with django_assert_num_queries(0):
         view(client, same)
@@ -72,21 +82,26 @@ def test_other_parameters_and_messages_get_a_fresh_page(client, catalogue):
     work = catalogue["works"][0]
     view(client, work.get_absolute_url())
     Work.objects.filter(pk=work.pk).update(title="Renamed without telling anyone")
-    assert "Renamed without telling anyone" in view(client, f"{work.get_absolute_url()}?utm_source=x")
+    assert "Renamed without telling anyone" in view(
+        client, f"{work.get_absolute_url()}?utm_source=x"
+    )
     storage = CookieStorage(RequestFactory().get("/"))
-    client.cookies[storage.cookie_name] = storage._encode([Message(constants.SUCCESS, "Welcome back")])
+    client.cookies[storage.cookie_name] = storage._encode(
+        [Message(constants.SUCCESS, "Welcome back")]
+    )
     assert "Welcome back" in view(client, work.get_absolute_url())
 
 
 def test_signed_in_users_get_their_own_header_around_the_shared_content(
-        client, catalogue, django_assert_max_num_queries):
+    client, catalogue, django_assert_max_num_queries
+):
     work = catalogue["works"][0]
     anonymous = view(client, work.get_absolute_url())
     client.force_login(UserFactory(username="reader"))
     signed_in = view(client, work.get_absolute_url())
     assert "Log out reader" in signed_in and "Log out reader" not in anonymous
     start = anonymous.index('<main id="main">')
-    assert signed_in[signed_in.index('<main id="main">'):] == anonymous[start:]
+    assert signed_in[signed_in.index('<main id="main">') :] == anonymous[start:]
     # Session, user and the work (its title): the content comes from the fragment.
     with django_assert_max_num_queries(3):
         view(client, work.get_absolute_url())
@@ -100,8 +115,9 @@ def test_hiding_a_work_shows_at_once(client, catalogue, django_capture_on_commit
     for path in pages(catalogue):
         view(client, path)
     with django_capture_on_commit_callbacks(execute=True):
-        curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=CuratorFactory(),
-                                       reason="duplicate")
+        curation_works.work_set_hidden(
+            work_id=work.pk, hidden=True, actor=CuratorFactory(), reason="duplicate"
+        )
     assert client.get(work.get_absolute_url()).status_code == 404
     assert client.get(f"/works/{work.arxiv_id}/authors/").status_code == 404
     for path in ("/", catalogue["topic"].get_absolute_url(), "/search/?q=dark+matter"):

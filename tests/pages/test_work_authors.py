@@ -46,8 +46,13 @@ def make_work(n: int, affiliation=lambda i: "") -> tuple[Work, list[Author]]:
     work = WorkFactory(authors_count=n)
     authors = AuthorFactory.create_batch(n)
     Authorship.objects.bulk_create(
-        Authorship(work=work, author=a, position=i, printed_name=a.display_name,
-                   printed_affiliation=affiliation(i))
+        Authorship(
+            work=work,
+            author=a,
+            position=i,
+            printed_name=a.display_name,
+            printed_affiliation=affiliation(i),
+        )
         for i, a in enumerate(authors, 1)
     )
     return work, authors
@@ -60,7 +65,9 @@ def collaboration(db) -> Work:
     return Work.objects.get(arxiv_id="2103.11058")
 
 
-def test_a_collaboration_paper_shows_its_first_authors_and_links_every_author(client, collaboration):
+def test_a_collaboration_paper_shows_its_first_authors_and_links_every_author(
+    client, collaboration
+):
     work = collaboration
     lines = list(Authorship.objects.filter(work=work).order_by("position"))
     assert work.authors_count == len(lines) > 900
@@ -71,7 +78,10 @@ def test_a_collaboration_paper_shows_its_first_authors_and_links_every_author(cl
     assert lines[20].printed_name not in listed and lines[-1].printed_name not in listed
     assert f"All {work.authors_count:,} authors" in html
     assert f'href="/works/{work.arxiv_id}/authors/"' in html
-    assert f'href="/works/{work.arxiv_id}/authors/#author-21">… {work.authors_count - 20:,} more authors' in html
+    assert (
+        f'href="/works/{work.arxiv_id}/authors/#author-21">… {work.authors_count - 20:,} more authors'
+        in html
+    )
 
     everyone = get(client, f"/works/{work.arxiv_id}/authors/")
     assert positions(everyone) == list(range(1, work.authors_count + 1))
@@ -86,7 +96,9 @@ def test_the_biggest_sample_paper_costs_the_same_queries_as_a_small_one(client, 
     big = Work.objects.get(arxiv_id="1411.4413")
     assert big.authors_count > 2500
     for view in ("/works/{}/", "/works/{}/authors/"):
-        assert queries(client, view.format(small.arxiv_id)) == queries(client, view.format(big.arxiv_id))
+        assert queries(client, view.format(small.arxiv_id)) == queries(
+            client, view.format(big.arxiv_id)
+        )
     assert queries(client, f"/works/{big.arxiv_id}/authors/") == 2  # the work, its author lines
 
 
@@ -95,7 +107,10 @@ def test_the_visitors_own_record_is_shown_with_its_neighbours(client):
     me = authors[39]  # position 40
     html = get(client, f"{work.get_absolute_url()}?author={me.slug}")
     assert positions(html) == [*range(1, 21), 38, 39, 40, 41, 42]
-    assert f'<li value="40" id="author-40" class="context" aria-current="true"><a href="/authors/{me.slug}/">' in html
+    assert (
+        f'<li value="40" id="author-40" class="context" aria-current="true"><a href="/authors/{me.slug}/">'
+        in html
+    )
     # What is left out is said, with a link to the full list at the first line left out.
     assert f'href="/works/{work.arxiv_id}/authors/#author-21">… 17 more authors</a>' in html
     assert f'href="/works/{work.arxiv_id}/authors/#author-43">… 18 more authors</a>' in html
@@ -106,15 +121,19 @@ def test_the_visitors_own_record_is_shown_with_its_neighbours(client):
     plain = [*range(1, 21)]
     other_site = f"http://elsewhere.example/authors/{me.slug}/"
     assert positions(get(client, work.get_absolute_url(), HTTP_REFERER=other_site)) == plain
-    assert positions(get(client, f"{work.get_absolute_url()}?author={AuthorFactory().slug}")) == plain
+    assert (
+        positions(get(client, f"{work.get_absolute_url()}?author={AuthorFactory().slug}")) == plain
+    )
     assert positions(get(client, f"{work.get_absolute_url()}?author={authors[3].slug}")) == plain
-    assert 'aria-current="true"' not in get(client, f"{work.get_absolute_url()}?author=no-such-record")
+    assert 'aria-current="true"' not in get(
+        client, f"{work.get_absolute_url()}?author=no-such-record"
+    )
 
 
 def test_a_context_costs_one_query_whatever_the_list(client):
     small, small_authors = make_work(25)
     big, big_authors = make_work(400)
-    for work, authors in ((small, small_authors), (big, big_authors)):
+    for authors in (small_authors, big_authors):
         AuthorshipFactory(work=WorkFactory(), author=authors[0])
     with_context = [
         queries(client, f"{w.get_absolute_url()}?author={a[-1].slug}")
@@ -132,12 +151,19 @@ def test_affiliations_are_numbered_over_the_whole_list(client):
     work, authors = make_work(40, affiliation)
     html = get(client, f"{work.get_absolute_url()}?author={authors[34].slug}")  # position 35
     assert re.findall(r'<li value="(\d+)" id="affiliation-\d+">(\w+)</li>', html) == [
-        ("1", "Alpha"), ("2", "Beta"), ("3", "Gamma")]
+        ("1", "Alpha"),
+        ("2", "Beta"),
+        ("3", "Gamma"),
+    ]
     line = re.search(r'<li value="35".*?</li>', html).group(0)
     assert '<a href="#affiliation-3" aria-label="affiliation 3">3</a>' in line
     everyone = get(client, f"/works/{work.arxiv_id}/authors/")
     assert re.findall(r'<li value="(\d+)" id="affiliation-\d+">(\w+)</li>', everyone) == [
-        ("1", "Alpha"), ("2", "Beta"), ("3", "Gamma"), ("4", "Delta")]
+        ("1", "Alpha"),
+        ("2", "Beta"),
+        ("3", "Gamma"),
+        ("4", "Delta"),
+    ]
     line = re.search(r'<li value="40".*?</li>', everyone).group(0)
     assert '<a href="#affiliation-4" aria-label="affiliation 4">4</a>' in line
 
@@ -166,11 +192,14 @@ def test_a_slug_that_is_not_shown_apart_gets_no_cache_entry_of_its_own(client):
     work, authors = make_work(30)
     for slug in ("no-such-record", authors[0].slug):
         get(client, f"{work.get_absolute_url()}?author={slug}")
-        key = page_cache.catalogue_key("work", (work.arxiv_id, slug), page_cache.catalogue_generation())
+        key = page_cache.catalogue_key(
+            "work", (work.arxiv_id, slug), page_cache.catalogue_generation()
+        )
         assert page_cache.catalogue_get(key) is None
     get(client, f"{work.get_absolute_url()}?author={authors[-1].slug}")
-    key = page_cache.catalogue_key("work", (work.arxiv_id, authors[-1].slug),
-                                   page_cache.catalogue_generation())
+    key = page_cache.catalogue_key(
+        "work", (work.arxiv_id, authors[-1].slug), page_cache.catalogue_generation()
+    )
     assert b'aria-current="true"' in page_cache.catalogue_get(key)
 
 
