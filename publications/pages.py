@@ -9,6 +9,7 @@ from functools import cache, cached_property
 from typing import Any
 
 from profiles.models import Author
+from profiles.names import name_key
 from profiles.selectors import author_get, authors_search
 from profiles.text import neutral_bio
 from publications import selectors
@@ -17,6 +18,8 @@ from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Topic, Work
 WORKS_PER_PAGE = 20
 SEARCH_AUTHORS_PER_PAGE = 10
 SEARCH_WORKS_PER_PAGE = 20
+# A search of more words than this (initials aside) that many works contain is not read as a name.
+NAME_WORDS_AT_MOST = 2
 
 
 @dataclass
@@ -219,9 +222,18 @@ class SearchPage:
         self.works = (selectors.works_search(query=query, page=page, per_page=SEARCH_WORKS_PER_PAGE)
                       if query else None)
 
+    @property
+    def reads_as_words(self) -> bool:
+        """Three words or more (initials aside) that a full page of works contains: a topic, not
+        a name. The name match is skipped: against every record's name it was half the cost of
+        the page, for records whose names only share letters with the words."""
+        words = [word for word in name_key(self.query).split() if len(word) > 1]
+        return (len(words) >= NAME_WORDS_AT_MOST + 1 and self.works is not None
+                and (self.works.total or 0) >= SEARCH_WORKS_PER_PAGE)
+
     @cached_property
     def _authors(self) -> tuple[list[Author], bool]:
-        if not self.query:
+        if not self.query or self.reads_as_words:
             return [], False
         return authors_search(query=self.query,
                               offset=(self.author_page - 1) * SEARCH_AUTHORS_PER_PAGE,
