@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -31,7 +33,13 @@ class Topic(models.Model):
         return f"{self.code} · {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("publications:topic", kwargs={"code": self.code})
+        # Without a URL resolver pass per call: the home page lists every topic.
+        return _topic_url_pattern().replace("CODE", self.code, 1)
+
+
+@lru_cache(maxsize=1)
+def _topic_url_pattern() -> str:
+    return reverse("publications:topic", kwargs={"code": "CODE"})
 
 
 class WorkQuerySet(models.QuerySet["Work"]):
