@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from bzpeer.api import Cursor, conditional_response, link, parse_query, path_parameter
 from profiles.api import SLUG_PARAMETER
 from profiles.selectors import author_get
+from publications.api_cache import cached_for_visitors
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
 from publications.selectors import (
     LISTED_AUTHORS,
@@ -191,6 +192,7 @@ class WorkListView(GenericAPIView):
         operation_id="works_list",
         responses=WorkListItemSerializer(many=True),
     )
+    @cached_for_visitors("works")
     def get(self, request: Request) -> Response:
         query = parse_query(WorkListQuery, request)
         works = works_filtered(
@@ -214,6 +216,7 @@ class WorkDetailView(GenericAPIView):
             path_parameter("arxiv_id", ARXIV_ID_PATTERN, "0704.0716", "arXiv id without version.")
         ],
     )
+    @cached_for_visitors("work")
     def get(self, request: Request, arxiv_id: str) -> Response:
         work = work_get_with_first_authors(arxiv_id=arxiv_id, authors=WORK_PAGE_FIRST_AUTHORS)
         return conditional_response(request, self.get_serializer(work).data)
@@ -233,6 +236,7 @@ class WorkAuthorsView(GenericAPIView):
         ],
         responses=WorkAuthorDetailSerializer(many=True),
     )
+    @cached_for_visitors("work-authors")
     def get(self, request: Request, arxiv_id: str) -> Response:
         work = work_get(arxiv_id=arxiv_id)
         page = self.paginate_queryset(work_authorships(work_id=work.pk))
@@ -253,6 +257,7 @@ class AuthorWorksView(GenericAPIView):
             301: OpenApiResponse(description="Merged record."),
         },
     )
+    @cached_for_visitors("author-works")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
         author = author_get(slug=slug)
         if author.merged_into_id:

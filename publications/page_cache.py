@@ -114,11 +114,11 @@ def catalogue_key(kind: str, parts: Iterable[object], generation: str) -> str:
     return f"catalogue-page:{kind}:{digest}:{generation}"
 
 
-def catalogue_get(key: str) -> bytes | None:
+def catalogue_get(key: str):
     return cache.get(key)
 
 
-def catalogue_put(key: str, content: bytes, ttl: int = PAGE_TTL) -> None:
+def catalogue_put(key: str, content, ttl: int = PAGE_TTL) -> None:
     cache.set(key, content, ttl)
 
 
