@@ -80,19 +80,24 @@ def _prepare(url: str) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
         one = lambda sql, *args: conn.execute(sql, args).fetchone()  # noqa: E731
-        sample = one("SELECT arxiv_id, authors_count, id FROM publications_work WHERE arxiv_id = %s",
-                     sample_id)
+        sample = one(
+            "SELECT arxiv_id, authors_count, id FROM publications_work WHERE arxiv_id = %s",
+            sample_id,
+        )
         astro = one("""SELECT w.arxiv_id, w.authors_count, w.id FROM publications_work w
                        JOIN publications_topic t ON t.id = w.primary_topic_id
                        WHERE t.archive = 'astro-ph' AND NOT w.hidden
                        ORDER BY w.authors_count DESC, w.id LIMIT 1""")
-        far = one("""SELECT a.slug FROM publications_authorship s JOIN profiles_author a
+        far = one(
+            """SELECT a.slug FROM publications_authorship s JOIN profiles_author a
                      ON a.id = s.author_id WHERE s.work_id = %s ORDER BY s.position DESC LIMIT 1""",
-                  sample[2])[0]
+            sample[2],
+        )[0]
         slug, name, works = one(
             """SELECT a.slug, a.display_name, count(*) FROM publications_authorship s
                JOIN profiles_author a ON a.id = s.author_id WHERE a.merged_into_id IS NULL
-               GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1""")
+               GROUP BY a.id ORDER BY count(*) DESC, a.id LIMIT 1"""
+        )
         topic = one("""SELECT t.code FROM publications_work w JOIN publications_topic t
                        ON t.id = w.primary_topic_id WHERE NOT w.hidden
                        GROUP BY t.code ORDER BY count(*) DESC, t.code LIMIT 1""")[0]
@@ -100,11 +105,13 @@ def _prepare(url: str) -> dict:
         # Distinct searches: three consecutive words of titles, and names with an initial.
         titles = conn.execute(
             "SELECT title FROM publications_work WHERE NOT hidden ORDER BY id LIMIT %s",
-            [DISTINCT_QUERIES * 2]).fetchall()
+            [DISTINCT_QUERIES * 2],
+        ).fetchall()
         names = conn.execute(
             """SELECT display_name FROM profiles_author WHERE merged_into_id IS NULL
                AND display_name ~ '^[A-Z][a-z]+ [A-Z][a-z]+$' ORDER BY id LIMIT %s""",
-            [DISTINCT_QUERIES]).fetchall()
+            [DISTINCT_QUERIES],
+        ).fetchall()
     phrases = []
     for (title,) in titles:
         words = [w for w in title.split() if w.isalpha() and len(w) > 3]
@@ -112,8 +119,15 @@ def _prepare(url: str) -> dict:
             phrases.append(" ".join(words[:3]).lower())
     initials = [f"{n.split()[0][0]}. {n.split()[1]}" for (n,) in names]
     return {
-        "sample": sample, "astro": astro, "far": far, "slug": slug, "name": name, "works": works,
-        "topic": topic, "connected": connected, "name_query": f"{name.split()[0][0]}. {name.split()[-1]}",
+        "sample": sample,
+        "astro": astro,
+        "far": far,
+        "slug": slug,
+        "name": name,
+        "works": works,
+        "topic": topic,
+        "connected": connected,
+        "name_query": f"{name.split()[0][0]}. {name.split()[-1]}",
         "phrases": list(dict.fromkeys(phrases))[:DISTINCT_QUERIES],
         "initials": list(dict.fromkeys(initials))[:DISTINCT_QUERIES],
     }
@@ -126,32 +140,65 @@ def _search(q: str) -> str:
 def _rows(info: dict) -> list[Row]:
     sample, astro = info["sample"], info["astro"]
     return [
-        Row(f"work, largest sample paper ({sample[1]:,} authors)", f"/works/{sample[0]}/",
-            expect=f"All {sample[1]:,} authors"),
-        Row("same, the visitor's own record last in the list",
-            f"/works/{sample[0]}/?author={info['far']}", expect='aria-current="true"'),
-        Row("same, every author", f"/works/{sample[0]}/authors/", expect=f'id="author-{sample[1]}"'),
-        Row(f"work, largest astro-ph paper ({astro[1]:,} authors)", f"/works/{astro[0]}/",
-            expect=f"All {astro[1]:,} authors"),
+        Row(
+            f"work, largest sample paper ({sample[1]:,} authors)",
+            f"/works/{sample[0]}/",
+            expect=f"All {sample[1]:,} authors",
+        ),
+        Row(
+            "same, the visitor's own record last in the list",
+            f"/works/{sample[0]}/?author={info['far']}",
+            expect='aria-current="true"',
+        ),
+        Row(
+            "same, every author", f"/works/{sample[0]}/authors/", expect=f'id="author-{sample[1]}"'
+        ),
+        Row(
+            f"work, largest astro-ph paper ({astro[1]:,} authors)",
+            f"/works/{astro[0]}/",
+            expect=f"All {astro[1]:,} authors",
+        ),
         Row("home", "/", expect="Recent works"),
-        Row(f"topic with the most works ({info['topic']})", f"/topics/{info['topic']}/",
-            expect="Most prolific author records"),
-        Row(f"profile, most works ({info['works']:,})", f"/authors/{info['slug']}/",
-            expect=info["name"]),
+        Row(
+            f"topic with the most works ({info['topic']})",
+            f"/topics/{info['topic']}/",
+            expect="Most prolific author records",
+        ),
+        Row(
+            f"profile, most works ({info['works']:,})",
+            f"/authors/{info['slug']}/",
+            expect=info["name"],
+        ),
         Row("search: three words", _search(WORDS_QUERY), search=True, expect="dark matter"),
-        Row("search: a name with an initial", _search(info["name_query"]), search=True,
-            expect=info["name"]),
-        Row(f"search: {len(info['phrases']):,} distinct three-word queries (no cache)",
-            _search(info["phrases"][0]), search=True,
-            rotate=[_search(q) for q in info["phrases"]]),
-        Row(f"search: {len(info['initials']):,} distinct names with an initial (no cache)",
-            _search(info["initials"][0]), search=True,
-            rotate=[_search(q) for q in info["initials"]]),
-        Row("graph slice, most connected record", f"/api/graph/slice/?author={info['connected']}",
-            expect='"nodes"'),
+        Row(
+            "search: a name with an initial",
+            _search(info["name_query"]),
+            search=True,
+            expect=info["name"],
+        ),
+        Row(
+            f"search: {len(info['phrases']):,} distinct three-word queries (no cache)",
+            _search(info["phrases"][0]),
+            search=True,
+            rotate=[_search(q) for q in info["phrases"]],
+        ),
+        Row(
+            f"search: {len(info['initials']):,} distinct names with an initial (no cache)",
+            _search(info["initials"][0]),
+            search=True,
+            rotate=[_search(q) for q in info["initials"]],
+        ),
+        Row(
+            "graph slice, most connected record",
+            f"/api/graph/slice/?author={info['connected']}",
+            expect='"nodes"',
+        ),
         Row("API: work list", "/api/works/", expect='"results"'),
-        Row("API: work detail, largest sample paper", f"/api/works/{sample[0]}/",
-            expect='"authors_url"'),
+        Row(
+            "API: work detail, largest sample paper",
+            f"/api/works/{sample[0]}/",
+            expect='"authors_url"',
+        ),
         Row("API: its authors, first page", f"/api/works/{sample[0]}/authors/", expect='"results"'),
         Row("API: author detail, most works", f"/api/authors/{info['slug']}/", expect='"trust"'),
         Row("API: author's works", f"/api/authors/{info['slug']}/works/", expect='"results"'),
@@ -170,15 +217,19 @@ def _share(result: LoadResult, ping: LoadResult) -> float:
 
 
 def _cell(result: LoadResult, ping: LoadResult) -> str:
-    return (f"{result.requests_per_s:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
-            f"{_share(result, ping):.0%}")
+    return (
+        f"{result.requests_per_s:,.0f} | {result.p50_ms:.1f} | {result.p99_ms:.1f} | "
+        f"{_share(result, ping):.0%}"
+    )
 
 
 def _verdicts(row: Row, ping: LoadResult) -> str:
     p99 = SEARCH_P99_MS if row.search else P99_MS
     misses = []
-    for who, result, share in (("anonymous", row.anonymous, ANONYMOUS_SHARE),
-                               ("signed in", row.signed_in, SIGNED_IN_SHARE)):
+    for who, result, share in (
+        ("anonymous", row.anonymous, ANONYMOUS_SHARE),
+        ("signed in", row.signed_in, SIGNED_IN_SHARE),
+    ):
         if result.p99_ms >= p99:
             misses.append(f"{who} p99")
         if _share(result, ping) < share:
@@ -205,8 +256,9 @@ def run() -> dict:
         ping = load(server, "/ping", duration=DURATION_S)
         for row in rows:
             row.anonymous = load(server, row.path, duration=DURATION_S, rotate=row.rotate)
-            row.signed_in = load(server, row.path, duration=DURATION_S, rotate=row.rotate,
-                                 headers=signed_in)
+            row.signed_in = load(
+                server, row.path, duration=DURATION_S, rotate=row.rotate, headers=signed_in
+            )
             print(row.label, row.anonymous, row.signed_in, flush=True)
         ping_end = load(server, "/ping", duration=DURATION_S)
     load_at_end = os.getloadavg()
@@ -236,5 +288,7 @@ anonymous and ≥ {SIGNED_IN_SHARE:.0%} signed in. {met} of {len(rows)} rows mee
 """
     write_section("pages", body)
     print(body)
-    return {row.label: {"anonymous": vars(row.anonymous), "signed_in": vars(row.signed_in)}
-            for row in rows}
+    return {
+        row.label: {"anonymous": vars(row.anonymous), "signed_in": vars(row.signed_in)}
+        for row in rows
+    }
