@@ -425,8 +425,10 @@ def topic_list() -> QuerySet[Topic]:
 
 
 def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20) -> Page:
-    """Newest visible works of the records the user follows, each with its authors in order.
-    3 queries (count, the page of works, the authorships of those works)."""
+    """Newest visible works of the records the user follows, each with its first LISTED_AUTHORS
+    authors in order as `listed_authorships` (Work.unlisted_authors_count says how many more: a
+    followed collaboration paper must not load thousands of lines). 3 queries (count, the page of works,
+    the authorships of those works)."""
     from django.db.models import Exists, OuterRef
 
     followed = Authorship.objects.filter(work=OuterRef("pk"), author__follows__user_id=user_id)
@@ -438,8 +440,9 @@ def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20
         .prefetch_related(
             Prefetch(
                 "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-                to_attr="ordered_authorships",
+                queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
+                .select_related("author").order_by("position"),
+                to_attr="listed_authorships",
             )
         )
     )
