@@ -272,7 +272,7 @@ def work_add(request: HttpRequest, slug: str) -> HttpResponse:
     author = _owned(request, slug)
     position = request.POST.get("position", "").strip()
     arxiv_id = request.POST.get("arxiv_id", "")
-    if position and not (position.isdigit() and len(position) < 7):
+    if position and not (position.isascii() and position.isdigit() and len(position) < 7):
         return _refuse(
             request, ValidationError("Choose one of the printed names."),
             reverse("profiles:author-edit", args=[slug]),

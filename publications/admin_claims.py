@@ -130,15 +130,19 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             if "approve" in request.POST:
                 level = request.POST.get("level", "")
                 domain_for = request.POST.get("record_domain_for", "")
+                domain_pk = (
+                    int(domain_for)
+                    if domain_for.isascii() and domain_for.isdigit() and len(domain_for) < 12
+                    else None
+                )
                 profile_services.claim_approve(
                     claim=claim, reviewer=request.user,
-                    level=int(level) if level.isdigit() and len(level) < 3 else None,
-                    record_domain_for=(
-                        int(domain_for) if domain_for.isdigit() and len(domain_for) < 12 else None
-                    ),
+                    level=int(level) if level.isascii() and level.isdigit() and len(level) < 3
+                    else None,
+                    record_domain_for=domain_pk,
                 )
                 done = f"Approved the claim of {claim.user} on {claim.author}; they were e-mailed."
-                if domain_for:
+                if domain_pk is not None:
                     done += f" {claim.evidence.get('email_domain', '')} is now an institution e-mail domain."
             elif "dispute_seen" in request.POST:
                 profile_services.claim_mark_disputed(claim=claim, reviewer=request.user)
