@@ -465,3 +465,22 @@ def test_claims_waiting_at_once_are_limited_on_every_path(client, settings):
     form = client.post(f"/authors/{AuthorFactory().slug}/claim/", {"message": "mine"})
     assert form.status_code == 400 and "2 claims waiting" in form.content.decode()
     assert Claim.objects.filter(user=user).count() == 2
+
+
+@pytest.mark.parametrize("position", ["²", "x", "99999999999"])
+def test_a_bad_position_is_a_clear_error(client, position):
+    mine, owner = _owned("Arun Kumar")
+    held = AuthorshipFactory(
+        printed_name="Arun Kumar", author=AuthorFactory(display_name="A. Kumar")
+    )
+    client.force_login(owner)
+    response = client.post(
+        f"/authors/{mine.slug}/add-work/",
+        {"arxiv_id": held.work.arxiv_id, "position": position},
+        follow=True,
+    )
+    assert (
+        response.status_code == 200
+        and "Choose one of the printed names" in response.content.decode()
+    )
+    assert Authorship.objects.get(pk=held.pk).author_id == held.author_id
