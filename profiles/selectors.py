@@ -156,12 +156,12 @@ def claim_of_user(*, user, claim_id: int):
 
 
 def inbox_of_user(*, user) -> dict:
-    """Invitations received on the records the user owns and those they sent, newest first.
-    2 queries."""
-    from profiles.models import CollaborationInvitation
+    """Invitations the user received (as the owner of the record when each was sent) and those
+    they sent, newest first, and the senders they blocked. 3 queries."""
+    from profiles.models import CollaborationInvitation, InvitationBlock
 
     received = list(
-        CollaborationInvitation.objects.filter(author__claimed_by=user)
+        CollaborationInvitation.objects.filter(receiver=user)
         .select_related("sender", "author")
         .order_by("-created_at", "-id")[:200]
     )
@@ -170,18 +170,25 @@ def inbox_of_user(*, user) -> dict:
         .select_related("author")
         .order_by("-created_at", "-id")[:200]
     )
-    return {"received": received, "sent": sent}
+    blocked = list(
+        InvitationBlock.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+    )
+    blocked_ids = {b.blocked_id for b in blocked}
+    for invitation in received:
+        invitation.sender_blocked = invitation.sender_id in blocked_ids
+    return {"received": received, "sent": sent, "blocked": blocked}
 
 
 def invitation_visible_to(*, user, invitation_id: int):
-    """An invitation the user sent or received; 404 otherwise. 1 query."""
+    """An invitation the user sent or received; 404 otherwise (also for the record's later
+    owners). 1 query."""
     from django.db.models import Q
 
     from profiles.models import CollaborationInvitation
 
     try:
         return CollaborationInvitation.objects.select_related("author").get(
-            Q(sender=user) | Q(author__claimed_by=user), pk=invitation_id
+            Q(sender=user) | Q(receiver=user), pk=invitation_id
         )
     except CollaborationInvitation.DoesNotExist:
         raise Http404("No such invitation.") from None

@@ -21,6 +21,7 @@ urlpatterns = [
     path("claims/", actions.claims, name="claims"),
     path("claims/<int:claim_id>/withdraw/", actions.claim_withdraw, name="claim-withdraw"),
     path("inbox/", actions.inbox, name="inbox"),
+    path("inbox/blocked/<int:user_id>/unblock/", actions.sender_unblock, name="sender-unblock"),
     path(
         "inbox/<int:invitation_id>/<str:action>/", actions.invitation_action, name="invitation-action"
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -231,3 +232,21 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class DigestItem(models.Model):
+    """A work sent to a user in an e-mail digest: no work is sent to the same user twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="digest_item_once_per_user_work")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} sent to {self.user_id}"
