@@ -262,6 +262,23 @@ def work_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def author_visibility(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owner hides their record's page (hidden=1) or shows it again (hidden=0)."""
+    author = _owned(request, slug)
+    hidden = request.POST.get("hidden") == "1"
+    services.author_set_hidden(user=request.user, author=author, hidden=hidden)
+    if hidden:
+        messages.success(
+            request, "Your page is hidden: visitors get a short note (410) and your record left "
+            "search, the graph, feeds and the API. Show it again here whenever you like.",
+        )
+        return redirect("profiles:author-edit", slug=slug)
+    messages.success(request, "Your page is visible again.")
+    return redirect(author)
+
+
+@login_required
+@require_POST
 def merge_request(request: HttpRequest, slug: str) -> HttpResponse:
     author = _owned(request, slug)
     other = get_object_or_404(Author, slug=request.POST.get("other", ""))

@@ -4,11 +4,21 @@ budget."""
 from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from profiles.models import Author, Claim, CurationEvent, Follow
 from profiles.names import name_key
+
+# Bumped whenever an owner hides or shows a record: every cached list that names records (topic
+# author lists, profile work lists with co-author links) is keyed by it, so none outlives the change.
+VISIBILITY_KEY = "author-visibility-version"
+
+
+def visibility_version() -> int:
+    """The current version of the set of hidden records (1 cache read, no query)."""
+    return cache.get(VISIBILITY_KEY, 0)
 
 
 def author_get(*, slug: str) -> Author:
@@ -29,11 +39,11 @@ def author_list(
     institution_id: int | None = None,
     min_works: int | None = None,
 ) -> QuerySet[Author]:
-    """Live author records (merged ones left out), filtered; the caller orders and slices.
+    """Live author records (merged and hidden ones left out), filtered; the caller orders and slices.
 
     ``q`` matches names by their folded name key (so "lin, dong" finds "Dong Lin"), served by the
     trigram index. 1 query per page: institutions are joined."""
-    authors = Author.objects.live().select_related("institution")
+    authors = Author.objects.public().select_related("institution")
     if q:
         key = name_key(q)
         if not key:
@@ -73,7 +83,7 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
     # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
     filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
     rows = list(
-        Author.objects.live()
+        Author.objects.public()
         .filter(name_key__trigram_similar=filter_key)
         .annotate(similarity=TrigramSimilarity("name_key", key))
         .select_related("institution")
@@ -85,7 +95,9 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
 def follows_page_of_user(*, user_id: int) -> QuerySet[Follow]:
     """The follows of a user with the followed records and their institutions; the caller orders
     and slices. 1 query per page."""
-    return Follow.objects.filter(user_id=user_id).select_related("author__institution")
+    return Follow.objects.filter(user_id=user_id, author__hidden=False).select_related(
+        "author__institution"
+    )
 
 
 def claims_page_of_user(*, user_id: int) -> QuerySet[Claim]:

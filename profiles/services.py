@@ -424,6 +424,43 @@ def merge_request(*, user, author: Author, other: Author, message: str = "") -> 
     )
 
 
+@transaction.atomic
+def author_set_hidden(*, user, author: Author, hidden: bool) -> Author:
+    """The owner hides their record's page (it answers 410 and leaves search, lists, the graph,
+    feeds and the API; its works keep their printed names, unlinked) or shows it again. Safe to
+    run twice: the second run changes nothing and records no event."""
+    from django.core.cache import cache
+
+    from profiles.selectors import VISIBILITY_KEY
+
+    require_owner(user, author)
+    author = Author.objects.select_for_update().get(pk=author.pk)
+    require_owner(user, author)
+    if author.hidden == hidden:
+        return author
+    author.hidden = hidden
+    author.hidden_at = timezone.now() if hidden else None
+    author.save(update_fields=["hidden", "hidden_at", "updated_at"])
+    record_event(
+        actor=user, action="author_hidden" if hidden else "author_shown", target_type="author",
+        target_id=author.pk, author=author, before={"hidden": not hidden}, after={"hidden": hidden},
+    )
+    # The co-authors' pages link to this record from their works: their cached pages go too.
+    co_authors = (
+        author.authorships.model.objects.filter(
+            work_id__in=author.authorships.values("work_id")
+        ).values_list("author_id", flat=True).distinct()
+    )
+    records_changed([author.pk, *co_authors])
+
+    def bump() -> None:
+        cache.add(VISIBILITY_KEY, 0, None)
+        cache.incr(VISIBILITY_KEY)
+
+    transaction.on_commit(bump)
+    return author
+
+
 # --- Collaboration invitations ---------------------------------------------------------------
 
 

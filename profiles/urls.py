@@ -14,6 +14,7 @@ urlpatterns = [
     path("authors/<str:slug>/edit/", actions.author_edit, name="author-edit"),
     path("authors/<str:slug>/not-mine/", actions.work_not_mine, name="work-not-mine"),
     path("authors/<str:slug>/add-work/", actions.work_add, name="work-add"),
+    path("authors/<str:slug>/visibility/", actions.author_visibility, name="author-visibility"),
     path("authors/<str:slug>/merge-request/", actions.merge_request, name="merge-request"),
     path("authors/<str:slug>/invite/", actions.invite, name="invite"),
     path("following/", actions.following, name="following"),

@@ -199,7 +199,13 @@ class Authorship(models.Model):
     @property
     def author_url(self) -> str:
         """The author record's page; uses the `author_slug` annotation of list selectors when
-        present, so lists need no Author instance per name."""
+        present, so lists need no Author instance per name.
+        Empty for a record its owner hid: the printed name is shown unlinked."""
+        if getattr(self, "author_hidden", None) is None:
+            if self.author.hidden:
+                return ""
+        elif self.author_hidden:
+            return ""
         slug = getattr(self, "author_slug", None)
         return author_url(slug) if slug is not None else self.author.get_absolute_url()
 
