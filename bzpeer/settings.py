@@ -147,6 +147,16 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
     ),
 }
 
+# E-mail digests of new works by followed records (opt-in): due users are sent to daily at this
+# hour (UTC), daily subscribers every day, weekly ones every seventh day.
+BZPEER_DIGEST_HOUR = int(os.environ.get("BZPEER_DIGEST_HOUR", "7"))
+CELERY_BEAT_SCHEDULE["send-digests-daily"] = {
+    "task": "publications.tasks.send_due_digests",
+    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+        hour=BZPEER_DIGEST_HOUR, minute=15
+    ),
+}
+
 # arXiv clients: their rules are one request every 3 s and a descriptive User-Agent.
 ARXIV_API_URL = os.environ.get("BZPEER_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_OAI_URL = os.environ.get("BZPEER_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from profiles import actions, views
+from profiles import actions, digest_views, views
 from profiles.feeds import AuthorWorksFeed
 
 app_name = "profiles"
@@ -22,6 +22,9 @@ urlpatterns = [
     path("claims/", actions.claims, name="claims"),
     path("claims/<int:claim_id>/withdraw/", actions.claim_withdraw, name="claim-withdraw"),
     path("inbox/", actions.inbox, name="inbox"),
+    path("settings/digest/", digest_views.digest_settings, name="digest-settings"),
+    path("digest/unsubscribe/<str:token>/", digest_views.digest_unsubscribe,
+         name="digest-unsubscribe"),
     path("inbox/blocked/<int:user_id>/unblock/", actions.sender_unblock, name="sender-unblock"),
     path(
         "inbox/<int:invitation_id>/<str:action>/", actions.invitation_action, name="invitation-action"
