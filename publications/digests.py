@@ -18,8 +18,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from profiles.models import DigestFrequency, DigestSubscription
 from profiles.digests import digest_unsubscribe_token
+from profiles.models import DigestFrequency, DigestSubscription
 from publications.models import Authorship, DigestItem, Work
 from publications.selectors import work_list
 
