@@ -1,7 +1,10 @@
 """Publication, topic, home and search pages: parse input, call the page's selector, render."""
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from publications import pages
 
@@ -23,7 +26,8 @@ def topic_detail(request: HttpRequest, code: str) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     page = pages.home_page()
     return render(request, "publications/home.html",
-                  {"recent": page.recent, "topics": page.topics, "hide_header_search": True})
+                  {"recent": page.recent, "topic_groups": page.topic_groups,
+                   "hide_header_search": True})
 
 
 def search(request: HttpRequest) -> HttpResponse:
@@ -34,3 +38,10 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": page.query, "authors": page.authors, "author_page": page.author_page,
         "more_authors": page.more_authors, "works": page.works, "hide_header_search": True,
     })
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links."""
+    return FileResponse(open(finders.find("bzpeer/favicon.ico"), "rb"), content_type="image/x-icon")
