@@ -105,7 +105,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run inline in the calling process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Inline tasks still take a producer from the in-memory transport: it needs a host name, or
+# kombu logs "No hostname was supplied" on every task a command runs.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
