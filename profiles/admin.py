@@ -89,6 +89,10 @@ class CurationEventAdmin(ReadOnlyAdmin):
     """The append-only audit log: nobody edits or deletes it from the admin."""
 
     list_display = ["created_at", "actor", "what", "author", "note", "follow_up"]
+    # The event in words first; the raw before/after data stays below it for the audit.
+    fields = ["what", "created_at", "actor", "action", "target_type", "target_id", "author", "note",
+              "before", "after"]
+    readonly_fields = ["what", "created_at"]
     list_filter = ["action", "target_type"]
     list_select_related = ["actor", "author"]
     raw_id_fields = ["actor", "author"]
