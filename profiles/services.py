@@ -447,9 +447,9 @@ def author_set_hidden(*, user, author: Author, hidden: bool) -> Author:
     )
     # The co-authors' pages link to this record from their works: their cached pages go too.
     co_authors = (
-        author.authorships.model.objects.filter(
-            work_id__in=author.authorships.values("work_id")
-        ).values_list("author_id", flat=True).distinct()
+        Author.objects.filter(authorships__work__authorships__author=author)
+        .values_list("pk", flat=True)
+        .distinct()
     )
     records_changed([author.pk, *co_authors])
 
