@@ -121,29 +121,34 @@ def claim_get(*, claim_id: int) -> Claim:
 
 def author_viewer_state(*, author: Author, user) -> dict:
     """What the profile shows the visitor about their own relation to the record: whether they
-    follow it and the state of their latest claim on it. 0 queries for visitors, 1 when signed in."""
+    follow it, the state of their latest claim on it, whether its owner blocked their
+    invitations. 0 queries for visitors, 1 when signed in."""
     from django.db.models import Exists, OuterRef, Subquery
 
-    from profiles.models import Claim, Follow
+    from profiles.models import Claim, Follow, InvitationBlock
 
-    state = {"following": False, "my_claim_state": "", "is_owner": False}
+    state = {"following": False, "my_claim_state": "", "is_owner": False, "blocked_by_owner": False}
     if not getattr(user, "is_authenticated", False):
         return state
     row = (
         Author.objects.filter(pk=author.pk)
         .annotate(
             following=Exists(Follow.objects.filter(author=OuterRef("pk"), user=user)),
+            blocked_by_owner=Exists(
+                InvitationBlock.objects.filter(blocker_id=OuterRef("claimed_by_id"), blocked=user)
+            ),
             my_claim_state=Subquery(
                 Claim.objects.filter(author=OuterRef("pk"), user=user)
                 .order_by("-created_at")
                 .values("state")[:1]
             ),
         )
-        .values("following", "my_claim_state")
+        .values("following", "my_claim_state", "blocked_by_owner")
         .first()
     ) or {}
     state["following"] = bool(row.get("following"))
     state["my_claim_state"] = row.get("my_claim_state") or ""
+    state["blocked_by_owner"] = bool(row.get("blocked_by_owner"))
     state["is_owner"] = author.claimed_by_id == user.pk
     return state
 

@@ -196,6 +196,9 @@ def test_blocking_is_listed_in_the_inbox_and_can_be_undone(client):
 
     # The blocked sender gets a clear message on the profile, not "403 Forbidden".
     client.force_login(sender)
+    profile = client.get(author.get_absolute_url()).content.decode()
+    assert "The owner of this record does not accept invitations from you." in profile
+    assert "Send invitation" not in profile
     response = client.post(f"/authors/{author.slug}/invite/", {"message": "again", "contact": "c"},
                            follow=True)
     assert response.status_code == 200
