@@ -77,10 +77,10 @@ class FollowAdmin(ReadOnlyAdmin):
 
 @admin.register(CollaborationInvitation)
 class CollaborationInvitationAdmin(ReadOnlyAdmin):
-    list_display = ["sender", "author", "state", "created_at"]
+    list_display = ["sender", "author", "receiver", "state", "created_at"]
     list_filter = ["state"]
-    list_select_related = ["sender", "author"]
-    raw_id_fields = ["sender", "author"]
+    list_select_related = ["sender", "author", "receiver"]
+    raw_id_fields = ["sender", "author", "receiver"]
     show_full_result_count = False
 
 

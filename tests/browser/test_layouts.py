@@ -1,6 +1,6 @@
 """Every page at desktop (1280 px) and phone (390 x 844) widths: screenshots of the profile, work,
 search, claim, inbox and error pages (and the account and home pages) go to
-test-artifacts/screenshots/<page>-<desktop|phone>.png, and no page is wider than the window
+test-artifacts/screenshots/layouts/<page>-<desktop|phone>.png, and no page is wider than the window
 (long search queries, huge author lists and long URLs wrap)."""
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ def pages(world) -> dict[str, tuple[str, bool]]:
 def test_pages_fit_the_window_at_desktop_and_phone_widths(world, browser, live_server, viewport):
     from tests.browser.conftest import ARTIFACTS
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    folder = ARTIFACTS / "layouts"
+    folder.mkdir(parents=True, exist_ok=True)
     wider: dict[str, tuple[int, int]] = {}
     statuses: dict[str, int] = {}
     for signed_in in (False, True):
@@ -112,7 +113,7 @@ def test_pages_fit_the_window_at_desktop_and_phone_widths(world, browser, live_s
             )
             if widths[0] > widths[1]:
                 wider[name] = tuple(widths)
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{viewport}.png"), full_page=True)
+            page.screenshot(path=str(folder / f"{name}-{viewport}.png"), full_page=True)
         context.close()
     assert wider == {}, f"pages wider than the {viewport} window: {wider}"
     assert statuses["error-404"] == 404 and statuses["error-410"] == 410
