@@ -47,7 +47,9 @@ class WorkAuthorSerializer(serializers.Serializer):
     author_url = serializers.SerializerMethodField()
 
     def get_author_url(self, authorship: Authorship) -> str | None:
-        return None if authorship.author_hidden else link("api:author", slug=authorship.author_slug)
+        if getattr(authorship, "author_hidden", False):
+            return None
+        return link("api:author", slug=authorship.author_slug)
 
 
 class WorkAuthorDetailSerializer(WorkAuthorSerializer):
