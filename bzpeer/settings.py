@@ -105,7 +105,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run inline in the calling process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Inline tasks still take a producer from the in-memory transport: it needs a host name, or
+# kombu logs "No hostname was supplied" on every task a command runs.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -144,6 +146,16 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
     "task": "graph.tasks.recompute_all",
     "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
         hour=(BZPEER_HARVEST_HOUR + 2) % 24, minute=30
+    ),
+}
+
+# E-mail digests of new works by followed records (opt-in): due users are sent to daily at this
+# hour (UTC), daily subscribers every day, weekly ones every seventh day.
+BZPEER_DIGEST_HOUR = int(os.environ.get("BZPEER_DIGEST_HOUR", "7"))
+CELERY_BEAT_SCHEDULE["send-digests-daily"] = {
+    "task": "publications.tasks.send_due_digests",
+    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+        hour=BZPEER_DIGEST_HOUR, minute=15
     ),
 }
 

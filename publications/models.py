@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -215,7 +216,13 @@ class Authorship(models.Model):
     @property
     def author_url(self) -> str:
         """The author record's page; uses the `author_slug` annotation of list selectors when
-        present, so lists need no Author instance per name."""
+        present, so lists need no Author instance per name.
+        Empty for a record its owner hid: the printed name is shown unlinked."""
+        if getattr(self, "author_hidden", None) is None:
+            if self.author.hidden:
+                return ""
+        elif self.author_hidden:
+            return ""
         slug = getattr(self, "author_slug", None)
         return author_url(slug) if slug is not None else self.author.get_absolute_url()
 
@@ -248,3 +255,21 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class DigestItem(models.Model):
+    """A work sent to a user in an e-mail digest: no work is sent to the same user twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="digest_item_once_per_user_work")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} sent to {self.user_id}"
