@@ -137,6 +137,9 @@ BROKER_VISIBILITY_TIMEOUT = int(
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # Workers look for such messages every few seconds (kombu's default sweep is ~100 s apart).
+    "unacked_restore_interval": max(1, min(30, BROKER_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 3,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
