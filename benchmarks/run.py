@@ -14,6 +14,7 @@ from benchmarks import (
     bench_import,
     bench_pages,
     bench_scores,
+    bench_soak,
 )
 
 BENCHMARKS = {
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "graph": bench_graph.run,
     "api": bench_api.run,
     "admin": bench_admin.run,
+    "soak": bench_soak.run,
 }
 
 

@@ -189,11 +189,15 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
 ARXIV_API_URL = os.environ.get("BZPEER_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_OAI_URL = os.environ.get("BZPEER_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 ARXIV_MIN_INTERVAL = float(os.environ.get("BZPEER_ARXIV_MIN_INTERVAL", "3"))
+# First wait after a temporary fault (doubling at each retry; arXiv's Retry-After wins).
+ARXIV_BACKOFF = float(os.environ.get("BZPEER_ARXIV_BACKOFF", "5"))
 # Per read (connect and each wait for bytes), and in total per response however slowly it comes.
 ARXIV_TIMEOUT = float(os.environ.get("BZPEER_ARXIV_TIMEOUT", "30"))
 ARXIV_REQUEST_DEADLINE = float(os.environ.get("BZPEER_ARXIV_REQUEST_DEADLINE", "120"))
 # Waits (Retry-After, backoff) up to this long happen in the worker; longer ones reschedule the task.
 ARXIV_MAX_WAIT = float(os.environ.get("BZPEER_ARXIV_MAX_WAIT", "120"))
+# Harvested records are committed in batches of this many (arXiv pages hold 1,000 records).
+HARVEST_BATCH_SIZE = int(os.environ.get("BZPEER_HARVEST_BATCH_SIZE", "1000"))
 # A running import with no committed batch for this long is marked interrupted.
 BZPEER_IMPORT_STALE_MINUTES = int(os.environ.get("BZPEER_IMPORT_STALE_MINUTES", "30"))
 ARXIV_USER_AGENT = os.environ.get(

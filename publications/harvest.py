@@ -62,6 +62,7 @@ def default_client() -> ArxivHttpClient:
     return ArxivHttpClient(
         settings.ARXIV_USER_AGENT,
         min_interval=settings.ARXIV_MIN_INTERVAL,
+        backoff=settings.ARXIV_BACKOFF,
         timeout=settings.ARXIV_TIMEOUT,
         deadline=settings.ARXIV_REQUEST_DEADLINE,
         max_wait=settings.ARXIV_MAX_WAIT,
@@ -158,7 +159,9 @@ def harvest_oai(
         **({"until": until.isoformat()} if until else {}),
         "metadata_prefix": metadata_prefix,
     }
-    run = import_items(feed, source=OAI_SOURCE, parameters=parameters)
+    run = import_items(
+        feed, source=OAI_SOURCE, parameters=parameters, batch_size=settings.HARVEST_BATCH_SIZE
+    )
     window_end = feed.max_datestamp or from_date
     if window_end:
         run.window_end = window_end.isoformat()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 
 from publications.arxiv.atom import AtomPage, parse_atom
 from publications.arxiv.oai import OaiPage, parse_oai
@@ -207,6 +208,7 @@ class ArxivHttpClient:
                 requests.Timeout,
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError,
+                urllib3.exceptions.HTTPError,  # raised by the raw reads: resets, cut bodies
                 _Incomplete,
             ) as exc:
                 problem, delay = f"{type(exc).__name__}: {exc}", self._backoff(attempt)
@@ -222,7 +224,9 @@ class ArxivHttpClient:
         """The whole body, or _Incomplete when it is cut short or misses the total deadline."""
         ends_at = time.monotonic() + self.deadline
         chunks: list[bytes] = []
-        for chunk in response.iter_content(CHUNK):
+        # read1 returns what has arrived (up to CHUNK) instead of waiting for a full chunk, so a
+        # trickle is seen at each byte and cut off at the deadline.
+        while chunk := response.raw.read1(CHUNK, decode_content=True):
             chunks.append(chunk)
             if time.monotonic() > ends_at:
                 raise _Incomplete(f"response not complete within {self.deadline:.0f} s")
