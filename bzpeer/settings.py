@@ -142,7 +142,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     "socket_connect_timeout": 3,
 }
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 # A follow or a claim enqueues its recompute after commit: with the broker down, give up quickly
 # (the change is stored; the nightly full recompute catches up) instead of hanging the request.
 CELERY_BROKER_CONNECTION_TIMEOUT = 3

@@ -33,9 +33,12 @@ def enqueue_recompute(sender, author_ids, **kwargs) -> None:
 def _enqueue(task, ids: list[int], *args) -> None:
     """Send the recompute; with the broker down the change itself is already stored, so the
     request still succeeds and the nightly full recompute brings the counters up to date."""
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
     try:
         task.delay(*args)
-    except Exception as exc:  # noqa: BLE001 - kombu/redis connection errors of every kind
+    except (BrokerError, RedisError, OSError) as exc:  # the broker cannot be reached
         log.error(
             "broker unavailable (%s): recompute of %d author record(s) %s not enqueued; the "
             "nightly full recompute will catch up",
