@@ -16,7 +16,7 @@ import sys
 import psycopg
 import redis
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from kombu.exceptions import OperationalError as BrokerError
@@ -53,17 +53,14 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def _check_database() -> str:
-    db = settings.DATABASES["default"]
+    # A fresh connection with Django's parameters (TLS options included), short timeouts.
+    params = {
+        **connection.get_connection_params(),
+        "connect_timeout": READY_TIMEOUT,
+        "options": f"-c statement_timeout={READY_TIMEOUT * 1000}",
+    }
     try:
-        with psycopg.connect(
-            host=db.get("HOST") or None,
-            port=db.get("PORT") or None,
-            dbname=db.get("NAME"),
-            user=db.get("USER") or None,
-            password=db.get("PASSWORD") or None,
-            connect_timeout=READY_TIMEOUT,
-            options=f"-c statement_timeout={READY_TIMEOUT * 1000}",
-        ) as conn:
+        with psycopg.connect(**params) as conn:
             conn.execute("SELECT 1")
         return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure means not ready; details to the log
