@@ -512,3 +512,48 @@ def test_harvest_oai_command_re_reads_a_window_by_hand(settings):
         assert fake.served[0].params["until"] == "2014-11-21"
     assert "5 created" in out.getvalue()
     assert len(stored_ids()) == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_waits_for_the_import_batch_writing_at_that_moment(tmp_path, monkeypatch):
+    lines = (ARXIV / "graph-herrero-najarro.jsonl").read_text().splitlines(keepends=True)
+    first, rest = tmp_path / "first.jsonl", tmp_path / "rest.jsonl"
+    first.write_text("".join(lines[:4]))
+    rest.write_text("".join(lines[4:]))
+    import_path(first)
+    record = Author.objects.filter(authorships__printed_name=NAME).distinct().get()
+    kept = AuthorFactory()
+    curator = CuratorFactory()
+    merge_done = threading.Event()
+    errors: list[BaseException] = []
+
+    def merge() -> None:
+        try:
+            merge_authors(kept_id=kept.pk, merged_ids=[record.pk], actor=curator)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            merge_done.set()
+            connections.close_all()
+
+    original = Loader._copy_authorships
+    merger = threading.Thread(target=merge)
+
+    def copy_while_a_curator_merges(self, cursor, records, work_ids, *, table):
+        if not merger.is_alive() and not merge_done.is_set():
+            # The batch has resolved its authors; a curator merges one of them now. The merge
+            # must not commit before this batch does (it would miss the authorships below).
+            merger.start()
+            merge_done.wait(5)
+        return original(self, cursor, records, work_ids, table=table)
+
+    monkeypatch.setattr(Loader, "_copy_authorships", copy_while_a_curator_merges)
+    run = import_path(rest, batch_size=1000)
+    merger.join(60)
+
+    assert errors == []
+    assert run.records_failed == 0
+    assert not Authorship.objects.filter(author_id=record.pk).exists()
+    assert set(
+        Authorship.objects.filter(printed_name=NAME).values_list("author_id", flat=True)
+    ) == {kept.pk}
