@@ -164,7 +164,7 @@ def run() -> dict:
     body = f"""## Soak: a harvest through faults and worker kills
 
 {pages} pages of {PAGE_SIZE} real records ({len(ids)} records of `abs-current.jsonl` served as
-arXivRaw by `tests/fakearxiv.py`); a random fault on {FAULT_RATE:.0%} of the requests (429/503
+arXivRaw by `tests/fakearxiv.py`); each request draws a fault with probability {FAULT_RATE:.2f} (429/503
 with Retry-After, timeout, reset, body cut mid-chunk, truncated XML, trickle); commits per page; two worker kills
 (SIGKILL of the worker's process group after {KILL_AFTER_REQUESTS[0]} and
 {KILL_AFTER_REQUESTS[1]} requests). Pacing 0.05 s, backoff 0.2 s, per-read timeout 1 s, deadline
