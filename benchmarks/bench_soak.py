@@ -177,6 +177,11 @@ with Retry-After, timeout, reset, body cut mid-chunk, truncated XML, trickle); c
 | import runs | {runs_text} |
 | records imported (each created exactly once) | {len(works)} of {len(ids)} |
 | watermark | {done[0]} (the last datestamp: {last}) |
+
+The 5 s visibility timeout is shorter than the harvest (to bring a killed worker's task back
+quickly), so Redis may also hand the running harvest to a worker a second time: that copy reads
+the window again and creates nothing (a `running` or `finished` run with 0 created). In
+production the timeout exceeds the longest task (see README, "Operations").
 """
     write_section("soak", body)
     print(result)
