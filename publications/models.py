@@ -232,12 +232,14 @@ class ImportRun(models.Model):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        # The process died mid-run (killed, out of memory, machine lost): what it committed stays.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     source = models.CharField(max_length=40)  # "snapshot", "atom", "oai", "api-harvest", ...
     parameters = models.JSONField(default=dict, blank=True)
     # OAI-PMH from-date watermark (the datestamp harvested up to) or resumption cursor.
     watermark = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
     records_seen = models.PositiveIntegerField(default=0)
     records_created = models.PositiveIntegerField(default=0)
     records_updated = models.PositiveIntegerField(default=0)
@@ -248,6 +250,19 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with each committed batch (with the counts so far): a running run whose process is
+    # gone, or whose heartbeat is old, was interrupted (see services.mark_interrupted_runs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    # Harvests: the latest datestamp read. The watermark only moves there once every record of the
+    # window is in, or a person acknowledged the failed ones (failures_acknowledged_*).
+    window_end = models.CharField(max_length=100, blank=True)
+    failures_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    failures_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-started_at"]

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from publications.arxiv.detect import detect_format
-from publications.services import UnreadableInput, import_path
+from publications.services import UnreadableInput, import_path, mark_interrupted_runs
 
 # How records start in each format, to size the progress bar before the import reads the file.
 _RECORD_START = {"jsonl": b"\n", "oai": b"<record>", "atom": b"<entry>"}
@@ -36,6 +36,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], batch_size: int, no_progress: bool,
                show_skipped: int, **options) -> None:
+        for run in mark_interrupted_runs():
+            self.stderr.write(self.style.WARNING(
+                f"import run {run.pk} ({run.source}, started {run.started_at:%Y-%m-%d %H:%M} UTC) "
+                f"was interrupted: {run.records_created} created, {run.records_updated} updated, "
+                f"{run.records_unchanged} unchanged were committed; importing again finishes it"
+            ))
         files = _expand(paths)
         unreadable: list[str] = []
         totals = dict(seen=0, created=0, updated=0, unchanged=0, skipped=0, failed=0)
