@@ -16,7 +16,7 @@ def granted_levels(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0004_author_name_key_trgm_pending_list'),
+        ('profiles', '0005_owner_hidden_records_invitation_receivers_digests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
