@@ -14,5 +14,8 @@ urlpatterns = [
     path("", include("graph.urls")),  # /graph/ and /api/graph/slice/
 ]
 
-handler404 = "bzpeer.api.not_found"
-handler500 = "bzpeer.api.server_error"
+# Error pages in the site's layout; JSON under /api/ (bzpeer/errors.py).
+handler400 = "bzpeer.errors.bad_request"
+handler403 = "bzpeer.errors.permission_denied"
+handler404 = "bzpeer.errors.page_not_found"
+handler500 = "bzpeer.errors.server_error"

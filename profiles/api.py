@@ -18,6 +18,7 @@ from bzpeer.api import (
     Cursor,
     QueryTextField,
     StrictBooleanField,
+    VerifiedEmailForWrites,
     conditional_response,
     link,
     parse_query,
@@ -172,7 +173,7 @@ class AuthorFollowView(GenericAPIView):
     """Follow (POST) or stop following (DELETE) an author record. Both are safe to repeat: POST
     answers 201 when it created the follow and 200 when it already existed."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = FollowStateSerializer
 
     def _answer(self, author: Author, *, following: bool, status_code: int) -> Response:
@@ -202,7 +203,7 @@ class FollowSerializer(serializers.Serializer):
 class MyFollowsView(GenericAPIView):
     """The author records you follow, most recently followed first."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = FollowSerializer
     pagination_class = Cursor  # newest first by id
 
@@ -251,7 +252,7 @@ class MyClaimsView(GenericAPIView):
     e-mail address; strong evidence on an unclaimed record approves at once, otherwise the claim
     waits for a curator."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = ClaimSerializer
     pagination_class = Cursor
     parser_classes = [JSONParser]  # evidence is a nested object
@@ -276,7 +277,7 @@ class MyClaimsView(GenericAPIView):
 class ClaimWithdrawView(GenericAPIView):
     """Withdraw your pending claim, or give up your approved one (the record becomes unclaimed)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = ClaimSerializer
 
     @extend_schema(operation_id="me_claims_withdraw", request=None, responses={200: ClaimSerializer})
