@@ -105,6 +105,18 @@ class Cursor(CursorPagination):
             raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
         return cursor
 
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, DjangoValidationError):
+            # A position the ordering field cannot take (a date that is not one): only a forged
+            # cursor gets here.
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
+
     def _position_is_valid(self, position: str | None) -> bool:
         if position is None:
             return True
@@ -184,7 +196,7 @@ class JsonOnlyNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None):
         try:
             return super().select_renderer(request, renderers, format_suffix)
-        except Http404:
+        except (Http404, exceptions.NotAcceptable):
             raise exceptions.NotAcceptable(
                 "This API answers JSON only (format=json); browse it at /api/docs/."
             ) from None

@@ -17,8 +17,13 @@ from django.template import loader
 
 from bzpeer.api import error_body
 
-API_CODES = {400: "invalid", 403: "permission_denied", 404: "not_found", 429: "throttled",
-             500: "server_error"}
+API_CODES = {
+    400: "invalid",
+    403: "permission_denied",
+    404: "not_found",
+    429: "throttled",
+    500: "server_error",
+}
 
 
 def _under_api(request: HttpRequest) -> bool:

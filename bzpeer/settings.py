@@ -320,8 +320,9 @@ if os.environ.get("BZPEER_PROXY_SSL_HEADER"):
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^ping$"]
 
 # Only this site: scripts, styles, fonts and pictures come from our own static files (KaTeX,
-# Cytoscape, Swagger UI and Redoc are vendored); no inline script. ORCID sign-in posts a form
-# that redirects to ORCID, which form-action must allow.
+# Cytoscape, Swagger UI and Redoc are vendored); no inline script or style (Redoc's page alone
+# relaxes styles, see bzpeer/api_urls.py). ORCID sign-in posts a form that redirects to ORCID,
+# which form-action must allow.
 _ORCID_ORIGIN = "https://" + SOCIALACCOUNT_PROVIDERS["orcid"]["BASE_DOMAIN"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

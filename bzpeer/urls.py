@@ -2,6 +2,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from bzpeer import views
+from profiles.logins import AdminLoginForm
+
+# The admin's log-in form counts in the site's failed-log-in limits (profiles/logins.py).
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -74,22 +74,29 @@ def test_behind_trusted_proxies_the_forwarded_address_is_the_client(settings):
         UserFactory(username=f"victim{n}")
     proxy = "192.0.2.1"
     first = [
-        token_attempt("guess", login=f"victim{n}", address=proxy,
-                      HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50").status_code
+        token_attempt(
+            "guess", login=f"victim{n}", address=proxy, HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50"
+        ).status_code
         for n in range(11)
     ]
     assert first == [401] * 10 + [429]
     # A spoofed first entry does not help: the proxy's own entry (the last) is what counts.
-    assert token_attempt("guess", login="victim10", address=proxy,
-                         HTTP_X_FORWARDED_FOR="5.6.7.8, 203.0.113.50").status_code == 429
-    other = token_attempt(PASSWORD, login="victim10", address=proxy,
-                          HTTP_X_FORWARDED_FOR="203.0.113.51")
+    assert (
+        token_attempt(
+            "guess", login="victim10", address=proxy, HTTP_X_FORWARDED_FOR="5.6.7.8, 203.0.113.50"
+        ).status_code
+        == 429
+    )
+    other = token_attempt(
+        PASSWORD, login="victim10", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.51"
+    )
     assert other.status_code == 200 and other.json()["token"]
 
 
 def test_the_api_throttles_ignore_a_client_supplied_forwarded_for(settings):
     settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "100/min"}
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "100/min"},
     }
     client = APIClient(REMOTE_ADDR="203.0.113.9")
     answers = [
@@ -144,7 +151,9 @@ def test_every_api_write_needs_a_verified_email():
 
     checked = 0
     for pattern in get_resolver("bzpeer.api_urls").url_patterns:
-        view = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None)
+        view = getattr(pattern.callback, "view_class", None) or getattr(
+            pattern.callback, "cls", None
+        )
         if view is None or pattern.name == "token":
             continue
         if any(hasattr(view, method) for method in ("post", "put", "patch", "delete")):
@@ -195,3 +204,13 @@ def test_feed_addresses_are_not_derived_from_the_user_id():
     other = Client()
     other.force_login(UserFactory())
     assert _feed_path(other) != path
+
+
+def test_the_admin_log_in_form_counts_in_the_same_limits():
+    UserFactory(username="target", is_staff=True)
+    for attempt in range(5):
+        token_attempt(f"guess{attempt}")
+    client = Client(REMOTE_ADDR="198.51.100.30")
+    page = client.post("/admin/login/?next=/admin/", {"username": "target", "password": PASSWORD})
+    assert page.status_code == 200 and "Too many failed login attempts" in page.content.decode()
+    assert "_auth_user_id" not in client.session
