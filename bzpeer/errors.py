@@ -61,8 +61,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return error_page(request, 404)
 
 
-def too_many_requests(request: HttpRequest, message_text: str) -> HttpResponse:
-    """429 for the site's own limits (claims, invitations); allauth's limits render 429.html too."""
+def too_many_requests(request: HttpRequest, message_text: str = "") -> HttpResponse:
+    """429 for the site's own limits (claims, invitations), and allauth's (its handler429)."""
     return error_page(request, 429, message_text=message_text)
 
 

@@ -23,3 +23,4 @@ handler400 = "bzpeer.errors.bad_request"
 handler403 = "bzpeer.errors.permission_denied"
 handler404 = "bzpeer.errors.page_not_found"
 handler500 = "bzpeer.errors.server_error"
+handler429 = "bzpeer.errors.too_many_requests"  # read by allauth's rate limits

@@ -132,9 +132,15 @@ def _count_follower(cursor, author: Author, delta: int) -> None:
 
 
 def has_verified_email(user) -> bool:
+    """1 query, remembered on the user object (one request asks the API's permission and then
+    the service)."""
     from allauth.account.models import EmailAddress
 
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    known = getattr(user, "_has_verified_email", None)
+    if known is None:
+        known = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._has_verified_email = known
+    return known
 
 
 def _record_affiliations(author: Author) -> list[str]:

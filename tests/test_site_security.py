@@ -338,10 +338,12 @@ def test_429_pages_use_the_layout(client, settings):
     limited = client.post(f"/authors/{owned.slug}/invite/", {"message": "two"})
     assert limited.status_code == 429 and in_layout(limited.content.decode())
     assert "too many invitations" in limited.content.decode()
-    # allauth's own limits render the same template.
-    from django.template.loader import get_template
-
-    assert "error_layout.html" in get_template("429.html").template.source
+    # allauth's own limits answer the same page.
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "1/m/ip"}
+    visitor = Client()
+    for n in range(2):
+        signup = visitor.post("/accounts/signup/", {"email": f"new{n}@example.org"})
+    assert signup.status_code == 429 and in_layout(signup.content.decode())
 
 
 @pytest.mark.django_db
@@ -379,3 +381,10 @@ def test_api_errors_keep_their_json_body():
         assert response.status_code == status and response.json()["status"] == status
     refused = api.post("/api/me/claims/", {}, format="json")
     assert refused.status_code == 401 and refused.json()["code"] == "not_authenticated"
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_gets_the_403_page_in_the_layout():
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"login": "x"})
+    html = response.content.decode()
+    assert response.status_code == 403 and in_layout(html) and "The form expired" in html
