@@ -42,9 +42,13 @@ def error_page(request: HttpRequest, status: int, *, message_text: str = "") -> 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Our own BadRequest messages are written for people; other reasons (a forged Host header,
     # too many fields) are not repeated back.
-    reason = str(exception) if type(exception) is BadRequest else ""
+    reason = str(exception) if isinstance(exception, BadRequest) else ""
     if _under_api(request):
-        return _api_error(400, reason or "Bad request.")
+        field = getattr(exception, "field", "")
+        errors = {field: [reason]} if field else {}
+        return JsonResponse(
+            error_body(400, "invalid", reason or "Bad request.", errors), status=400
+        )
     return error_page(request, 400, message_text=reason)
 
 

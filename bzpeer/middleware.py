@@ -18,8 +18,21 @@ NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _has_nul(data: QueryDict) -> bool:
-    return any(NUL in key or any(NUL in value for value in values) for key, values in data.lists())
+class NulInInput(BadRequest):
+    """A NUL character in the address or a form field (``field``: which one, when known)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _field_with_nul(data: QueryDict) -> str | None:
+    for key, values in data.lists():
+        if NUL in key:
+            return "non_field_errors"
+        if any(NUL in value for value in values):
+            return key
+    return None
 
 
 class RejectNulMiddleware:
@@ -27,13 +40,17 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if NUL in request.path_info or _has_nul(request.GET):
-            raise BadRequest("The address holds a NUL character.")
+        if NUL in request.path_info:
+            raise NulInInput("The address holds a NUL character.")
+        field = _field_with_nul(request.GET)
+        if field:
+            raise NulInInput("The address holds a NUL character.", field)
         if request.method == "POST" and request.content_type in FORM_TYPES:
             try:
                 post = request.POST
             except MultiPartParserError as exc:
                 raise BadRequest("The form data could not be read.") from exc
-            if _has_nul(post):
-                raise BadRequest("A form field holds a NUL character.")
+            field = _field_with_nul(post)
+            if field:
+                raise NulInInput("A form field holds a NUL character.", field)
         return self.get_response(request)

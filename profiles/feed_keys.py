@@ -20,10 +20,10 @@ def _new_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-@transaction.atomic
 def following_feed_key(*, user) -> str:
-    """The user's feed key, created on first use. Safe to run twice (and concurrently): one row
-    per user, inserted with ON CONFLICT DO NOTHING."""
+    """The user's feed key, created on first use (1 query once it exists). Safe to run twice
+    (and concurrently): one row per user, inserted with ON CONFLICT DO NOTHING in one statement,
+    so no transaction is needed."""
     require_signed_in(user)
     existing = FollowingFeedKey.objects.filter(user=user).values_list("key", flat=True).first()
     if existing:
