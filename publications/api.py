@@ -12,15 +12,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bzpeer.api import Cursor, conditional_response, link, parse_query, path_parameter
-from profiles.api import SLUG_PARAMETER
-from profiles.selectors import author_get
-from publications.models import Authorship, Work
+from profiles.api import SLUG_PARAMETER, public_author_get
+from publications.api_cache import cached_for_visitors
+from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
 from publications.selectors import (
     LISTED_AUTHORS,
     author_works,
     topic_get,
     topic_list,
+    work_authorships,
     work_get,
+    work_get_with_first_authors,
     works_filtered,
 )
 
@@ -42,21 +44,31 @@ class WorkAuthorSerializer(serializers.Serializer):
 
     position = serializers.IntegerField()
     printed_name = serializers.CharField()
-    author_slug = serializers.CharField()
+    author_slug = serializers.CharField(
+        allow_null=True, help_text="Null when the record's owner hid it."
+    )
     author_url = serializers.SerializerMethodField()
 
-    def get_author_url(self, authorship: Authorship) -> str:
+    def get_author_url(self, authorship: Authorship) -> str | None:
+        if getattr(authorship, "author_hidden", False):
+            return None
         return link("api:author", slug=authorship.author_slug)
 
 
 class WorkAuthorDetailSerializer(WorkAuthorSerializer):
-    author_slug = serializers.CharField(source="author.slug")
-    author_name = serializers.CharField(source="author.display_name")
+    author_slug = serializers.SerializerMethodField(help_text="Null when the record's owner hid it.")
+    author_name = serializers.SerializerMethodField(help_text="Null when the record's owner hid it.")
     printed_affiliation = serializers.CharField()
     source = serializers.CharField(help_text="Where the attribution came from: arxiv, claim, curator.")
 
-    def get_author_url(self, authorship: Authorship) -> str:
-        return link("api:author", slug=authorship.author.slug)
+    def get_author_slug(self, authorship: Authorship) -> str | None:
+        return None if authorship.author.hidden else authorship.author.slug
+
+    def get_author_name(self, authorship: Authorship) -> str | None:
+        return None if authorship.author.hidden else authorship.author.display_name
+
+    def get_author_url(self, authorship: Authorship) -> str | None:
+        return None if authorship.author.hidden else link("api:author", slug=authorship.author.slug)
 
 
 class VersionSerializer(serializers.Serializer):
@@ -105,8 +117,10 @@ class WorkListItemSerializer(serializers.Serializer):
                 {
                     "position": line.position,
                     "printed_name": line.printed_name,
-                    "author_slug": line.author_slug,
-                    "author_url": link("api:author", slug=line.author_slug),
+                    "author_slug": None if line.author_hidden else line.author_slug,
+                    "author_url": (
+                        None if line.author_hidden else link("api:author", slug=line.author_slug)
+                    ),
                 }
                 for line in work.listed_authorships
             ],
@@ -134,7 +148,12 @@ class WorkDetailSerializer(serializers.Serializer):
     version_count = serializers.IntegerField()
     authors_count = serializers.IntegerField()
     authors = WorkAuthorDetailSerializer(
-        source="ordered_authorships", many=True, help_text="Every author, in printed order."
+        source="ordered_authorships", many=True,
+        help_text=f"The first {WORK_PAGE_FIRST_AUTHORS} authors, in printed order (authors_count "
+        "says how many; authors_url lists every one, page by page).",
+    )
+    authors_url = serializers.SerializerMethodField(
+        help_text="Every author of the work, in printed order, paginated."
     )
     versions = VersionSerializer(source="version_list", many=True)
     abs_url = serializers.CharField()
@@ -144,9 +163,17 @@ class WorkDetailSerializer(serializers.Serializer):
     def get_html_url(self, work: Work) -> str:
         return link("publications:work", arxiv_id=work.arxiv_id)
 
+    def get_authors_url(self, work: Work) -> str:
+        return link("api:work-authors", arxiv_id=work.arxiv_id)
+
 
 class WorkCursor(Cursor):
     ordering = ("-first_submitted", "-id")
+
+
+class WorkAuthorsCursor(Cursor):
+    ordering = ("position",)
+    page_size = 100
 
 
 class AuthorWorksCursor(Cursor):
@@ -176,6 +203,7 @@ class WorkListView(GenericAPIView):
         operation_id="works_list",
         responses=WorkListItemSerializer(many=True),
     )
+    @cached_for_visitors("works")
     def get(self, request: Request) -> Response:
         query = parse_query(WorkListQuery, request)
         works = works_filtered(
@@ -199,8 +227,31 @@ class WorkDetailView(GenericAPIView):
             path_parameter("arxiv_id", ARXIV_ID_PATTERN, "0704.0716", "arXiv id without version.")
         ],
     )
+    @cached_for_visitors("work")
     def get(self, request: Request, arxiv_id: str) -> Response:
-        return conditional_response(request, self.get_serializer(work_get(arxiv_id=arxiv_id)).data)
+        work = work_get_with_first_authors(arxiv_id=arxiv_id, authors=WORK_PAGE_FIRST_AUTHORS)
+        return conditional_response(request, self.get_serializer(work).data)
+
+
+class WorkAuthorsView(GenericAPIView):
+    """Every author of a work in printed order, with the author record each line is attributed
+    to; 100 per page by default."""
+
+    serializer_class = WorkAuthorDetailSerializer
+    pagination_class = WorkAuthorsCursor
+
+    @extend_schema(
+        operation_id="works_authors_list",
+        parameters=[
+            path_parameter("arxiv_id", ARXIV_ID_PATTERN, "0704.0716", "arXiv id without version.")
+        ],
+        responses=WorkAuthorDetailSerializer(many=True),
+    )
+    @cached_for_visitors("work-authors")
+    def get(self, request: Request, arxiv_id: str) -> Response:
+        work = work_get(arxiv_id=arxiv_id)
+        page = self.paginate_queryset(work_authorships(work_id=work.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class AuthorWorksView(GenericAPIView):
@@ -215,10 +266,12 @@ class AuthorWorksView(GenericAPIView):
         responses={
             200: WorkListItemSerializer(many=True),
             301: OpenApiResponse(description="Merged record."),
+            410: OpenApiResponse(description="Its owner hid the record."),
         },
     )
+    @cached_for_visitors("author-works")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
-        author = author_get(slug=slug)
+        author = public_author_get(slug=slug)
         if author.merged_into_id:
             return HttpResponsePermanentRedirect(
                 reverse("api:author-works", kwargs={"slug": author.merged_into.slug})

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('profiles', '0004_author_name_key_trgm_pending_list'),
+        ('profiles', '0005_owner_hidden_records_invitation_receivers_digests'),
     ]
 
     operations = [
