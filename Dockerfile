@@ -9,7 +9,8 @@ COPY publications ./publications
 COPY graph ./graph
 RUN pip install .
 COPY . .
-RUN BZPEER_ALLOW_INSECURE_KEY=1 DATABASE_URL=postgresql://unused@localhost/unused \
+# collectstatic needs settings, not a real key: this one exists only during the build.
+RUN BZPEER_SECRET_KEY=collectstatic-during-the-image-build-only DATABASE_URL=postgresql://unused@localhost/unused \
     python manage.py collectstatic --noinput
 RUN useradd --create-home bzpeer && chown -R bzpeer /app
 USER bzpeer

@@ -8,7 +8,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SAMPLE := sample_data
-export BZPEER_ALLOW_INSECURE_KEY ?= 1
+
+# The commands that build and serve a local site run in development mode (the only mode that may
+# use the public development key). The tests bring their own key (tests/environment.py), the
+# benchmarks theirs (benchmarks/common.py); both run with DEBUG off, like production.
+migrate sample run lint: export BZPEER_DEBUG ?= 1
 
 .PHONY: install run serve migrate sample test lint browser wrk bench clean-db stop-db
 
@@ -28,7 +32,7 @@ sample: migrate
 	$(PY) manage.py recompute_scores
 
 run: sample
-	BZPEER_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # $(call debian,COMMAND,PURPOSE,IF MISSING): install Debian's package COMMAND unless it is there.
 define debian

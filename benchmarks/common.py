@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import platform
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -60,11 +61,15 @@ def fresh_database() -> str:
     return url
 
 
+_RUN_SECRET_KEY = secrets.token_urlsafe(50)
+
+
 def bench_env(url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=url,
-        BZPEER_ALLOW_INSECURE_KEY="1",
+        # DEBUG off, like production, which needs a real key: one per benchmark run.
+        BZPEER_SECRET_KEY=os.environ.get("BZPEER_SECRET_KEY") or _RUN_SECRET_KEY,
         DJANGO_SETTINGS_MODULE="bzpeer.settings",
     )
     env.pop("REDIS_URL", None)  # tasks inline: the benchmark measures the work itself

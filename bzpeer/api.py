@@ -20,10 +20,12 @@ from urllib.parse import quote
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from django.urls import reverse
 from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -75,24 +77,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None):
-    """handler404: under /api/ an unknown URL gets the API's JSON error body, elsewhere the page."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body(404, "not_found", "Not found."), status=404)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest):
-    """handler500: the same JSON body under /api/ (the error itself is logged by Django)."""
-    if request.path.startswith("/api/"):
-        return JsonResponse(error_body(500, "server_error", "Server error."), status=500)
-    from django.views.defaults import server_error as page_server_error
-
-    return page_server_error(request)
-
-
 # ---------------------------------------------------------------------------------------------
 # Pagination
 
@@ -104,6 +88,43 @@ class Cursor(CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
     ordering = ("-id",)
+
+    invalid_cursor_message = "Invalid cursor: use the next or previous link of a page."
+
+    def decode_cursor(self, request: Request):
+        """A bad cursor is a 400 naming the parameter (never a query with a NUL or a position of
+        the wrong type, which the database would refuse with a 500)."""
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            cursor = None
+            valid = False
+        else:
+            valid = cursor is None or self._position_is_valid(cursor.position)
+        if not valid:
+            raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+        return cursor
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list | None:
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, DjangoValidationError):
+            # A position the ordering field cannot take (a date that is not one): only a forged
+            # cursor gets here.
+            if request.query_params.get(self.cursor_query_param) is None:
+                raise
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
+
+    def _position_is_valid(self, position: str | None) -> bool:
+        if position is None:
+            return True
+        if "\x00" in position:
+            return False
+        if self.ordering and self.ordering[0].lstrip("-") == "id":
+            return position.isdigit() and len(position) < 19
+        return True
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -146,6 +167,39 @@ class UserThrottle(UserRateThrottle):
         if not (request.user and request.user.is_authenticated):
             return None
         return super().get_cache_key(request, view)
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may write, and what the API answers
+
+
+class VerifiedEmailForWrites(BasePermission):
+    """Reads are public; every write (POST, PUT, PATCH, DELETE) needs a verified e-mail address,
+    whether the client signs in with a token or the site's session: the same rule as the site's
+    pages. Views that need a signed-in user add IsAuthenticated before this."""
+
+    message = "Verify your e-mail address first: follow the link we sent you when you signed up."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in SAFE_METHODS or not request.user.is_authenticated:
+            return True  # anonymous writes are refused by IsAuthenticated, with a 401
+        # Imported here: DRF's settings import this module while the apps are still loading.
+        from profiles.services import has_verified_email
+
+        return has_verified_email(request.user)
+
+
+class JsonOnlyNegotiation(DefaultContentNegotiation):
+    """The API answers JSON only: an Accept header or ?format= asking for anything else is a 406
+    with the error body, not a 404 or an HTML page."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except (Http404, exceptions.NotAcceptable):
+            raise exceptions.NotAcceptable(
+                "This API answers JSON only (format=json); browse it at /api/docs/."
+            ) from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,22 +254,55 @@ def parse_query(serializer_class: type[serializers.Serializer], request: Request
 # Token authentication
 
 
-def obtain_token_view():
-    """POST username and password, get the user's API token (send it as ``Authorization: Token
-    <key>``). Wrong credentials are a 401, like any other failed authentication."""
-    from rest_framework.authtoken.views import ObtainAuthToken
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Your user name or e-mail address.")
+    password = serializers.CharField(max_length=4096, trim_whitespace=False,
+                                     style={"input_type": "password"})
 
-    class ObtainToken(ObtainAuthToken):
-        # Guessing passwords counts against the anonymous allowance like any other request.
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+def obtain_token_view():
+    """POST username (or e-mail) and password, get the user's API token (send it as
+    ``Authorization: Token <key>``). The same checks as the site's log-in form: the failed
+    log-in limits per account and per client address, and a verified e-mail address. Wrong
+    credentials are a 401, an unverified account a 403, too many failed attempts a 429."""
+    from drf_spectacular.utils import extend_schema
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.authtoken.models import Token
+    from rest_framework.views import APIView
+
+    from profiles.logins import LoginRefused, password_login
+
+    class ObtainToken(APIView):
+        # Token only (no session, so no CSRF check): this endpoint is how a client gets one.
+        # It also makes wrong credentials a 401 with "WWW-Authenticate: Token".
+        authentication_classes = [TokenAuthentication]
+        permission_classes: list = []
+        # Every request also counts against the anonymous allowance.
         throttle_classes = [AnonThrottle]
 
-        def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-            serializer = self.get_serializer(data=request.data)
-            if not serializer.is_valid():
-                if set(serializer.errors) == {"non_field_errors"}:
-                    raise exceptions.AuthenticationFailed(str(serializer.errors["non_field_errors"][0]))
-                raise exceptions.ValidationError(serializer.errors)
-            return super().post(request, *args, **kwargs)
+        @extend_schema(operation_id="auth_token_create", request=TokenRequestSerializer,
+                       responses={200: TokenSerializer})
+        def post(self, request: Request) -> Response:
+            given = TokenRequestSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            try:
+                user = password_login(
+                    request._request,
+                    login=given.validated_data["username"],
+                    password=given.validated_data["password"],
+                )
+            except LoginRefused as refused:
+                if refused.code == "throttled":
+                    raise exceptions.Throttled(detail=refused.message) from None
+                if refused.code == "unverified":
+                    raise exceptions.PermissionDenied(refused.message) from None
+                raise exceptions.AuthenticationFailed(refused.message) from None
+            token, _ = Token.objects.get_or_create(user=user)
+            return Response({"token": token.key})
 
     return ObtainToken.as_view()
 

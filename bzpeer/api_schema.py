@@ -28,6 +28,14 @@ class ApiSchema(AutoSchema):
             responses.setdefault(code, error)
         return responses
 
+    def get_auth(self) -> list:
+        """Anonymous clients may call every operation that does not require signing in (reads,
+        the token endpoint): the schema says so with an empty security requirement."""
+        auths = super().get_auth()
+        if {} not in auths and not self._requires_auth():
+            auths.append({})
+        return auths
+
     def _requires_auth(self) -> bool:
         return any(isinstance(p, IsAuthenticated) for p in self.view.get_permissions())
 

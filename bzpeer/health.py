@@ -132,6 +132,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     too; anything else is the usual server error."""
     if _is_outage(sys.exc_info()[1]):
         return outage_response(request)
-    from bzpeer.api import server_error as api_server_error
+    from bzpeer.errors import server_error as page_server_error
 
-    return api_server_error(request)
+    return page_server_error(request)

@@ -28,10 +28,18 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("BZPEER_DEBUG", False)
 SECRET_KEY = os.environ.get("BZPEER_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("BZPEER_ALLOW_INSECURE_KEY"):
+    # The development key is public: with it anyone could forge e-mail confirmations, password
+    # resets and sessions. Only development mode may use it, whatever else the environment says.
+    if not DEBUG:
         raise ImproperlyConfigured(
             "BZPEER_SECRET_KEY is not set. Set it (any long random string) or set BZPEER_DEBUG=1 "
             "for local development."
+            + (
+                " BZPEER_ALLOW_INSECURE_KEY no longer runs the site on the public development key "
+                "outside development mode."
+                if env_bool("BZPEER_ALLOW_INSECURE_KEY")
+                else ""
+            )
         )
     SECRET_KEY = "insecure-development-key-not-for-production"
 
@@ -51,6 +59,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -64,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "bzpeer.health.DependencyOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "bzpeer.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -249,6 +260,12 @@ STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 WHITENOISE_USE_FINDERS = True  # serve from the source folders too, so `make run` needs no collectstatic
 
+# Reverse proxies in front of the site: how many X-Forwarded-For entries (counted from the right)
+# to trust for the client address of rate limits. 0: the client is the TCP peer (REMOTE_ADDR), and
+# whatever X-Forwarded-For a client sends is ignored.
+BZPEER_TRUSTED_PROXIES = int(os.environ.get("BZPEER_TRUSTED_PROXIES", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = BZPEER_TRUSTED_PROXIES
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "bzpeer.api_schema.ApiSchema",
     # REST API (/api/, see bzpeer/api.py): one error body, cursor pages, throttles, session + token.
@@ -257,11 +274,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # Reads are public; writes need a verified e-mail address (views add IsAuthenticated).
+    "DEFAULT_PERMISSION_CLASSES": ["bzpeer.api.VerifiedEmailForWrites"],
+    # JSON only: people explore the API in Swagger UI (/api/docs/) and Redoc (/api/redoc/).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bzpeer.api.JsonOnlyNegotiation",
+    # Throttles count clients by address: X-Forwarded-For only from the trusted proxies.
+    "NUM_PROXIES": BZPEER_TRUSTED_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "bzpeer.api.Cursor",
     "PAGE_SIZE": 20,
     "DEFAULT_THROTTLE_CLASSES": ["bzpeer.api.AnonThrottle", "bzpeer.api.UserThrottle"],
@@ -321,6 +340,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_ADAPTER = "profiles.adapters.SocialAccountAdapter"
+# Whether ORCID sign-in is offered (templates hide its links otherwise).
+BZPEER_ORCID_ENABLED = bool(os.environ.get("BZPEER_ORCID_CLIENT_ID"))
 SOCIALACCOUNT_PROVIDERS = {
     "orcid": {
         # Sandbox (sandbox.orcid.org) for testing, the public registry otherwise.
@@ -347,11 +369,44 @@ BZPEER_RATE_INVITE = os.environ.get("BZPEER_RATE_INVITE", "20/h")
 BZPEER_INVITATIONS_PER_DAY = int(os.environ.get("BZPEER_INVITATIONS_PER_DAY", "10"))
 # --- end accounts ---------------------------------------------------------------------------------
 
+# --- HTTPS, cookies, proxies and the Content-Security-Policy (README, "Security") -------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("BZPEER_SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = env_bool("BZPEER_SECURE_COOKIES", False)
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BZPEER_SECURE_COOKIES", False)
+SECURE_SSL_REDIRECT = env_bool("BZPEER_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("BZPEER_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("BZPEER_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("BZPEER_HSTS_PRELOAD", False)
+# Behind a proxy that ends TLS: the header it sets to say the request came over HTTPS
+# (e.g. "X-Forwarded-Proto"; it must overwrite whatever a client sends in that header).
+if os.environ.get("BZPEER_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + os.environ["BZPEER_PROXY_SSL_HEADER"].strip().upper().replace("-", "_"),
+        "https",
+    )
+# /healthz answers plain HTTP to load balancers and probes even when HTTPS is enforced.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^ping$"]
+
+# Only this site: scripts, styles, fonts and pictures come from our own static files (KaTeX,
+# Cytoscape, Swagger UI and Redoc are vendored); no inline script or style (Redoc's page alone
+# relaxes styles, see bzpeer/api_urls.py). ORCID sign-in posts a form that redirects to ORCID,
+# which form-action must allow.
+_ORCID_ORIGIN = "https://" + SOCIALACCOUNT_PROVIDERS["orcid"]["BASE_DOMAIN"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", _ORCID_ORIGIN],
+    },
+}
 
 LOGGING = {
     "version": 1,

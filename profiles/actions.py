@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,14 +19,13 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET, require_POST
 
-from profiles import selectors, services
+from bzpeer.errors import too_many_requests
+from profiles import feed_keys, selectors, services
 from profiles.models import Author
 from profiles.ratelimit import RateLimited, hit
 from publications import services as publication_services
 from publications.models import Work
 from publications.selectors import followed_works_page
-
-FEED_SALT = "bzpeer.following-feed"
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -68,7 +66,10 @@ def follow(request: HttpRequest, slug: str, *, on: bool = True) -> HttpResponse:
             return JsonResponse({"login_url": _login_url(profile)}, status=401)
         return redirect(_login_url(profile))
     if on:
-        services.follow_author(user=request.user, author=author)
+        try:
+            services.follow_author(user=request.user, author=author)
+        except ValidationError as exc:
+            return _refuse(request, exc, profile)
     else:
         services.unfollow_author(user=request.user, author=author)
     followers = Author.objects.values_list("followers_count", flat=True).get(pk=author.pk)
@@ -86,19 +87,32 @@ def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
 def following(request: HttpRequest) -> HttpResponse:
     user_id: int = request.user.pk  # type: ignore[assignment]  # login_required
     works = followed_works_page(user_id=user_id, page=request.GET.get("page", 1))
-    token = signing.dumps(request.user.pk, salt=FEED_SALT)
-    feed_url = request.build_absolute_uri(reverse("profiles:following-feed", args=[token]))
+    key = feed_keys.following_feed_key(user=request.user)
+    feed_url = request.build_absolute_uri(reverse("profiles:following-feed", args=[key]))
     return render(request, "profiles/following.html", {"works": works, "feed_url": feed_url})
+
+
+@login_required
+@require_POST
+def following_feed_rotate(request: HttpRequest) -> HttpResponse:
+    """A new private feed address; the old one stops working."""
+    try:
+        feed_keys.following_feed_key_rotate(user=request.user)
+    except ValidationError as exc:
+        return _refuse(request, exc, reverse("profiles:following"))
+    messages.success(
+        request, "Your feed has a new address; the old one no longer works. Update your feed reader."
+    )
+    return redirect("profiles:following")
 
 
 @require_GET
 def following_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """Per-user Atom feed; the signed token in the URL stands in for the session feed readers
+    """Per-user Atom feed; the secret key in the URL stands in for the session feed readers
     do not have."""
-    try:
-        user_id = int(signing.loads(token, salt=FEED_SALT))
-    except (signing.BadSignature, ValueError, TypeError):
-        raise Http404("Unknown feed.") from None
+    user_id = selectors.following_feed_user_id(key=token)
+    if user_id is None:
+        raise Http404("Unknown feed.")
     works = followed_works_page(user_id=user_id, page=1, per_page=50)
     feed = Atom1Feed(
         title="BZPEER: new works from researchers you follow",
@@ -181,6 +195,7 @@ def _claim_form_context(request: HttpRequest, author: Author) -> dict:
         "works": author_works_page(author_id=author.pk, page=1, per_page=50),
         # Said up front: a second claim on the record is refused while this one waits.
         "pending": services.pending_claim(user=request.user, author=author),
+        "orcid_enabled": settings.BZPEER_ORCID_ENABLED,
     }
 
 
@@ -337,7 +352,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(_login_url(author.get_absolute_url()))
     if not hit("invite", str(request.user.pk), settings.BZPEER_RATE_INVITE):
-        return HttpResponse("Too many invitations; try again later.", status=429)
+        return too_many_requests(request, "You sent too many invitations; try again later.")
     try:
         services.invitation_send(
             sender=request.user, author=author, message=request.POST.get("message", ""),

@@ -18,6 +18,7 @@ from bzpeer.api import (
     Cursor,
     QueryTextField,
     StrictBooleanField,
+    VerifiedEmailForWrites,
     conditional_response,
     link,
     parse_query,
@@ -189,7 +190,7 @@ class AuthorFollowView(GenericAPIView):
     """Follow (POST) or stop following (DELETE) an author record. Both are safe to repeat: POST
     answers 201 when it created the follow and 200 when it already existed."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = FollowStateSerializer
 
     def _answer(self, author: Author, *, following: bool, status_code: int) -> Response:
@@ -219,7 +220,7 @@ class FollowSerializer(serializers.Serializer):
 class MyFollowsView(GenericAPIView):
     """The author records you follow, most recently followed first."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = FollowSerializer
     pagination_class = Cursor  # newest first by id
 
@@ -274,7 +275,7 @@ class MyClaimsView(GenericAPIView):
     waits for a curator. The same limits as the claim form apply (claims per hour, claims
     waiting at once); over the hourly one, 429 with Retry-After."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = ClaimSerializer
     pagination_class = Cursor
     parser_classes = [JSONParser]  # evidence is a nested object
@@ -302,7 +303,7 @@ class MyClaimsView(GenericAPIView):
 class ClaimWithdrawView(GenericAPIView):
     """Withdraw your pending claim, or give up your approved one (the record becomes unclaimed)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = ClaimSerializer
 
     @extend_schema(operation_id="me_claims_withdraw", request=None, responses={200: ClaimSerializer})

@@ -418,3 +418,20 @@ class DigestSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} digest: {self.frequency}"
+
+
+class FollowingFeedKey(models.Model):
+    """The secret in the address of a user's private Atom feed of the records they follow.
+    Replacing it (the user's "new link" button) makes the old address stop working."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="following_feed_key",
+    )
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"following feed of {self.user}"

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from profiles.models import Author, Claim, CurationEvent, Follow
+from profiles.models import Author, Claim, CurationEvent, Follow, FollowingFeedKey
 from profiles.names import name_key
 
 # Bumped whenever an owner hides or shows a record: every cached list that names records (topic
@@ -214,3 +214,8 @@ def invitation_visible_to(*, user, invitation_id: int):
 def owned_records(*, user) -> list[Author]:
     """The records the user owns. 1 query."""
     return list(Author.objects.filter(claimed_by=user).order_by("display_name", "pk"))
+
+
+def following_feed_user_id(*, key: str) -> int | None:
+    """Whose private following feed this key opens, or None (1 query)."""
+    return FollowingFeedKey.objects.filter(key=key).values_list("user_id", flat=True).first()

@@ -75,6 +75,11 @@ def record_event(
     )
 
 
+VERIFY_EMAIL_FIRST = (
+    "Verify your e-mail address first: follow the link we sent you when you signed up."
+)
+
+
 def _live(author: Author) -> None:
     if author.merged_into_id:
         raise ValidationError("This author record was merged into another one; use that record.")
@@ -87,9 +92,12 @@ def _live(author: Author) -> None:
 def follow_author(*, user, author: Author) -> bool:
     """Follow a record. Returns True when a new follow was created. Safe to run twice (and
     concurrently): the unique (user, author) row is inserted with ON CONFLICT DO NOTHING and the
-    counter moves only when a row was inserted, in the same transaction, so it stays exact."""
+    counter moves only when a row was inserted, in the same transaction, so it stays exact.
+    A follow moves the record's trust score: only accounts with a verified e-mail address count."""
     require_signed_in(user)
     _live(author)
+    if not has_verified_email(user):
+        raise ValidationError(VERIFY_EMAIL_FIRST)
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO profiles_follow (user_id, author_id, created_at) VALUES (%s, %s, %s) "
@@ -134,9 +142,15 @@ def _count_follower(cursor, author: Author, delta: int) -> None:
 
 
 def has_verified_email(user) -> bool:
+    """1 query, remembered on the user object (one request asks the API's permission and then
+    the service)."""
     from allauth.account.models import EmailAddress
 
-    return EmailAddress.objects.filter(user=user, verified=True).exists()
+    known = getattr(user, "_has_verified_email", None)
+    if known is None:
+        known = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._has_verified_email = known
+    return known
 
 
 def _record_affiliations(author: Author) -> list[str]:

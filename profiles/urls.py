@@ -19,6 +19,7 @@ urlpatterns = [
     path("authors/<str:slug>/invite/", actions.invite, name="invite"),
     path("following/", actions.following, name="following"),
     path("following/feed/<str:token>/", actions.following_feed, name="following-feed"),
+    path("following/new-feed-address/", actions.following_feed_rotate, name="following-feed-rotate"),
     path("claims/", actions.claims, name="claims"),
     path("claims/<int:claim_id>/withdraw/", actions.claim_withdraw, name="claim-withdraw"),
     path("inbox/", actions.inbox, name="inbox"),

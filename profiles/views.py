@@ -10,6 +10,7 @@ from profiles.selectors import author_viewer_state, visibility_version
 from profiles.services import invitation_lock_reason
 from publications import page_cache
 from publications.pages import profile_page
+from publications.selectors import page_number
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -26,7 +27,8 @@ def _cacheable(request: HttpRequest) -> bool:
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     cached = None
     if _cacheable(request):
-        number = request.GET.get("page", "1")[:12]
+        # The page the paginator will show: ?page=01, ?page=0000001 and ?page=x share page 1's entry.
+        number = str(page_number(request.GET.get("page", 1)))
         author_id = page_cache.author_id(slug=slug)
         token = page_cache.generation(author_id=author_id) if author_id is not None else None
         if token is not None:
@@ -50,7 +52,10 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
     if cached is not None:
         number, author_id, token = cached
-        if token is not None and author_id == page.author.pk:
+        # Past the last page (an empty list) nothing is stored: a page number is no way to fill
+        # the cache.
+        beyond = page.works.num_pages is not None and page.works.number > page.works.num_pages
+        if token is not None and author_id == page.author.pk and not beyond:
             page_cache.put(slug=slug, page=number, author_id=author_id, generation=token,
                            content=response.content)
         else:  # first anonymous view: the token must be read before the data, next time

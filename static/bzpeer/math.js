@@ -10,6 +10,10 @@ document.addEventListener("DOMContentLoaded", function () {
       { left: "\\(", right: "\\)", display: false },
     ],
     throwOnError: false,
+    // arXiv text is not ours: cap sizes (\rule, \kern, \hspace...) at 10 em so one abstract
+    // cannot cover the page, and macro expansion at 100 steps so it cannot stall the browser.
+    maxSize: 10,
+    maxExpand: 100,
     ignoredTags: ["script", "noscript", "style", "textarea", "pre", "code", "option"],
   };
   document.querySelectorAll(".tex").forEach(function (el) {

@@ -59,3 +59,15 @@ def screenshot(page):
         return path
 
     return take
+
+
+def wait_until(page, expression: str, *, timeout_s: float = 15) -> None:
+    """page.wait_for_function for pages under the Content-Security-Policy: Playwright's version
+    evaluates its predicate with eval(), which the policy forbids; page.evaluate is not affected."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {expression}")
+        page.wait_for_timeout(50)

@@ -10,6 +10,7 @@ from django.core import mail
 
 from profiles.models import Author, Claim
 from publications.services import import_path
+from tests.browser.conftest import wait_until
 from tests.conftest import ARXIV
 from tests.factories import CuratorFactory
 
@@ -48,7 +49,7 @@ def test_sign_up_follow_claim_and_curator_approval(page, screenshot, live_server
     assert count.inner_text() == "0"
     page.evaluate("window.__sameDocument = true")
     page.get_by_role("button", name="Follow").click()
-    page.wait_for_function("document.querySelector('[data-followers-count]').textContent === '1'")
+    wait_until(page, "document.querySelector('[data-followers-count]').textContent === '1'")
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
     assert page.get_by_role("button", name="Following · Unfollow").is_visible()
     assert Author.objects.get(pk=author.pk).followers_count == 1

@@ -5,6 +5,7 @@ import pytest
 
 from publications.models import Work
 from publications.services import import_path
+from tests.browser.conftest import wait_until
 from tests.graph.test_slice import FIXTURE, HERRERO, NAJARRO
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ def test_profile_slice_is_drawn_and_a_person_node_opens_that_profile(page, scree
     zoom = page.evaluate("window.bzGraph.profile.zoom()")
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.wheel(0, -300)
-    page.wait_for_function(f"window.bzGraph.profile.zoom() > {zoom}")
+    wait_until(page, f"window.bzGraph.profile.zoom() > {zoom}")
     pan = page.evaluate("window.bzGraph.profile.pan()")
     box = panel.locator(".graph-canvas").bounding_box()
     page.mouse.move(box["x"] + 8, box["y"] + 8)
@@ -84,8 +85,8 @@ def test_explorer_expands_a_clicked_node(page, screenshot):
     screenshot("graph-explorer")
 
     click_node(page, "explorer", f"person:{NAJARRO}")
-    page.wait_for_function(
-        f"Number(document.querySelector('[data-graph-explorer]').dataset.nodes) > {before}"
+    wait_until(
+        page, f"Number(document.querySelector('[data-graph-explorer]').dataset.nodes) > {before}"
     )
     after = page.evaluate("window.bzGraph.explorer.nodes().length")
     assert after > before
@@ -113,8 +114,8 @@ def test_explorer_expands_a_clicked_node(page, screenshot):
     button = page.locator('[data-graph-items] button[aria-label="Expand Ignacio Negueruela"]')
     button.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"Number(document.querySelector('[data-graph-explorer]').dataset.nodes) > {count}"
+    wait_until(
+        page, f"Number(document.querySelector('[data-graph-explorer]').dataset.nodes) > {count}"
     )
 
 
