@@ -185,7 +185,8 @@ def test_split_moves_chosen_works_to_a_new_record(records, curator):
     assert claim.author_id == kept.pk
     kept.refresh_from_db()
     new.refresh_from_db()
-    assert (kept.works_count, new.works_count, kept.may_combine_several) == (1, 1, False)
+    assert (kept.works_count, new.works_count, kept.flagged_several) == (1, 1, False)
+    assert kept.several_decision == "one"  # the curator's decision: later recomputes keep it
     assert event.action == "split" and event.after["works"] == ["0906.5504"]
     assert event.before["authorships"][0][1] == AuthorshipSource.CURATOR
     assert [e.action for e in author_history(author_id=new.pk)] == ["split"]

@@ -151,7 +151,7 @@ def test_flagged_queue_lists_flagged_records_with_a_split_link(client, curator, 
     assert f"/admin/profiles/author/{kept.pk}/split/" in html
     assert merged.display_name not in html
     client.post("/admin/profiles/flaggedauthor/", {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]})
-    assert not Author.objects.get(pk=kept.pk).may_combine_several
+    assert not Author.objects.get(pk=kept.pk).flagged_several
     assert CurationEvent.objects.get().action == "unflag"
 
 
@@ -200,7 +200,7 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
     assert not CurationEvent.objects.exists()
     assert slugs("0906.5504") == ["joachim-schroeter"]
     assert not Work.objects.get(pk=work.pk).hidden
-    assert Author.objects.get(pk=kept.pk).may_combine_several
+    assert Author.objects.get(pk=kept.pk).flagged_several
 
 
 def grow(n: int) -> Author:
