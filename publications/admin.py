@@ -18,6 +18,7 @@ from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: 
 from publications.admin_claims import ClaimQueueAdmin  # noqa: F401 (registers)
 from publications.models import Authorship, ImportRun, Topic, Work, WorkVersion
 
+REIMPORT_LIMIT = 100  # one arXiv API request (id_list) when it runs while the curator waits
 ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z.-]+/\d{7})(?:v\d+)?$", re.IGNORECASE)
 
 
@@ -144,13 +145,24 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
 
     @admin.action(description="Re-import selected works from arXiv", permissions=["curate"])
     def reimport_works(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True)[:100])
-        for pk in ids:
-            curation_works.work_reimport(work_id=pk, actor=request.user)
-        self.message_user(
-            request, f"Queued {len(ids)} re-import(s) from arXiv (at most 100 at a time).",
-            messages.SUCCESS,
-        )
+        ids = list(queryset.values_list("pk", flat=True)[:REIMPORT_LIMIT])
+        outcome = curation_works.works_reimport(work_ids=ids, actor=request.user)
+        if outcome.error:
+            self.message_user(request, outcome.error, messages.ERROR)
+        elif outcome.run is not None:
+            run = outcome.run
+            self.message_user(
+                request,
+                f"Re-imported from arXiv now (no worker is configured): {run.records_seen} "
+                f"record(s) read, {run.records_updated} updated, {run.records_created} created, "
+                f"{run.records_unchanged} unchanged, {run.records_skipped} skipped.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, f"Queued {len(outcome.queued)} re-import(s) from arXiv (at most "
+                f"{REIMPORT_LIMIT} at a time).", messages.SUCCESS,
+            )
 
 
 @admin.register(Authorship)

@@ -6,18 +6,28 @@ publications.curation: curators only, one transaction, a CurationEvent per chang
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
+from bzpeer.celery import app as celery_app
 from profiles.models import Author, CurationEvent, SeveralDecision, several_shown
+from publications import harvest
+from publications.arxiv.clients import ArxivError, ArxivRequestError, deadline_client
 from publications.curation import (
     CurationError,
     authors_changed_on_commit,
     refresh_counts,
     require_curator_actor,
 )
-from publications.models import Authorship, Work
+from publications.models import Authorship, ImportRun, Work
+from publications.tasks import reimport_work
+
+# Seconds a curator's page may wait for arXiv when no worker is configured (gunicorn's default
+# worker timeout is 30 s).
+REIMPORT_INLINE_DEADLINE = 20.0
 
 
 @transaction.atomic
@@ -49,22 +59,57 @@ def work_set_hidden(*, work_id: int, hidden: bool, actor: Any, reason: str = "")
     return event
 
 
-@transaction.atomic
-def work_reimport(*, work_id: int, actor: Any) -> CurationEvent:
-    """Enqueue a fresh fetch of the work from the arXiv API after commit. Safe to run twice:
-    the import is idempotent and curated attributions survive it."""
-    from publications.tasks import reimport_work
+def workers_configured() -> bool:
+    """Whether Celery hands tasks to workers (REDIS_URL set) rather than running them inline."""
+    return not celery_app.conf.task_always_eager
 
+
+@dataclass
+class ReimportOutcome:
+    queued: list[str] = field(default_factory=list)  # handed to the workers
+    run: ImportRun | None = None  # imported now (no worker configured)
+    error: str = ""  # arXiv did not answer in time, or refused: nothing was re-imported
+
+
+def works_reimport(*, work_ids: list[int], actor: Any) -> ReimportOutcome:
+    """Fetch works from the arXiv API again. With workers, one task per work after commit.
+    Without (tasks run inline), the fetch runs here while the curator waits, so it is cut off
+    after REIMPORT_INLINE_DEADLINE seconds, waits and retries included, with a message instead
+    of a web worker held until it is killed. Safe to run twice: imports are idempotent and
+    curated attributions survive them. A CurationEvent per work either way."""
     require_curator_actor(actor)
-    work = Work.objects.filter(pk=work_id).first()
-    if work is None:
-        raise CurationError(f"No work with id {work_id}.")
-    arxiv_id = work.arxiv_id
-    transaction.on_commit(lambda: reimport_work.delay(arxiv_id))
-    return CurationEvent.objects.create(
-        actor=actor, action="reimport", target_type="work", target_id=arxiv_id,
-        after={"version_count": work.version_count},
+    with transaction.atomic():
+        works = list(
+            Work.objects.filter(pk__in=work_ids).order_by("pk").values_list("arxiv_id",
+                                                                            "version_count")
+        )
+        if not works:
+            raise CurationError("Choose at least one work.")
+        CurationEvent.objects.bulk_create([
+            CurationEvent(actor=actor, action="reimport", target_type="work", target_id=arxiv_id,
+                          after={"version_count": versions})
+            for arxiv_id, versions in works
+        ])
+        ids = [arxiv_id for arxiv_id, _ in works]
+        if workers_configured():
+            transaction.on_commit(lambda: [reimport_work.delay(i) for i in ids])
+            return ReimportOutcome(queued=ids)
+    client = deadline_client(
+        settings.ARXIV_USER_AGENT, seconds=REIMPORT_INLINE_DEADLINE,
+        min_interval=settings.ARXIV_MIN_INTERVAL,
     )
+    try:
+        run = harvest.fetch_works(ids, client=client)
+    except ArxivRequestError as exc:
+        return ReimportOutcome(error=f"arXiv refused the request ({exc.status}); nothing was "
+                                     "re-imported.")
+    except ArxivError:
+        return ReimportOutcome(error=(
+            f"arXiv did not answer within {REIMPORT_INLINE_DEADLINE:.0f} seconds, so nothing was "
+            "re-imported. No worker is configured, so re-imports run while you wait: try again "
+            "later, or run a Celery worker (set REDIS_URL) to re-import in the background."
+        ))
+    return ReimportOutcome(run=run)
 
 
 @transaction.atomic
@@ -170,13 +215,13 @@ def author_curator_edit(
     if "bio" in wanted:
         wanted["bio"] = str(wanted["bio"] or "").strip()
     before, after = {}, {}
-    for field, value in wanted.items():
-        old = _audit_value(field, getattr(author, field))
-        new = _audit_value(field, value)
+    for name, value in wanted.items():
+        old = _audit_value(name, getattr(author, name))
+        new = _audit_value(name, value)
         if old != new:
-            key = "institution_id" if field == "institution" else field
+            key = "institution_id" if name == "institution" else name
             before[key], after[key] = old, new
-            setattr(author, field, value)
+            setattr(author, name, value)
     if not after:
         return None
     fields = ["institution" if k == "institution_id" else k for k in after]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 
 from publications.arxiv.atom import AtomPage, parse_atom
 from publications.arxiv.oai import OaiPage, parse_oai
@@ -233,3 +234,56 @@ def iter_api_pages(
         start += len(page.items)
         if page.total_results is not None and start >= page.total_results:
             return
+
+
+class DeadlineSession(requests.Session):
+    """A session whose requests all end by one deadline (a ``clock`` value): each request's
+    timeout is what remains, and a body still arriving at the deadline is abandoned. For callers
+    that someone is waiting on (a curator's page with no worker to hand the fetch to): a client's
+    per-request timeout alone lets a slow answer, retries and backoff add up to minutes."""
+
+    def __init__(self, deadline: float, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.deadline = deadline
+        self.clock = clock
+
+    def remaining(self) -> float:
+        return self.deadline - self.clock()
+
+    def sleep(self, seconds: float) -> None:
+        """A backoff that never sleeps past the deadline (pass as the client's ``sleep``)."""
+        time.sleep(max(0.0, min(seconds, self.remaining())))
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        left = self.remaining()
+        if left <= 0:
+            raise requests.Timeout(f"no time left to ask {url}")
+        kwargs["timeout"] = min(kwargs.get("timeout") or left, left)
+        kwargs["stream"] = True
+        response = super().request(method, url, *args, **kwargs)
+        body = bytearray()
+        try:
+            # read1: returns what has arrived, so a body trickling in is checked as it comes.
+            while chunk := response.raw.read1(65536, decode_content=True):
+                body += chunk
+                if self.remaining() <= 0:
+                    raise requests.Timeout(f"the answer from {url} did not end in time")
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
+            raise requests.Timeout(f"the answer from {url} stalled: {exc}") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise requests.ConnectionError(f"the answer from {url} broke off: {exc}") from exc
+        finally:
+            response.close()
+        response._content = bytes(body)
+        return response
+
+
+def deadline_client(
+    user_agent: str, *, seconds: float, min_interval: float = 3.0, max_retries: int = 1
+) -> ArxivHttpClient:
+    """A client that gives up (ArxivUnavailable) once ``seconds`` have passed, waits included."""
+    session = DeadlineSession(time.monotonic() + seconds)
+    return ArxivHttpClient(
+        user_agent, min_interval=min_interval, max_retries=max_retries, backoff=1.0,
+        timeout=seconds, session=session, sleep=session.sleep,
+    )
