@@ -1,7 +1,7 @@
 """Admin for works, authorships, topics and import runs. Built for the 143k-work database: searches
 that use an index (arXiv id, full-text vector), raw-id widgets, list_select_related, no full result
 count. Works are hidden, restored and re-imported through curation services (audited); authorships
-change only through merge and split; import runs are read-only."""
+change only through merge and split; topics and import runs are read-only."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ class CurateActionsMixin:
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ReadOnlyAdmin):
+    """arXiv's taxonomy (publications/arxiv/taxonomy.py, kept by imports): a code is a topic
+    page's URL, so nobody edits or deletes one by hand."""
+
     list_display = ["code", "name", "archive", "group", "retired"]
     list_filter = ["group", "retired"]
     search_fields = ["code", "name"]
