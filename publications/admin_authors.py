@@ -354,9 +354,13 @@ class FlaggedAuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """One place edits a record (the author record page, audited): never this queue."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         return HttpResponseRedirect(admin_url("change", object_id))
 
     def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         return HttpResponseRedirect(admin_url("history", object_id))
 
     @admin.display(description="decision")
