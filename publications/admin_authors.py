@@ -102,9 +102,10 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     change_form_template = "admin/curation/author_change_form.html"
     list_display = [
         "display_name", "slug", "works_count", "followers_count", "verification_level",
-        "claimed_by", "merged_into", "may_combine_several",
+        "claimed_by", "merged_into", "flagged",
     ]
-    list_filter = [MergedFilter, "may_combine_several", "verification_level", "receives_imports"]
+    list_filter = [MergedFilter, "may_combine_several", "several_decision", "verification_level",
+                   "receives_imports"]
     list_select_related = ["claimed_by", "merged_into"]
     search_fields = ["slug"]  # replaced by get_search_results; keeps the search box
     search_help_text = "A name (any spelling or order), an exact slug or a record id."
@@ -125,8 +126,14 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     readonly_fields = [f for f in fields if f not in curation_works.CURATOR_EDITABLE_FIELDS]
     actions = ["merge_selected", "recompute_scores", "clear_flag", "flag_several",
                "flag_to_recompute"]
+
     def get_search_results(self, request, queryset, search_term):
         return search_authors(queryset, search_term), False
+
+    @admin.display(description="may combine several", boolean=True)
+    def flagged(self, author: Author) -> bool:
+        """As shown on the profile: a curator's decision outranks the recompute."""
+        return author.flagged_several
 
     def has_add_permission(self, request) -> bool:
         return False  # records come from imports and splits
