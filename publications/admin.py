@@ -110,6 +110,11 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # works come from arXiv
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Every field comes from arXiv: the page is for reading; hiding and re-importing are
+        # actions (audited). A "Save" would only write back the row as read, over an import.
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # hide instead: the id keeps its meaning
 

@@ -16,7 +16,7 @@ from graph.scoring import ScoreInputs, compute_score
 from graph.selectors import several_researchers_queue
 from profiles.models import Author, Claim, CurationEvent, Follow
 from publications import curation, curation_works
-from publications.models import Authorship, AuthorshipSource
+from publications.models import Authorship, AuthorshipSource, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
@@ -454,3 +454,21 @@ def test_two_different_owners_still_cannot_be_merged(curator):
     assert any("Two approved claims" in c for c in preview.conflicts)
     with pytest.raises(curation.CurationError):
         curation.merge_authors(kept_id=first.pk, merged_ids=[second.pk], actor=curator)
+
+
+def test_a_work_page_is_for_reading_and_its_actions_still_work(client, curator, monkeypatch):
+    work = WorkFactory(title="As imported")
+    client.force_login(curator)
+    page = client.get(f"/admin/publications/work/{work.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(f"/admin/publications/work/{work.pk}/change/", {}).status_code == 403
+    client.post(
+        "/admin/publications/work/",
+        {
+            "action": "hide_works",
+            ACTION_CHECKBOX_NAME: [work.pk],
+            "reason": "duplicate",
+            "apply": "Hide",
+        },
+    )
+    assert Work.objects.get(pk=work.pk).hidden
