@@ -158,6 +158,14 @@ class Author(models.Model):
                 gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
             ),
             models.Index(fields=["-works_count"], name="author_works_count_idx"),
+            # The flagged-records queue (biggest first) and its count, without reading every
+            # record: the condition is AuthorQuerySet.flagged_several() on live records.
+            models.Index(
+                fields=["-works_count", "id"],
+                condition=Q(merged_into__isnull=True)
+                & (Q(several_decision="several") | Q(several_decision="", may_combine_several=True)),
+                name="author_flagged_queue_idx",
+            ),
         ]
         permissions = [
             ("curate_author", "Can curate author records (merge, split, review claims, hide works)"),

@@ -39,4 +39,8 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=False, help_text="Computed by the recompute: the record's works look like several people's."),
         ),
         migrations.RunPython(decisions_from_history, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name='author',
+            index=models.Index(condition=models.Q(('merged_into__isnull', True), models.Q(('several_decision', 'several'), models.Q(('may_combine_several', True), ('several_decision', '')), _connector='OR')), fields=['-works_count', 'id'], name='author_flagged_queue_idx'),
+        ),
     ]
