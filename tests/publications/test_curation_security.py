@@ -281,7 +281,7 @@ def test_earlier_flag_clearing_in_the_history_becomes_the_decision():
             CurationEvent.objects.create(
                 action=action, target_type="author", target_id=str(author.pk), author=author
             )
-    migration = importlib.import_module("profiles.migrations.0005_several_researchers_decision")
+    migration = importlib.import_module("profiles.migrations.0006_several_researchers_decision")
     migration.decisions_from_history(apps, None)
     decisions = dict(Author.objects.values_list("pk", "several_decision"))
     assert (decisions[cleared.pk], decisions[flagged.pk], decisions[untouched.pk]) == (

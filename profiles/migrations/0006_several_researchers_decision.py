@@ -24,7 +24,7 @@ def decisions_from_history(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0004_author_name_key_trgm_pending_list'),
+        ('profiles', '0005_owner_hidden_records_invitation_receivers_digests'),
     ]
 
     operations = [
