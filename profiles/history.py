@@ -102,7 +102,7 @@ _FIELD_NAMES = {
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
-    if value in (None, ""):
+    if value in (None, "", []):
         return "empty"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value[:5]) + ("…" if len(value) > 5 else "")

@@ -15,7 +15,7 @@ from django.db import transaction
 from bzpeer.celery import app as celery_app
 from profiles.models import Author, CurationEvent, SeveralDecision, several_shown
 from publications import harvest
-from publications.arxiv.clients import ArxivError, ArxivRequestError, deadline_client
+from publications.arxiv.clients import ArxivError, ArxivRequestError, DeadlineClient
 from publications.curation import (
     CurationError,
     authors_changed_on_commit,
@@ -94,9 +94,9 @@ def works_reimport(*, work_ids: list[int], actor: Any) -> ReimportOutcome:
         if workers_configured():
             transaction.on_commit(lambda: [reimport_work.delay(i) for i in ids])
             return ReimportOutcome(queued=ids)
-    client = deadline_client(
+    client = DeadlineClient(
         settings.ARXIV_USER_AGENT, seconds=REIMPORT_INLINE_DEADLINE,
-        min_interval=settings.ARXIV_MIN_INTERVAL,
+        min_interval=settings.ARXIV_MIN_INTERVAL, pacer=harvest.default_pacer(),
     )
     try:
         run = harvest.fetch_works(ids, client=client)

@@ -352,21 +352,18 @@ def iter_api_pages(
 
 
 class DeadlineSession(requests.Session):
-    """A session whose requests all end by one deadline (a ``clock`` value): each request's
-    timeout is what remains, and a body still arriving at the deadline is abandoned. For callers
-    that someone is waiting on (a curator's page with no worker to hand the fetch to): a client's
-    per-request timeout alone lets a slow answer, retries and backoff add up to minutes."""
+    """A session whose requests all start and connect by one deadline (a ``time.monotonic()``
+    value): each request's timeout is what remains, and none starts after it."""
 
-    def __init__(self, deadline: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, ends_at: float) -> None:
         super().__init__()
-        self.deadline = deadline
-        self.clock = clock
+        self.ends_at = ends_at
 
     def remaining(self) -> float:
-        return self.deadline - self.clock()
+        return self.ends_at - time.monotonic()
 
     def sleep(self, seconds: float) -> None:
-        """A backoff that never sleeps past the deadline (pass as the client's ``sleep``)."""
+        """A pause (pacing, backoff) that never sleeps past the deadline."""
         time.sleep(max(0.0, min(seconds, self.remaining())))
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
@@ -374,31 +371,24 @@ class DeadlineSession(requests.Session):
         if left <= 0:
             raise requests.Timeout(f"no time left to ask {url}")
         kwargs["timeout"] = min(kwargs.get("timeout") or left, left)
-        kwargs["stream"] = True
-        response = super().request(method, url, *args, **kwargs)
-        body = bytearray()
-        try:
-            # read1: returns what has arrived, so a body trickling in is checked as it comes.
-            while chunk := response.raw.read1(65536, decode_content=True):
-                body += chunk
-                if self.remaining() <= 0:
-                    raise requests.Timeout(f"the answer from {url} did not end in time")
-        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as exc:
-            raise requests.Timeout(f"the answer from {url} stalled: {exc}") from exc
-        except urllib3.exceptions.HTTPError as exc:
-            raise requests.ConnectionError(f"the answer from {url} broke off: {exc}") from exc
-        finally:
-            response.close()
-        response._content = bytes(body)
-        return response
+        return super().request(method, url, *args, **kwargs)
 
 
-def deadline_client(
-    user_agent: str, *, seconds: float, min_interval: float = 3.0, max_retries: int = 1
-) -> ArxivHttpClient:
-    """A client that gives up (ArxivUnavailable) once ``seconds`` have passed, waits included."""
-    session = DeadlineSession(time.monotonic() + seconds)
-    return ArxivHttpClient(
-        user_agent, min_interval=min_interval, max_retries=max_retries, backoff=1.0,
-        timeout=seconds, session=session, sleep=session.sleep,
-    )
+class DeadlineClient(ArxivHttpClient):
+    """A client that gives up (ArxivUnavailable) once ``seconds`` have passed in all: pacing,
+    connecting, a body trickling in, backoff and the retry share one deadline. For fetches
+    someone waits on (a curator's page with no worker to hand them to), where a client's
+    per-request limits alone add up to minutes."""
+
+    def __init__(self, user_agent: str, *, seconds: float, max_retries: int = 1, **kwargs) -> None:
+        session = DeadlineSession(time.monotonic() + seconds)
+        super().__init__(
+            user_agent, max_retries=max_retries, backoff=1.0, timeout=seconds, session=session,
+            sleep=session.sleep, max_wait=seconds, deadline=seconds, **kwargs,
+        )
+        self.ends_at = session.ends_at
+
+    def _read_body(self, response: requests.Response) -> bytes:
+        # The body gets what is left of the whole deadline, not a deadline of its own.
+        self.deadline = max(0.0, self.ends_at - time.monotonic())
+        return super()._read_body(response)

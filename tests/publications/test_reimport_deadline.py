@@ -15,7 +15,7 @@ from django.contrib.messages import get_messages
 
 from profiles.models import CurationEvent
 from publications import curation_works
-from publications.arxiv.clients import ArxivUnavailable, deadline_client
+from publications.arxiv.clients import ArxivUnavailable, DeadlineClient
 from publications.models import ImportRun, Work
 from tests.factories import WorkFactory
 
@@ -128,6 +128,6 @@ def test_reimport_without_a_worker_imports_at_once_when_arxiv_answers(client, cu
 
 def test_the_deadline_client_gives_up_on_an_answer_that_never_ends():
     with SlowArxiv("trickle") as arxiv:
-        client = deadline_client("BZPEER-tests/1.0", seconds=0.5, min_interval=0)
+        client = DeadlineClient("BZPEER-tests/1.0", seconds=0.5, min_interval=0)
         with pytest.raises(ArxivUnavailable):
             client.get(arxiv.url)
