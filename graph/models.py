@@ -1,7 +1,7 @@
 """Graph stores no relations of its own: co-authorship is derived from publications.
 
-It keeps the history of trust scores (for the trend on a profile) and a curators' view of the
-author records flagged as possibly several researchers.
+It keeps the history of trust scores (for the trend on a profile). Records flagged as possibly
+several researchers are reviewed in one admin queue (profiles.FlaggedAuthor).
 """
 
 from __future__ import annotations
@@ -27,19 +27,3 @@ class ScoreChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_id}: {self.previous_score} → {self.score}"
-
-
-class SeveralResearchersQuerySet(models.QuerySet["SeveralResearchersRecord"]):
-    def flagged(self) -> SeveralResearchersQuerySet:
-        return self.filter(may_combine_several=True, merged_into__isnull=True)
-
-
-class SeveralResearchersRecord(Author):
-    """Curators' queue: author records whose works look like several people's (see scoring.py)."""
-
-    objects = SeveralResearchersQuerySet.as_manager()
-
-    class Meta:
-        proxy = True
-        verbose_name = "record that may combine several researchers"
-        verbose_name_plural = "records that may combine several researchers"

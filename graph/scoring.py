@@ -60,6 +60,8 @@ class ScoreInputs:
     close_collaborators: int = 0
     verified_collaborators: int = 0
     followers: int = 0
+    # As shown on the profile: a curator's decision when there is one (cleared: no penalty),
+    # else what the recompute found (profiles.models.several_shown).
     may_combine_several: bool = False
     open_disputes: int = 0
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from django.http import Http404
 
 from graph import queries
-from graph.models import ScoreChange, SeveralResearchersRecord
+from graph.models import ScoreChange
 from graph.nodes import (
     Candidates,
     EdgeSet,
@@ -344,6 +344,9 @@ def author_score_trend(*, author_id: int, limit: int = TREND_LENGTH) -> list[Sco
     return changes
 
 
-def several_researchers_queue(*, limit: int = 50) -> list[SeveralResearchersRecord]:
-    """Records flagged "may combine several researchers", most works first. 1 query."""
-    return list(SeveralResearchersRecord.objects.flagged().order_by("-works_count", "id")[:limit])
+def several_researchers_queue(*, limit: int = 50) -> list[Author]:
+    """Live records flagged "may combine several researchers" (by a curator, or by the recompute
+    when no curator decided), most works first. 1 query."""
+    return list(
+        Author.objects.live().flagged_several().order_by("-works_count", "id")[:limit]
+    )

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from graph import scoring
+from profiles.models import several_shown
 from publications import page_cache
 
 # Works with more authors than this do not make their authors close collaborators (DESIGN.md).
@@ -178,7 +179,7 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         SELECT id, verification_level, claimed_by_id IS NOT NULL, works_count, followers_count,
                topics_count, close_collaborators_count, verified_collaborators_count, first_year,
                last_year, trust_score, trust_tier, trust_formula_version, trust_components->>'inputs',
-               may_combine_several, scored_at IS NOT NULL
+               may_combine_several, scored_at IS NOT NULL, several_decision
         FROM profiles_author WHERE merged_into_id IS NULL {cond}
         """,
         params,
@@ -189,6 +190,8 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
             r,
             {"level": r[1], "claimed": r[2], "works": 0, "topics": 0, "first": None,
              "last": None, "followers": 0, "close": 0, "verified": 0, "disputes": 0,
+             # a curator's decision about the flag ("" = none): outranks what is computed
+             "decision": r[16],
              # not score inputs: what _several_people selects its candidates by
              "small_works": 0, "small_topics": 0, "pairs": 0},
         ]
@@ -339,9 +342,12 @@ def _several_people(cursor, rows: dict[int, list]) -> set[int]:
 
 # --- compute and write -------------------------------------------------------------------------
 
-
 def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
     """New stored values of the records whose values differ from what is stored.
+
+    ``may_combine_several`` stores what the recompute finds; the penalty follows a curator's
+    decision when there is one (cleared: no penalty, even while the recompute still finds
+    groups; flagged: the penalty). The decision itself is never written here.
 
     Most records share their inputs (one work, no collaborators...): each distinct input is
     scored once. A stored breakdown is current when its inputs fingerprint and version match."""
@@ -351,9 +357,10 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
     changes = []
     for author_id, (current, i) in rows.items():
         several = author_id in flagged
+        penalised = several_shown(computed=several, decision=i["decision"])
         fields = (
             i["level"], i["claimed"], i["works"], i["first"], i["last"], i["close"],
-            i["verified"], i["followers"], several, i["disputes"],
+            i["verified"], i["followers"], penalised, i["disputes"],
         )
         scored = scores.get(fields)
         if scored is None:
@@ -366,7 +373,7 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
                 close_collaborators=i["close"],
                 verified_collaborators=i["verified"],
                 followers=i["followers"],
-                may_combine_several=several,
+                may_combine_several=penalised,
                 open_disputes=i["disputes"],
             )
             result = scoring.compute_score(inputs)

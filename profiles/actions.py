@@ -16,11 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET, require_POST
 
 from bzpeer.errors import too_many_requests
 from profiles import feed_keys, selectors, services
+from profiles.feeds import TextAtomFeed
 from profiles.models import Author
 from profiles.ratelimit import RateLimited, hit
 from publications import services as publication_services
@@ -114,7 +114,7 @@ def following_feed(request: HttpRequest, token: str) -> HttpResponse:
     if user_id is None:
         raise Http404("Unknown feed.")
     works = followed_works_page(user_id=user_id, page=1, per_page=50)
-    feed = Atom1Feed(
+    feed = TextAtomFeed(
         title="BZPEER: new works from researchers you follow",
         link=request.build_absolute_uri(reverse("profiles:following")),
         description="Newest works of the author records you follow.",

@@ -110,7 +110,7 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
     is_claimed = serializers.BooleanField()
     verification_level = serializers.IntegerField()
     verification_label = serializers.CharField(source="get_verification_level_display")
-    may_combine_several = serializers.BooleanField()
+    may_combine_several = serializers.BooleanField(source="flagged_several")
     first_year = serializers.IntegerField(allow_null=True)
     last_year = serializers.IntegerField(allow_null=True)
     counts = AuthorCountsSerializer(source="*")

@@ -1,4 +1,5 @@
-"""The Atom feed of an author record's works (/authors/<slug>/feed/)."""
+"""The Atom feeds: an author record's works (/authors/<slug>/feed/) and, through TextAtomFeed,
+the private feed of followed records' works (profiles.actions.following_feed)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,20 @@ from publications.models import Work
 from publications.selectors import author_works_for_feed
 
 
+class TextAtomFeed(Atom1Feed):
+    """Atom with plain-text summaries. Summaries are arXiv abstracts: as ``type="html"`` a feed
+    reader would render whatever markup an abstract holds (a ``<script>`` included); as
+    ``type="text"`` it shows the characters as written."""
+
+    def add_item_elements(self, handler, item):
+        summary = item.get("description")
+        super().add_item_elements(handler, {**item, "description": None})
+        if summary:
+            handler.addQuickElement("summary", summary, {"type": "text"})
+
+
 class AuthorWorksFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = TextAtomFeed
 
     def get_object(self, request: HttpRequest, slug: str) -> Author:
         author = author_get(slug=slug)

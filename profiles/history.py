@@ -88,6 +88,7 @@ def _claim_withdrawn(before: dict, after: dict, event: CurationEvent) -> str:
 _FIELD_NAMES = {
     "bio": "bio",
     "institution": "affiliation",
+    "institution_id": "affiliation",
     "open_to_collaborate": "open to collaborate",
     "display_name": "display name",
     "name_variants": "name variants",
@@ -101,7 +102,7 @@ _FIELD_NAMES = {
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
-    if value in (None, ""):
+    if value in (None, "", []):
         return "empty"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value[:5]) + ("…" if len(value) > 5 else "")
@@ -148,6 +149,9 @@ DESCRIBE: dict[str, Callable[[dict, dict, CurationEvent], str]] = {
     "author_shown": lambda b, a, e: "the owner showed the record's page again",
     "flag": lambda b, a, e: "flagged the record: it may combine several researchers",
     "unflag": lambda b, a, e: "cleared the flag \u201cmay combine several researchers\u201d",
+    "flag_to_recompute": lambda b, a, e: (
+        "left the flag \u201cmay combine several researchers\u201d to the recompute again"
+    ),
     "recompute": lambda b, a, e: "recomputed the counters and the trust score",
     "hide": _work("hid the work"),
     "restore": _work("restored the work"),

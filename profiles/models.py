@@ -64,10 +64,35 @@ class VerificationLevel(models.IntegerChoices):
     L4 = 4, "L4 · confirmed by a curator"
 
 
+class SeveralDecision(models.TextChoices):
+    """A curator's decision about "may combine several researchers". The recompute computes
+    ``Author.may_combine_several``; a decision here outranks it and no recompute changes it."""
+
+    NONE = "", "not reviewed: the recompute decides"
+    ONE = "one", "one researcher: flag cleared by a curator"
+    SEVERAL = "several", "several researchers: flagged by a curator"
+
+
+def several_shown(*, computed: bool, decision: str) -> bool:
+    """Whether a record counts as "may combine several researchers" (shown, queued, penalised):
+    a curator's decision outranks what the recompute computed."""
+    if decision:
+        return decision == SeveralDecision.SEVERAL
+    return computed
+
+
 class AuthorQuerySet(models.QuerySet["Author"]):
     def live(self) -> AuthorQuerySet:
         """Records that were not merged into another one."""
         return self.filter(merged_into__isnull=True)
+
+    def flagged_several(self) -> AuthorQuerySet:
+        """Records shown as "may combine several researchers": flagged by a curator, or by the
+        recompute when no curator has decided."""
+        return self.filter(
+            Q(several_decision=SeveralDecision.SEVERAL)
+            | Q(several_decision=SeveralDecision.NONE, may_combine_several=True)
+        )
 
     def public(self) -> AuthorQuerySet:
         """Live records whose owner has not hidden them: what search, lists and the graph show."""
@@ -115,8 +140,20 @@ class Author(models.Model):
     # API; its works stay on their publication pages with the printed name unlinked.
     hidden = models.BooleanField(default=False, db_default=False)
     hidden_at = models.DateTimeField(null=True, blank=True)
+    # Computed by the recompute (graph.services): the record's works look like several people's.
     may_combine_several = models.BooleanField(
-        default=False, help_text="Flagged: the record's works look like several people's."
+        default=False,
+        help_text="Computed by the recompute: the record's works look like several people's.",
+    )
+    # A curator's decision about that flag; the recompute reads it and never writes it.
+    # db_default: the importer inserts records with raw SQL.
+    several_decision = models.CharField(
+        max_length=10,
+        choices=SeveralDecision.choices,
+        default=SeveralDecision.NONE,
+        db_default=SeveralDecision.NONE,
+        blank=True,
+        help_text="A curator's decision about the flag; it outranks the recompute.",
     )
 
     # Stored counters and trust score, recomputed by graph workers (see graph/).
@@ -158,6 +195,14 @@ class Author(models.Model):
                 gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
             ),
             models.Index(fields=["-works_count"], name="author_works_count_idx"),
+            # The flagged-records queue (biggest first) and its count, without reading every
+            # record: the condition is AuthorQuerySet.flagged_several() on live records.
+            models.Index(
+                fields=["-works_count", "id"],
+                condition=Q(merged_into__isnull=True)
+                & (Q(several_decision="several") | Q(several_decision="", may_combine_several=True)),
+                name="author_flagged_queue_idx",
+            ),
         ]
         permissions = [
             ("curate_author", "Can curate author records (merge, split, review claims, hide works)"),
@@ -174,6 +219,12 @@ class Author(models.Model):
         return self.claimed_by_id is not None
 
     @property
+    def flagged_several(self) -> bool:
+        """Shown (and penalised) as "may combine several researchers": a curator's decision when
+        there is one, else the recompute's."""
+        return several_shown(computed=self.may_combine_several, decision=self.several_decision)
+
+    @property
     def page_version(self) -> str:
         """Changes whenever something the public profile shows changes, including counters that
         workers set with bulk UPDATEs (which leave updated_at alone): the key of the profile's
@@ -182,7 +233,8 @@ class Author(models.Model):
             self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
             self.followers_count, self.topics_count, self.close_collaborators_count,
             self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
-            self.may_combine_several, self.hidden, self.scored_at.timestamp() if self.scored_at else 0,
+            self.may_combine_several, self.several_decision, self.hidden,
+            self.scored_at.timestamp() if self.scored_at else 0,
             zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
         ))
 
@@ -198,7 +250,8 @@ def author_url(slug: str) -> str:
 
 
 class FlaggedAuthor(Author):
-    """Author records flagged "may combine several researchers": the curators' split queue."""
+    """Author records flagged "may combine several researchers" (by the recompute or a curator):
+    the curators' one review queue (split, clear the flag, flag again)."""
 
     class Meta:
         proxy = True

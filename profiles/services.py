@@ -659,17 +659,46 @@ def author_update(
 @transaction.atomic
 def merge_request(*, user, author: Author, other: Author, message: str = "") -> CurationEvent:
     """The owner of two records asks curators to merge ``other`` into ``author``. Recorded as a
-    curation event curators act on. Running it twice records a second request."""
+    curation event curators act on. Running it twice is refused while the first request for the
+    same two records (either way round) is pending: not followed by a merge or an undo."""
     require_owner(user, author)
     require_owner(user, other)
     if author.pk == other.pk:
         raise ValidationError("Choose two different records to merge.")
+    # Lock both records (in id order) so two requests sent at once cannot both pass the check.
+    locked = {a.pk: a for a in Author.objects.select_for_update().filter(
+        pk__in=[author.pk, other.pk]).order_by("pk")}
+    author, other = locked[author.pk], locked[other.pk]
+    require_owner(user, author)
+    require_owner(user, other)
     _live(author)
     _live(other)
+    if merge_request_pending(first=author.pk, second=other.pk):
+        raise ValidationError(
+            "You already asked the curators to merge these two records; they will review it."
+        )
     return record_event(
         actor=user, action="merge_requested", target_type="author", target_id=other.pk,
         author=author, after={"merge": other.pk, "into": author.pk}, note=message[:MESSAGE_LIMIT],
     )
+
+
+def merge_request_pending(*, first: int, second: int) -> bool:
+    """Whether a request to merge these two records (either way round) waits for curators: made
+    after the last merge or undo of either record. 2 queries (curation_target_idx)."""
+    targets = [str(first), str(second)]
+    done = (
+        CurationEvent.objects.filter(target_type="author", target_id__in=targets,
+                                     action__in=["merge", "unmerge"])
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    requests = CurationEvent.objects.filter(
+        target_type="author", target_id__in=targets, action="merge_requested",
+        after__merge__in=[first, second], after__into__in=[first, second],
+    )
+    if done is not None:
+        requests = requests.filter(created_at__gt=done)
+    return requests.exists()
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Admin for works, authorships, topics and import runs. Built for the 143k-work database: searches
 that use an index (arXiv id, full-text vector), raw-id widgets, list_select_related, no full result
 count. Works are hidden, restored and re-imported through curation services (audited); authorships
-change only through merge and split; import runs are read-only."""
+change only through merge and split; topics and import runs are read-only."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: 
 from publications.admin_claims import ClaimQueueAdmin  # noqa: F401 (registers)
 from publications.models import Authorship, ImportRun, Topic, Work, WorkVersion
 
+REIMPORT_LIMIT = 100  # one arXiv API request (id_list) when it runs while the curator waits
 ARXIV_ID = re.compile(r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z.-]+/\d{7})(?:v\d+)?$", re.IGNORECASE)
 
 
@@ -35,7 +36,10 @@ class CurateActionsMixin:
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ReadOnlyAdmin):
+    """arXiv's taxonomy (publications/arxiv/taxonomy.py, kept by imports): a code is a topic
+    page's URL, so nobody edits or deletes one by hand."""
+
     list_display = ["code", "name", "archive", "group", "retired"]
     list_filter = ["group", "retired"]
     search_fields = ["code", "name"]
@@ -106,6 +110,11 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # works come from arXiv
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Every field comes from arXiv: the page is for reading; hiding and re-importing are
+        # actions (audited). A "Save" would only write back the row as read, over an import.
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # hide instead: the id keeps its meaning
 
@@ -144,13 +153,24 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
 
     @admin.action(description="Re-import selected works from arXiv", permissions=["curate"])
     def reimport_works(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True)[:100])
-        for pk in ids:
-            curation_works.work_reimport(work_id=pk, actor=request.user)
-        self.message_user(
-            request, f"Queued {len(ids)} re-import(s) from arXiv (at most 100 at a time).",
-            messages.SUCCESS,
-        )
+        ids = list(queryset.values_list("pk", flat=True)[:REIMPORT_LIMIT])
+        outcome = curation_works.works_reimport(work_ids=ids, actor=request.user)
+        if outcome.error:
+            self.message_user(request, outcome.error, messages.ERROR)
+        elif outcome.run is not None:
+            run = outcome.run
+            self.message_user(
+                request,
+                f"Re-imported from arXiv now (no worker is configured): {run.records_seen} "
+                f"record(s) read, {run.records_updated} updated, {run.records_created} created, "
+                f"{run.records_unchanged} unchanged, {run.records_skipped} skipped.",
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request, f"Queued {len(outcome.queued)} re-import(s) from arXiv (at most "
+                f"{REIMPORT_LIMIT} at a time).", messages.SUCCESS,
+            )
 
 
 @admin.register(Authorship)

@@ -15,11 +15,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
 
 from profiles.admin import EstimatedCountPaginator
 from profiles.curators import CURATE_PERMISSION
-from profiles.models import Author, CurationEvent, FlaggedAuthor
+from profiles.models import Author, FlaggedAuthor, SeveralDecision
 from profiles.names import name_key
 from profiles.selectors import author_history
 from publications import curation, curation_works
@@ -58,6 +57,33 @@ def admin_url(name: str, *args) -> str:
     return reverse(f"admin:profiles_author_{name}", args=args)
 
 
+class SeveralDecisionActionsMixin:
+    """A curator's decision about "may combine several researchers": stored apart from what the
+    recompute computes, so the next recompute keeps it."""
+
+    def _decide(self, request, queryset, decision: str, done: str) -> None:
+        n = curation_works.authors_decide_several(
+            author_ids=list(queryset.values_list("pk", flat=True)[:1000]), decision=decision,
+            actor=request.user,
+        )
+        self.message_user(request, done.format(n=n), messages.SUCCESS)
+
+    @admin.action(description="Clear the flag (one researcher after all)", permissions=["curate"])
+    def clear_flag(self, request, queryset):
+        self._decide(request, queryset, SeveralDecision.ONE,
+                     "Cleared the flag on {n} record(s); later recomputes keep it cleared.")
+
+    @admin.action(description="Flag: may combine several researchers", permissions=["curate"])
+    def flag_several(self, request, queryset):
+        self._decide(request, queryset, SeveralDecision.SEVERAL, "Flagged {n} record(s).")
+
+    @admin.action(description="Forget the curators' decision (the recompute decides again)",
+                  permissions=["curate"])
+    def flag_to_recompute(self, request, queryset):
+        self._decide(request, queryset, SeveralDecision.NONE,
+                     "The recompute decides the flag of {n} record(s) again.")
+
+
 class CurationViewsMixin:
     def _curator_view(self, view):
         def wrapped(request, *args, **kwargs):
@@ -72,13 +98,14 @@ class CurationViewsMixin:
 
 
 @admin.register(Author)
-class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
+class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAdmin):
     change_form_template = "admin/curation/author_change_form.html"
     list_display = [
         "display_name", "slug", "works_count", "followers_count", "verification_level",
-        "claimed_by", "merged_into", "may_combine_several",
+        "claimed_by", "merged_into", "flagged",
     ]
-    list_filter = [MergedFilter, "may_combine_several", "verification_level", "receives_imports"]
+    list_filter = [MergedFilter, "may_combine_several", "several_decision", "verification_level",
+                   "receives_imports"]
     list_select_related = ["claimed_by", "merged_into"]
     search_fields = ["slug"]  # replaced by get_search_results; keeps the search box
     search_help_text = "A name (any spelling or order), an exact slug or a record id."
@@ -86,22 +113,27 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     raw_id_fields = ["institution"]
     fields = [
-        "display_name", "name_variants", "slug", "institution", "bio", "open_to_collaborate",
-        "may_combine_several", "receives_imports", "claimed_by", "verification_level",
-        "merged_into", "works_count", "followers_count", "topics_count",
-        "close_collaborators_count", "trust_score", "trust_tier", "scored_at", "name_key",
+        "display_name", "name_variants", "institution", "bio", "slug", "open_to_collaborate",
+        "may_combine_several", "several_decision", "receives_imports", "claimed_by",
+        "verification_level", "merged_into", "works_count", "followers_count", "topics_count",
+        "close_collaborators_count", "verified_collaborators_count", "first_year", "last_year",
+        "trust_score", "trust_tier", "trust_formula_version", "scored_at", "name_key",
         "created_at", "updated_at",
     ]
-    # Identity (slug, claim, merge) changes only through audited services.
-    readonly_fields = [
-        f for f in fields
-        if f not in {"display_name", "name_variants", "institution", "bio", "open_to_collaborate",
-                     "may_combine_several"}
-    ]
-    actions = ["merge_selected", "recompute_scores"]
+    # Only what curation_works.author_curator_edit accepts is a form field; identity (slug,
+    # owner, level, merge), the owner's own choices, counters and scores change only through
+    # claims, merges, splits, flag decisions and the recompute.
+    readonly_fields = [f for f in fields if f not in curation_works.CURATOR_EDITABLE_FIELDS]
+    actions = ["merge_selected", "recompute_scores", "clear_flag", "flag_several",
+               "flag_to_recompute"]
 
     def get_search_results(self, request, queryset, search_term):
         return search_authors(queryset, search_term), False
+
+    @admin.display(description="may combine several", boolean=True)
+    def flagged(self, author: Author) -> bool:
+        """As shown on the profile: a curator's decision outranks the recompute."""
+        return author.flagged_several
 
     def has_add_permission(self, request) -> bool:
         return False  # records come from imports and splits
@@ -110,21 +142,17 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
         return False  # merge instead: ids and slugs never change meaning
 
     def save_model(self, request, obj, form, change):
-        """Hand edits are curation too: log the changed fields before and after."""
-        if change and form.changed_data:
-            old = Author.objects.get(pk=obj.pk)
-            fields = [f for f in form.changed_data if f != "institution"] + (
-                ["institution_id"] if "institution" in form.changed_data else []
+        """Hand edits go through the audited service (a CurationEvent with before and after);
+        it refuses any field a curator may not change."""
+        changes = {f: form.cleaned_data[f] for f in form.changed_data}
+        if changes:
+            curation_works.author_curator_edit(
+                author_id=obj.pk, changes=changes, actor=request.user
             )
-            super().save_model(request, obj, form, change)
-            CurationEvent.objects.create(
-                actor=request.user, action="edit", target_type="author", target_id=str(obj.pk),
-                author=obj,
-                before={f: getattr(old, f) for f in fields},
-                after={f: getattr(obj, f) for f in fields},
-            )
-        else:
-            super().save_model(request, obj, form, change)
+            obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no inlines or many-to-many fields: nothing else to save
 
     def get_urls(self):
         return [
@@ -239,17 +267,22 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
         ))
 
     def unmerge_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        return require_POST(self._unmerge)(request, object_id)
-
-    def _unmerge(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        try:
-            curation.unmerge_author(author_id=object_id, actor=request.user,
-                                    note=request.POST.get("note", ""))
-        except curation.CurationError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-        else:
-            self.message_user(request, "The merge was undone.", messages.SUCCESS)
-        return HttpResponseRedirect(admin_url("change", object_id))
+        """Its own page (the change form cannot hold a second form): what the undo brings
+        back, a note, and the button; POST undoes the merge."""
+        author = get_object_or_404(Author.objects.select_related("merged_into"), pk=object_id)
+        if request.method == "POST":
+            try:
+                curation.unmerge_author(author_id=author.pk, actor=request.user,
+                                        note=request.POST.get("note", ""))
+            except curation.CurationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, "The merge was undone.", messages.SUCCESS)
+            return HttpResponseRedirect(admin_url("change", author.pk))
+        merge = curation.last_merge_event(author_id=author.pk) if author.merged_into_id else None
+        return TemplateResponse(request, "admin/curation/unmerge.html", self._context(
+            request, f"Undo the merge of {author.display_name}", author=author, merge=merge,
+        ))
 
     def history_view(self, request, object_id, extra_context=None):
         """The record's curation history (merges, splits, claims, edits), newest first."""
@@ -266,20 +299,56 @@ class AuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
         ))
 
 
-@admin.register(FlaggedAuthor)
-class FlaggedAuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
-    """The queue of records flagged "may combine several researchers", biggest first."""
+class SeveralReviewFilter(admin.SimpleListFilter):
+    """The queue shows flagged records unless asked for the cleared ones (to flag them again)."""
 
-    list_display = ["display_name", "works_count", "topics_count", "claimed_by", "links"]
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("flagged", "Flagged (to review)"),
+            ("unreviewed", "Flagged by the recompute, not reviewed"),
+            ("confirmed", "Flagged by a curator"),
+            ("cleared", "Cleared by a curator"),
+        ]
+
+    def value(self):
+        return super().value() or "flagged"
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        return {
+            "unreviewed": queryset.filter(several_decision="", may_combine_several=True),
+            "confirmed": queryset.filter(several_decision=SeveralDecision.SEVERAL),
+            "cleared": queryset.filter(several_decision=SeveralDecision.ONE),
+        }.get(self.value(), queryset.flagged_several())
+
+
+@admin.register(FlaggedAuthor)
+class FlaggedAuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAdmin):
+    """The one queue of records that may combine several researchers (flagged by the recompute
+    or by a curator), biggest first. Records are edited on their author record page only."""
+
+    list_display = ["display_name", "works_count", "topics_count", "claimed_by", "decision",
+                    "links"]
     list_display_links = None
+    list_filter = [SeveralReviewFilter]
     list_select_related = ["claimed_by"]
     search_fields = ["slug"]
     show_full_result_count = False
     ordering = ["-works_count", "pk"]
-    actions = ["clear_flag"]
+    actions = ["clear_flag", "flag_several", "flag_to_recompute"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(may_combine_several=True, merged_into=None)
+        return super().get_queryset(request).filter(merged_into=None)
 
     def get_search_results(self, request, queryset, search_term):
         return search_authors(queryset, search_term), False
@@ -290,6 +359,23 @@ class FlaggedAuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """One place edits a record (the author record page, audited): never this queue."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(admin_url("change", object_id))
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return HttpResponseRedirect(admin_url("history", object_id))
+
+    @admin.display(description="decision")
+    def decision(self, author: Author) -> str:
+        if author.several_decision:
+            return author.get_several_decision_display()
+        return "flagged by the recompute" if author.may_combine_several else "—"
+
     @admin.display(description="curate")
     def links(self, author: Author):
         return format_html(
@@ -298,11 +384,3 @@ class FlaggedAuthorAdmin(CurationViewsMixin, admin.ModelAdmin):
             admin_url("split", author.pk), admin_url("change", author.pk),
             author.get_absolute_url(),
         )
-
-    @admin.action(description="Clear the flag (one researcher after all)", permissions=["curate"])
-    def clear_flag(self, request, queryset):
-        n = curation_works.authors_set_flag(
-            author_ids=list(queryset.values_list("pk", flat=True)[:1000]), flagged=False,
-            actor=request.user,
-        )
-        self.message_user(request, f"Cleared the flag on {n} record(s).", messages.SUCCESS)

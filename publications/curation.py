@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from profiles.models import (
@@ -26,6 +26,7 @@ from profiles.models import (
     CurationEvent,
     Follow,
     InvitationState,
+    SeveralDecision,
 )
 from profiles.names import split_slug
 from profiles.permissions import require_curator
@@ -87,6 +88,9 @@ class MergePreview:
     follows_deduplicated: int = 0  # users following both: they keep one follow
     claims_moving: list[Claim] = field(default_factory=list)
     claims_withdrawn: list[Claim] = field(default_factory=list)  # same user pending on both
+    # The owner's approved claims on merged records when the owner already has the kept record
+    # (an owner merging two of their records): they stay, approved, on the merged record.
+    claims_staying: list[Claim] = field(default_factory=list)
     invitations_moving: int = 0
     conflicts: list[str] = field(default_factory=list)
 
@@ -149,12 +153,19 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
         .exclude(state__in=[ClaimState.REJECTED, ClaimState.WITHDRAWN])
     )
     approved = [c for c in claims if c.state == ClaimState.APPROVED]
-    if len(approved) > 1:
+    if len({c.user_id for c in approved}) > 1:
         who = "; ".join(f"{c.user} on {c.author.slug}" for c in approved)
         preview.conflicts.append(
             f"Two approved claims ({who}): a record can have one owner. Reject or withdraw one "
             "claim first."
         )
+    elif len(approved) > 1:
+        # One owner of several of the records: one approved claim ends on the kept record (its
+        # own, or the first merged one), the others stay on their merged records.
+        first = next((c for c in approved if c.author_id == kept_id), None) or next(
+            c for c in sorted(approved, key=lambda c: merged_ids.index(c.author_id))
+        )
+        preview.claims_staying = [c for c in approved if c is not first]
     claimed_by = {r.claimed_by_id for r in records.values() if r.claimed_by_id}
     if len(claimed_by) > 1 and len(approved) <= 1:
         preview.conflicts.append("The records are claimed by different people.")
@@ -163,8 +174,10 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
     ).count()
     # One pending claim per user and record: a user's second pending claim is withdrawn.
     pending_users = {c.user_id for c in claims if c.author_id == kept_id and c.state == "pending"}
-    for claim in claims:
-        if claim.author_id == kept_id:
+    staying = {c.pk for c in preview.claims_staying}
+    order = {author_id: n for n, author_id in enumerate([kept_id, *merged_ids])}
+    for claim in sorted(claims, key=lambda c: (order[c.author_id], c.pk)):
+        if claim.author_id == kept_id or claim.pk in staying:
             continue
         if claim.state == ClaimState.PENDING:
             if claim.user_id in pending_users:
@@ -195,6 +208,7 @@ def merge_authors(
     kept_before = {"claimed_by": kept.claimed_by_id, "verification_level": kept.verification_level}
     events = []
     withdrawn_ids = {c.pk for c in preview.claims_withdrawn}
+    staying_ids = {c.pk for c in preview.claims_staying}
     for record in preview.merged:
         moved = list(Authorship.objects.filter(author=record).values_list("id", "source"))
         Authorship.objects.filter(author=record).update(
@@ -210,7 +224,8 @@ def merge_authors(
         claims = list(Claim.objects.filter(author=record))
         claims_withdrawn = [c.pk for c in claims if c.pk in withdrawn_ids]
         Claim.objects.filter(pk__in=claims_withdrawn).update(state=ClaimState.WITHDRAWN)
-        claims_moved = [c.pk for c in claims if c.pk not in withdrawn_ids]
+        claims_staying = [c.pk for c in claims if c.pk in staying_ids]
+        claims_moved = [c.pk for c in claims if c.pk not in withdrawn_ids | staying_ids]
         Claim.objects.filter(pk__in=claims_moved).update(author=kept)
         approved = next((c for c in claims if c.state == ClaimState.APPROVED), None)
         owner = approved.user_id if approved else record.claimed_by_id
@@ -246,6 +261,7 @@ def merge_authors(
                     "follows_removed_users": removed,
                     "claims_moved": claims_moved,
                     "claims_withdrawn": claims_withdrawn,
+                    "claims_staying": claims_staying,
                     "invitations_moved": invitations_moved,
                     "repointed": repointed,
                     "kept": kept_before,
@@ -308,9 +324,15 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         Authorship.objects.filter(pk__in=[pk for pk in back if sources[pk] == source]).update(
             author=record, source=source
         )
-    Follow.objects.filter(pk__in=before.get("follows_moved", []), author_id=current).update(
-        author=record
+    follows_back = list(
+        Follow.objects.filter(pk__in=before.get("follows_moved", []), author_id=current)
+        .values_list("id", "user_id")
     )
+    Follow.objects.filter(pk__in=[f for f, _ in follows_back]).update(author=record)
+    # Follows an earlier partial undo kept on the kept record on this record's behalf come back
+    # first (they are this record's follows), then the duplicates removed at the merge.
+    Follow.objects.filter(pk__in=_kept_for(record.pk, merge, "follows_kept_for"),
+                          author_id=current).update(author=record)
     Follow.objects.bulk_create(
         [Follow(user_id=u, author=record) for u in before.get("follows_removed_users", [])],
         ignore_conflicts=True,
@@ -321,9 +343,11 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         )
     )
     Claim.objects.filter(pk__in=[c[0] for c in claims_back]).update(author=record)
-    Claim.objects.filter(
-        pk__in=before.get("claims_withdrawn", []), state=ClaimState.WITHDRAWN
-    ).update(state=ClaimState.PENDING)
+    # Withdrawn at the merge as duplicates; pending on the kept record if a partial undo of
+    # another record gave them back there.
+    Claim.objects.filter(pk__in=before.get("claims_withdrawn", [])).filter(
+        Q(state=ClaimState.WITHDRAWN) | Q(state=ClaimState.PENDING, author_id=current)
+    ).update(state=ClaimState.PENDING, author=record)
     CollaborationInvitation.objects.filter(
         pk__in=before.get("invitations_moved", []), author_id=current
     ).update(author=record)
@@ -335,6 +359,12 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         )
     Author.objects.filter(pk__in=before.get("repointed", []), merged_into_id=current).update(
         merged_into=record
+    )
+    kept_for = _keep_for_records_still_merged(
+        record_id=record.pk,
+        current=current,
+        users_followed_back={u for _, u in follows_back},
+        users_pending_back={u for _, state, u in claims_back if state == ClaimState.PENDING},
     )
     Author.objects.filter(pk=record.pk).update(merged_into=before.get("merged_into"))
     event = CurationEvent.objects.create(
@@ -350,12 +380,77 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
             "authorships_back": back,
             "authorships_left": sorted(set(sources) - set(back)),
             "claims_back": [c[0] for c in claims_back],
+            **kept_for,
         },
         note=note,
     )
     refresh_counts([record.pk, current])
     authors_changed_on_commit([record.pk, current])
     return event
+
+
+def _kept_for(record_id: int, merge: CurationEvent, key: str) -> list[int]:
+    """Ids that partial undos since ``merge`` kept on the kept record on behalf of this record
+    (``key`` of their ``after``). 1 query."""
+    events = CurationEvent.objects.filter(
+        action="unmerge", created_at__gte=merge.created_at, **{f"after__{key}__has_key": str(record_id)}
+    ).values_list("after", flat=True)
+    return [pk for after in events for pk in after[key][str(record_id)]]
+
+
+def _keep_for_records_still_merged(
+    *, record_id: int, current: int, users_followed_back: set[int], users_pending_back: set[int]
+) -> dict[str, dict[str, list[int]]]:
+    """A partial undo (one record of a merge of several) must leave the kept record as if the
+    undone record had never been merged in. A follow or pending claim that moved back with the
+    undone record may have stood for a duplicate that another, still merged, record gave up at
+    its merge (a person following both): that one is given back to the kept record, and noted
+    so that undoing the other record later moves it home. 3 queries."""
+    siblings = list(
+        Author.objects.filter(merged_into_id=current).exclude(pk=record_id)
+        .order_by("pk").values_list("pk", flat=True)
+    )
+    if not siblings or not (users_followed_back or users_pending_back):
+        return {}
+    latest: dict[int, CurationEvent] = {}
+    for event in CurationEvent.objects.filter(
+        target_type="author", target_id__in=[str(pk) for pk in siblings],
+        action__in=["merge", "unmerge"],
+    ).order_by("created_at", "id"):
+        latest[int(event.target_id)] = event
+    following = set(
+        Follow.objects.filter(author_id=current, user_id__in=users_followed_back)
+        .values_list("user_id", flat=True)
+    )
+    pending = set(
+        Claim.objects.filter(author_id=current, state=ClaimState.PENDING,
+                             user_id__in=users_pending_back).values_list("user_id", flat=True)
+    )
+    follows_kept: dict[str, list[int]] = {}
+    claims_kept: dict[str, list[int]] = {}
+    for sibling in siblings:
+        event = latest.get(sibling)
+        if event is None or event.action != "merge":
+            continue
+        for user_id in event.before.get("follows_removed_users", []):
+            if user_id in users_followed_back and user_id not in following:
+                follow = Follow.objects.create(user_id=user_id, author_id=current)
+                following.add(user_id)
+                follows_kept.setdefault(str(sibling), []).append(follow.pk)
+        withdrawn = Claim.objects.filter(
+            pk__in=event.before.get("claims_withdrawn", []), state=ClaimState.WITHDRAWN,
+            user_id__in=users_pending_back - pending,
+        ).order_by("pk")
+        for claim in withdrawn:
+            if claim.user_id in pending:
+                continue
+            Claim.objects.filter(pk=claim.pk).update(state=ClaimState.PENDING, author_id=current)
+            pending.add(claim.user_id)
+            claims_kept.setdefault(str(sibling), []).append(claim.pk)
+    return {
+        **({"follows_kept_for": follows_kept} if follows_kept else {}),
+        **({"claims_kept_for": claims_kept} if claims_kept else {}),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,8 +472,8 @@ def split_author(
     *, author_id: int, work_ids: list[int], actor: Any, note: str = "", resolved: bool = False
 ) -> tuple[Author, CurationEvent]:
     """Move the record's authorships on ``work_ids`` to a new record with the same name and its own
-    slug (it does not receive imports). Follows and claims stay. ``resolved`` clears the
-    "may combine several" flag. Not idempotent: each run makes a new record."""
+    slug (it does not receive imports). Follows and claims stay. ``resolved`` records the
+    curator's decision that the record is now one researcher (the flag is cleared for good). Not idempotent: each run makes a new record."""
     require_curator_actor(actor)
     author = Author.objects.select_for_update().filter(pk=author_id).first()
     if author is None:
@@ -405,8 +500,10 @@ def split_author(
     moved = list(moving.values_list("id", "source"))
     arxiv_ids = sorted(Work.objects.filter(pk__in=chosen).values_list("arxiv_id", flat=True))
     moving.update(author=new, source=AuthorshipSource.CURATOR)
-    if resolved and author.may_combine_several:
-        Author.objects.filter(pk=author.pk).update(may_combine_several=False)
+    was_flagged = author.flagged_several
+    if resolved:
+        # The curator's decision (one researcher now): later recomputes respect it.
+        Author.objects.filter(pk=author.pk).update(several_decision=SeveralDecision.ONE)
     event = CurationEvent.objects.create(
         actor=actor,
         action="split",
@@ -416,13 +513,15 @@ def split_author(
         before={
             "author": author.pk,
             "authorships": [[pk, source] for pk, source in moved],
-            "may_combine_several": author.may_combine_several,
+            "flagged": was_flagged,
+            "several_decision": author.several_decision,
         },
         after={
             "new_author": new.pk,
             "new_slug": new.slug,
             "works": arxiv_ids,
-            "may_combine_several": author.may_combine_several and not resolved,
+            "flagged": was_flagged and not resolved,
+            "several_decision": SeveralDecision.ONE if resolved else author.several_decision,
         },
         note=note,
     )

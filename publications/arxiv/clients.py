@@ -349,3 +349,46 @@ def iter_api_pages(
         start += len(page.items)
         if page.total_results is not None and start >= page.total_results:
             return
+
+
+class DeadlineSession(requests.Session):
+    """A session whose requests all start and connect by one deadline (a ``time.monotonic()``
+    value): each request's timeout is what remains, and none starts after it."""
+
+    def __init__(self, ends_at: float) -> None:
+        super().__init__()
+        self.ends_at = ends_at
+
+    def remaining(self) -> float:
+        return self.ends_at - time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        """A pause (pacing, backoff) that never sleeps past the deadline."""
+        time.sleep(max(0.0, min(seconds, self.remaining())))
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        left = self.remaining()
+        if left <= 0:
+            raise requests.Timeout(f"no time left to ask {url}")
+        kwargs["timeout"] = min(kwargs.get("timeout") or left, left)
+        return super().request(method, url, *args, **kwargs)
+
+
+class DeadlineClient(ArxivHttpClient):
+    """A client that gives up (ArxivUnavailable) once ``seconds`` have passed in all: pacing,
+    connecting, a body trickling in, backoff and the retry share one deadline. For fetches
+    someone waits on (a curator's page with no worker to hand them to), where a client's
+    per-request limits alone add up to minutes."""
+
+    def __init__(self, user_agent: str, *, seconds: float, max_retries: int = 1, **kwargs) -> None:
+        session = DeadlineSession(time.monotonic() + seconds)
+        super().__init__(
+            user_agent, max_retries=max_retries, backoff=1.0, timeout=seconds, session=session,
+            sleep=session.sleep, max_wait=seconds, deadline=seconds, **kwargs,
+        )
+        self.ends_at = session.ends_at
+
+    def _read_body(self, response: requests.Response) -> bytes:
+        # The body gets what is left of the whole deadline, not a deadline of its own.
+        self.deadline = max(0.0, self.ends_at - time.monotonic())
+        return super()._read_body(response)

@@ -202,7 +202,7 @@ def test_a_record_that_looks_like_several_people_is_flagged_and_queued(imported,
     assert smoller.trust_score == unflagged.score - 15
     assert not Author.objects.get(slug="yun-soo-myung").may_combine_several
     assert smoller in several_researchers_queue()
-    response = admin_client.get("/admin/graph/severalresearchersrecord/")
+    response = admin_client.get("/admin/profiles/flaggedauthor/")
     assert response.status_code == 200
     assert "Joel Smoller" in response.content.decode()
     assert "Yun-Soo Myung" not in response.content.decode()

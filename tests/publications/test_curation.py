@@ -185,7 +185,8 @@ def test_split_moves_chosen_works_to_a_new_record(records, curator):
     assert claim.author_id == kept.pk
     kept.refresh_from_db()
     new.refresh_from_db()
-    assert (kept.works_count, new.works_count, kept.may_combine_several) == (1, 1, False)
+    assert (kept.works_count, new.works_count, kept.flagged_several) == (1, 1, False)
+    assert kept.several_decision == "one"  # the curator's decision: later recomputes keep it
     assert event.action == "split" and event.after["works"] == ["0906.5504"]
     assert event.before["authorships"][0][1] == AuthorshipSource.CURATOR
     assert [e.action for e in author_history(author_id=new.pk)] == ["split"]
@@ -256,10 +257,12 @@ def test_reimport_enqueues_the_task_after_commit(
 
     queued = []
     monkeypatch.setattr(tasks.reimport_work, "delay", lambda arxiv_id: queued.append(arxiv_id))
+    monkeypatch.setattr(curation_works, "workers_configured", lambda: True)
     work = Work.objects.get(arxiv_id="0906.2112")
     with django_capture_on_commit_callbacks(execute=True):
-        event = curation_works.work_reimport(work_id=work.pk, actor=curator)
-    assert queued == ["0906.2112"] and event.action == "reimport"
+        outcome = curation_works.works_reimport(work_ids=[work.pk], actor=curator)
+    assert queued == ["0906.2112"] and outcome.queued == ["0906.2112"]
+    assert CurationEvent.objects.get().action == "reimport"
 
 
 def test_recompute_refreshes_counters_and_signals(
@@ -283,7 +286,7 @@ def test_non_curators_are_refused_every_action(records, outsiders):
             lambda user: curation.unmerge_author(author_id=merged.pk, actor=user),
             lambda user: curation.split_author(author_id=kept.pk, work_ids=[work.pk], actor=user),
             lambda user: curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=user, reason="x"),
-            lambda user: curation_works.work_reimport(work_id=work.pk, actor=user),
+            lambda user: curation_works.works_reimport(work_ids=[work.pk], actor=user),
             lambda user: curation_works.authors_recompute(author_ids=[kept.pk], actor=user),
         ]:
             with pytest.raises(PermissionDenied):

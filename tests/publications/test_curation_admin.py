@@ -120,11 +120,14 @@ def test_curator_splits_a_record(client, curator, records):
     assert everything.status_code == 200 and "at least one" in everything.content.decode()
 
 
-def test_curator_hides_restores_reimports_and_recomputes(client, curator, records, monkeypatch):
-    from publications import tasks
+def test_curator_hides_restores_reimports_and_recomputes(
+    client, curator, records, monkeypatch, django_capture_on_commit_callbacks
+):
+    from publications import curation_works, tasks
 
     queued = []
     monkeypatch.setattr(tasks.reimport_work, "delay", queued.append)
+    monkeypatch.setattr(curation_works, "workers_configured", lambda: True)
     kept, _ = records
     work = Work.objects.get(arxiv_id="0906.2112")
     login(client, curator)
@@ -137,7 +140,9 @@ def test_curator_hides_restores_reimports_and_recomputes(client, curator, record
     assert client.get("/works/0906.2112/").status_code == 404
     client.post("/admin/publications/work/", {"action": "restore_works", ACTION_CHECKBOX_NAME: [work.pk]})
     assert not Work.objects.get(pk=work.pk).hidden
-    client.post("/admin/publications/work/", {"action": "reimport_works", ACTION_CHECKBOX_NAME: [work.pk]})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/publications/work/", {"action": "reimport_works", ACTION_CHECKBOX_NAME: [work.pk]})
+    assert queued == ["0906.2112"]
     client.post("/admin/profiles/author/", {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]})
     assert list(CurationEvent.objects.order_by("id").values_list("action", flat=True)) == [
         "hide", "restore", "reimport", "recompute"]
@@ -151,7 +156,7 @@ def test_flagged_queue_lists_flagged_records_with_a_split_link(client, curator, 
     assert f"/admin/profiles/author/{kept.pk}/split/" in html
     assert merged.display_name not in html
     client.post("/admin/profiles/flaggedauthor/", {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]})
-    assert not Author.objects.get(pk=kept.pk).may_combine_several
+    assert not Author.objects.get(pk=kept.pk).flagged_several
     assert CurationEvent.objects.get().action == "unflag"
 
 
@@ -200,7 +205,7 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
     assert not CurationEvent.objects.exists()
     assert slugs("0906.5504") == ["joachim-schroeter"]
     assert not Work.objects.get(pk=work.pk).hidden
-    assert Author.objects.get(pk=kept.pk).may_combine_several
+    assert Author.objects.get(pk=kept.pk).flagged_several
 
 
 def grow(n: int) -> Author:

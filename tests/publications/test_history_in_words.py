@@ -43,7 +43,9 @@ def test_history_page_says_what_each_change_did(client, curator, records):
     html = client.get(f"/admin/profiles/author/{kept.pk}/history/").content.decode()
     assert "moved 1 work to robin-de-jong--2 (split off)" in html
     assert "merged joachim-schroeter into robin-de-jong, moving 1 work" in html
-    assert "edited the bio" in html and "open to collaborate: off → on" in html
+    # "open to collaborate" is the owner's choice: a curator's form does not change it.
+    assert "edited the bio" in html and "name variants: empty → R. de Jong" in html
+    assert "open to collaborate" not in html
     assert "{&#x27;" not in html and "{'" not in html  # no raw dictionaries
     assert "authorships" not in html
 
