@@ -137,6 +137,14 @@ class WorkDetailSerializer(serializers.Serializer):
         source="ordered_authorships", many=True, help_text="Every author, in printed order."
     )
     versions = VersionSerializer(source="version_list", many=True)
+    tex = serializers.DictField(
+        source="tex_originals", child=serializers.CharField(),
+        help_text="The text fields as typed on arXiv (TeX), only those shown converted to Unicode.",
+    )
+    last_synced_at = serializers.DateTimeField(
+        source="last_seen_at", allow_null=True,
+        help_text="When BZPEER last saw this work in an arXiv import or harvest.",
+    )
     abs_url = serializers.CharField()
     pdf_url = serializers.CharField()
     html_url = serializers.SerializerMethodField()

@@ -7,15 +7,16 @@ import datetime as dt
 from collections.abc import Callable
 from functools import cached_property
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
 from django.db.models import Window as Over
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from profiles.models import Author
+from publications.arxiv.text import fold_accents
 from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 
 # Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
@@ -276,13 +277,30 @@ def topics_with_counts() -> list[Topic]:
 
 def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
     """Works whose title or abstract match `query` (PostgreSQL full-text search, websearch syntax,
-    English stemming, GIN index on Work.search_vector), best rank first. 2 queries (the page with
-    the number of matches as a window count, so the matches are read once; first authors)."""
+    English stemming, GIN index on Work.search_vector), best rank first. Accents are optional on
+    both sides: the query is also tried with its accents folded ("Paczyński" finds "Paczynski"),
+    and works with accented text match a query typed without them through their folded text
+    (Work.search_folded, a partial GIN index). 2 queries (the page with the number of matches
+    as a window count, so the matches are read once; first authors)."""
     search = SearchQuery(query, config="english", search_type="websearch")
+    folded_query = fold_accents(query)
+    folded = SearchQuery(folded_query, config="english", search_type="websearch")
+    folded_vector = SearchVector("search_folded", config="english")
+    matches = Q(search_vector=search) | (
+        ~Q(search_folded="") & Q(folded_match=folded)
+    )
+    if folded_query != query:
+        matches |= Q(search_vector=folded)
     works = (
         work_list()
-        .filter(search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search), matches=Over(Count("id")))
+        .alias(folded_match=folded_vector)
+        .filter(matches)
+        .annotate(
+            rank=Greatest(SearchRank(F("search_vector"), search),
+                          SearchRank(F("search_vector"), folded),
+                          SearchRank(folded_vector, folded)),
+            matches=Over(Count("id")),
+        )
         .order_by("-rank", "-first_submitted", "-id")
     )
     return Window(works, number=page_number(page), per_page=per_page, total_from="matches")

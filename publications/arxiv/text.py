@@ -276,9 +276,9 @@ _VERBATIM_MACROS = frozenset(
     {"$", "cite", "citep", "citet", "ref", "eqref", "label", "url", "href", "footnote", "thanks",
      "input", "include", "verb"}
 )
-# Only text that holds a backslash or a brace can carry a text-mode macro; the rest (most arXiv
-# text) is returned untouched without parsing. "--" and "``" alone are left as typed.
-_TEX_HINT = re.compile(r"[\\{}]")
+# Only text that holds a backslash, a brace or TeX quotes (``...'') can carry text-mode TeX; the rest
+# (most arXiv text) is returned untouched without parsing. "--" alone is left as typed.
+_TEX_HINT = re.compile(r"[\\{}]|``")
 
 
 # The parser must know the arguments of the macros kept verbatim, or "\href{a}{b}" loses its braces.
