@@ -21,6 +21,15 @@ def author_get(*, slug: str) -> Author:
         raise Http404(f"No author record {slug!r}.") from None
 
 
+def author_canonical_slug(*, slug: str) -> str | None:
+    """The slug of the record a differently cased slug names ("I-GRABEC" -> "i-grabec"), or None.
+    Slugs are stored in lower case. 1 query (none when the slug is already lower case)."""
+    lowered = slug.lower()
+    if lowered == slug:
+        return None
+    return Author.objects.filter(slug=lowered).values_list("slug", flat=True).first()
+
+
 def author_list(
     *,
     q: str = "",

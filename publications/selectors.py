@@ -146,6 +146,23 @@ def work_get(*, arxiv_id: str) -> Work:
         raise Http404(f"No work with arXiv id {arxiv_id!r}.") from None
 
 
+def canonical_arxiv_id(arxiv_id: str) -> str:
+    """The id as arXiv and the work pages spell it: old-style archives in lower case with the
+    subject class in upper case ("HEP-TH/9901001" -> "hep-th/9901001", "math.ag/0101001" ->
+    "math.AG/0101001"); new-style ids are digits. Pure."""
+    if "/" not in arxiv_id:
+        return arxiv_id
+    archive, number = arxiv_id.split("/", 1)
+    name, _, subject = archive.partition(".")
+    return f"{name.lower()}.{subject.upper()}/{number}" if subject else f"{name.lower()}/{number}"
+
+
+def topic_canonical_code(*, code: str) -> str | None:
+    """The stored code of a category typed in another case ("ASTRO-PH" -> "astro-ph"), or None.
+    1 query on the small topic table."""
+    return Topic.objects.filter(code__iexact=code).values_list("code", flat=True).first()
+
+
 def work_related(*, work: Work, limit: int = RELATED_WORKS) -> list[Work]:
     """Works that share author records with `work`'s first authors (most shared first, then
     newest), topped up
