@@ -98,6 +98,11 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
     last_year = serializers.IntegerField(allow_null=True)
     counts = AuthorCountsSerializer(source="*")
     trust = TrustSerializer(source="*")
+    homepage = serializers.CharField(help_text="The owner's own page; empty when none.")
+    last_synced_at = serializers.DateTimeField(
+        source="last_seen_at", allow_null=True,
+        help_text="When BZPEER last saw one of the record's works in an arXiv import or harvest.",
+    )
     works_url = serializers.SerializerMethodField()
 
     def get_works_url(self, author: Author) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from django.utils import timezone
+
 from profiles.models import Author
 from profiles.selectors import author_get, authors_search
 from profiles.text import neutral_bio
@@ -26,6 +28,7 @@ class ProfilePage:
     # Called by the template only when its cached fragment is missing (see author_detail.html).
     top_topics: Any
     bio: Any
+    printed_affiliation: Any
 
     @property
     def bio_is_generated(self) -> bool:
@@ -34,8 +37,10 @@ class ProfilePage:
 
 def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
     """The researcher profile: the record (every count shown is a stored counter), its top topics,
-    one page of works with their first authors. 4 queries when nothing is cached, 1 (the record)
-    once the page's fragments are; the works and topics are fetched lazily. A merged record is
+    its latest printed affiliation (when it has no institution), one page of works with their
+    first authors and how each was attached. 5 queries when nothing is cached (4 when the record
+    has an institution), 1 (the record) once the page's fragments are; the rest is fetched
+    lazily. A merged record is
     returned as is: the view redirects it."""
     author = author_get(slug=slug)
 
@@ -46,14 +51,22 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
     def bio() -> str:
         return author.bio or neutral_bio(
             name=author.display_name, works_count=author.works_count,
-            topic_codes=[t.code for t in top_topics()], first_year=author.first_year,
-            last_year=author.last_year,
+            topics=[(t.name, t.code) for t in top_topics()], first_year=author.first_year,
+            last_year=author.last_year, current_year=timezone.now().year,
         )
+
+    def printed_affiliation() -> selectors.PrintedAffiliation | None:
+        # Shown only when the record has no institution of its own.
+        if author.institution_id:
+            return None
+        return selectors.author_latest_affiliation(author_id=author.pk)
+
 
     works = selectors.author_works_page(
         author_id=author.pk, page=page, per_page=WORKS_PER_PAGE, total=author.works_count
     )
-    return ProfilePage(author=author, works=works, top_topics=top_topics, bio=bio)
+    return ProfilePage(author=author, works=works, top_topics=top_topics, bio=bio,
+                       printed_affiliation=printed_affiliation)
 
 
 @dataclass

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models import Window as Over
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
@@ -191,16 +192,52 @@ def author_works_page(
     *, author_id: int, page: int | str = 1, per_page: int = 20, total: int | None = None
 ) -> Window:
     """An author record's visible works, newest first, one page, each with its first authors in
-    order. 2 queries (the page of works, their first authorships); `total` is the stored count."""
+    order and `attached_by` (the source of the record's authorship). 2 queries (the page of works, their first authorships); `total` is the stored count."""
     # NULLS LAST differs from the order of the global first_submitted index on purpose: the
     # planner then starts from the record's authorships (a few hundred rows at most) instead of
     # walking every work in the database newest first, looking for the record's.
     def works() -> QuerySet[Work]:
         return work_list().filter(
             pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-        ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+        ).annotate(attached_by=_attached_by(author_id)).order_by(
+            F("first_submitted").desc(nulls_last=True), "-id"
+        )
 
     return window(works, page=page, per_page=per_page, total=total)
+
+
+def _attached_by(author_id: int) -> Subquery:
+    """How the record's authorship of each work came about (an AuthorshipSource value): the
+    profile says when a claim or a curator, not the import, attached a work."""
+    return Subquery(
+        Authorship.objects.filter(work_id=OuterRef("pk"), author_id=author_id)
+        .order_by("position")
+        .values("source")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class PrintedAffiliation:
+    """An affiliation as printed on one of the record's works, and where."""
+
+    text: str
+    arxiv_id: str
+    year: int | None
+
+
+def author_latest_affiliation(*, author_id: int) -> PrintedAffiliation | None:
+    """The affiliation printed on the record's newest visible work that prints one. 1 query."""
+    row = (
+        Authorship.objects.filter(author_id=author_id, work__hidden=False)
+        .exclude(printed_affiliation="")
+        .order_by(F("work__first_submitted").desc(nulls_last=True), "-work_id")
+        .values_list("printed_affiliation", "work__arxiv_id", "work__first_submitted")
+        .first()
+    )
+    if row is None:
+        return None
+    text, arxiv_id, submitted = row
+    return PrintedAffiliation(text=text, arxiv_id=arxiv_id, year=submitted.year if submitted else None)
 
 
 def author_works_for_feed(*, author_id: int, limit: int = 50) -> list[Work]:
