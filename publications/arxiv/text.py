@@ -327,7 +327,7 @@ def _braces_balanced(text: str) -> bool:
 
 
 # Mathematics, kept verbatim for KaTeX: $$...$$, $...$, \(...\), \[...\] and environments.
-_MATH = re.compile(
+MATH_SPANS = re.compile(
     r"\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]"
     r"|\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}",
     re.DOTALL,
@@ -384,7 +384,7 @@ def tex_to_unicode(text: str) -> str:
         return text
     parts: list[str] = []
     last = 0
-    for match in _MATH.finditer(text):
+    for match in MATH_SPANS.finditer(text):
         parts.append(_convert_text_run(text[last : match.start()]))
         parts.append(match.group(0))
         last = match.end()
