@@ -3,10 +3,14 @@ budget."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from profiles.evidence import normalise_orcid
 from profiles.models import Author, Claim, CurationEvent, Follow
 from profiles.names import name_key
 
@@ -28,6 +32,30 @@ def author_canonical_slug(*, slug: str) -> str | None:
     if lowered == slug:
         return None
     return Author.objects.filter(slug=lowered).values_list("slug", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ProvenOrcid:
+    orcid: str  # the bare iD, 0000-0002-1825-0097
+    url: str
+
+
+def owner_orcid(*, author: Author) -> ProvenOrcid | None:
+    """The ORCID iD of the record's owner, as proven by their ORCID sign-in (allauth's social
+    account uid: never a value typed into a form). None when the record is unclaimed or its
+    owner never signed in with ORCID. 1 query when claimed, none otherwise."""
+    if not author.claimed_by_id:
+        return None
+    from allauth.socialaccount.models import SocialAccount
+
+    uids = SocialAccount.objects.filter(user_id=author.claimed_by_id, provider="orcid").order_by(
+        "pk"
+    ).values_list("uid", flat=True)[:1]
+    orcid = normalise_orcid(uids[0]) if uids else ""
+    if not orcid:
+        return None
+    domain = settings.SOCIALACCOUNT_PROVIDERS.get("orcid", {}).get("BASE_DOMAIN", "orcid.org")
+    return ProvenOrcid(orcid=orcid, url=f"https://{domain}/{orcid}")
 
 
 def author_list(
