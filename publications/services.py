@@ -230,6 +230,12 @@ def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None 
     return authorship
 
 
+# What the converter looks for (publications.arxiv.text: a backslash, a brace, TeX quotes), and
+# for the folded search text, any non-ASCII character.
+_TEX_MARKS = r"[\\{}]|``"
+_MAY_NEED_CONVERSION = r"[\\{}]|``|[^\x01-\x7f]"
+
+
 def works_text_convert(*, batch_size: int = 1000) -> int:
     """Bring works stored before text-mode TeX was converted at import to today's form: the text
     in Unicode, the fields as typed in Work.tex_originals, the accent-folded search text. Reads
@@ -238,8 +244,8 @@ def works_text_convert(*, batch_size: int = 1000) -> int:
     nothing the second time. Returns the number of works rewritten."""
     candidates = (
         Work.objects.filter(
-            Q(title__regex=r"[\\{}]|[^\x01-\x7f]") | Q(abstract__regex=r"[\\{}]|[^\x01-\x7f]")
-            | Q(comments__regex=r"[\\{}]") | Q(journal_ref__regex=r"[\\{}]")
+            Q(title__regex=_MAY_NEED_CONVERSION) | Q(abstract__regex=_MAY_NEED_CONVERSION)
+            | Q(comments__regex=_TEX_MARKS) | Q(journal_ref__regex=_TEX_MARKS)
         )
         .order_by("pk")
         .only("pk", "title", "abstract", "comments", "journal_ref", "tex_originals",

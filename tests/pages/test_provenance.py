@@ -81,7 +81,7 @@ def test_last_synced_moves_on_every_import_even_when_nothing_changed(client):
 
     run = import_path(TEX_RECORDS)
 
-    assert run.records_unchanged == 9
+    assert run.records_unchanged == 10
     work.refresh_from_db()
     author.refresh_from_db()
     assert work.last_seen_at > first_work and author.last_seen_at > first_author

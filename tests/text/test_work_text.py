@@ -131,14 +131,23 @@ def test_search_finds_the_author_record_with_or_without_accents(client, tex_work
 
 
 def test_convert_work_text_brings_old_rows_to_unicode_and_is_safe_to_rerun(tex_works):
-    typed = r"A priori estimates for weak solutions of complex Monge-Amp\`ere equations"
-    # A work as imports stored it before the conversion existed.
-    Work.objects.filter(arxiv_id="0704.0866").update(
-        title=typed, tex_originals={}, search_folded=""
+    fields = ("title", "abstract", "comments", "journal_ref", "tex_originals", "search_folded")
+    imported = {w["arxiv_id"]: w for w in Work.objects.values("arxiv_id", *fields)}
+    # Every work as imports stored it before the conversion existed: the text as typed.
+    for work in Work.objects.all():
+        typed = {name: work.tex_originals.get(name, getattr(work, name)) for name in fields[:4]}
+        Work.objects.filter(pk=work.pk).update(**typed, tex_originals={}, search_folded="")
+    assert Work.objects.get(arxiv_id="0907.2020").title.startswith("Comment on the ``Invariance")
+
+    rewritten = works_text_convert(batch_size=3)
+
+    assert rewritten == sum(
+        1 for w in imported.values() if w["tex_originals"] or w["search_folded"]
     )
-    assert works_text_convert() == 1
+    assert {w["arxiv_id"]: w for w in Work.objects.values("arxiv_id", *fields)} == imported
     work = Work.objects.get(arxiv_id="0704.0866")
     assert work.title.endswith("Monge-Ampère equations")
-    assert work.tex_originals["title"] == typed
+    assert work.tex_originals["title"].endswith("Monge-Amp\\`ere equations")
     assert "Monge-Ampere" in work.search_folded
+    assert Work.objects.get(arxiv_id="0907.2020").title.startswith("Comment on the “Invariance")
     assert works_text_convert() == 0
