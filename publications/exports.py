@@ -8,9 +8,12 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from publications.arxiv.text import MATH_SPANS
-from publications.models import Work
+
+if TYPE_CHECKING:
+    from publications.models import Work
 
 # --- BibTeX ----------------------------------------------------------------------------------
 
@@ -43,6 +46,8 @@ def bibtex_value(text: str) -> str:
     value = "".join(parts)
     if not _braces_balanced(value):
         value = _BRACES.sub(r"\\\1", value)
+    if value.endswith("\\"):  # would escape the brace that closes the field
+        value += " "
     return value
 
 
@@ -50,6 +55,10 @@ def _bibtex_name(name: str) -> str:
     # BibTeX splits the author list on " and ": a name holding the word is kept in one piece.
     value = bibtex_value(name)
     return f"{{{value}}}" if re.search(r"\band\b", value, re.IGNORECASE) else value
+
+
+def _names(work: Work) -> list[str]:
+    return work.author_names  # type: ignore[attr-defined]  # set by the export selectors
 
 
 def bibtex_key(work: Work) -> str:
@@ -62,7 +71,7 @@ def bibtex_entry(work: Work, *, site_url: str = "") -> str:
     originals = work.tex_originals or {}
     fields: list[tuple[str, str]] = [
         ("title", "{" + bibtex_value(originals.get("title", work.title)) + "}"),
-        ("author", " and ".join(_bibtex_name(n) for n in work.author_names)),
+        ("author", " and ".join(_bibtex_name(n) for n in _names(work))),
     ]
     if work.first_submitted:
         fields.append(("year", str(work.first_submitted.year)))
@@ -97,7 +106,7 @@ def _ris_line(tag: str, value: str) -> str:
 def ris_entry(work: Work) -> str:
     lines = [_ris_line("TY", "JOUR" if work.journal_ref else "UNPB")]
     lines.append(_ris_line("TI", work.title))
-    lines += [_ris_line("AU", name) for name in work.author_names]
+    lines += [_ris_line("AU", name) for name in _names(work)]
     if work.first_submitted:
         lines.append(_ris_line("PY", str(work.first_submitted.year)))
         lines.append(_ris_line("DA", work.first_submitted.strftime("%Y/%m/%d")))
@@ -168,7 +177,7 @@ def works_csv(works: Iterable[Work]) -> Iterator[str]:
             (
                 work.arxiv_id,
                 work.title,
-                "; ".join(work.author_names),
+                "; ".join(_names(work)),
                 work.first_submitted.year if work.first_submitted else "",
                 work.first_submitted.isoformat() if work.first_submitted else "",
                 work.latest_version_date.isoformat() if work.latest_version_date else "",

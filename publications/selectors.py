@@ -352,18 +352,15 @@ def works_matching(*, query: str) -> QuerySet[Work]:
     matches = Q(search_vector=search) | (
         ~Q(search_folded="") & Q(folded_match=folded)
     )
+    ranks = [SearchRank(F("search_vector"), search), SearchRank(folded_vector, folded)]
     if folded_query != query:
         matches |= Q(search_vector=folded)
+        ranks.append(SearchRank(F("search_vector"), folded))
     return (
         work_list()
         .alias(folded_match=folded_vector)
         .filter(matches)
-        .annotate(
-            rank=Greatest(SearchRank(F("search_vector"), search),
-                          SearchRank(F("search_vector"), folded),
-                          SearchRank(folded_vector, folded)),
-            matches=Over(Count("id")),
-        )
+        .annotate(rank=Greatest(*ranks), matches=Over(Count("id")))
         .order_by("-rank", "-first_submitted", "-id")
     )
 

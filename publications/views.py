@@ -10,6 +10,7 @@ from django.http import (
     HttpResponseBadRequest,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -87,24 +88,24 @@ def _filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.\-]+", "_", text).strip("_") or "works"
 
 
-def work_export(request: HttpRequest, arxiv_id: str, fmt: str) -> HttpResponse:
+def work_export(request: HttpRequest, arxiv_id: str, fmt: str) -> HttpResponseBase:
     """One work as BibTeX or RIS (1 query)."""
     work = selectors.work_for_export(arxiv_id=arxiv_id)
     return _download(_FORMATS[fmt][1]([work]), fmt=fmt, filename=f"arXiv-{_filename(arxiv_id)}")
 
 
-def author_works_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+def author_works_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponseBase:
     """Every visible work of a record (not only the profile's first page), streamed: the record,
     then one query read through a server-side cursor, whatever the number of works."""
     author = author_get(slug=slug)
-    if author.merged_into_id:
+    if author.merged_into is not None:  # no query when merged_into_id is None
         return redirect(reverse(f"publications:author-works-{fmt}",
                                 kwargs={"slug": author.merged_into.slug}), permanent=True)
     works = selectors.author_works_for_export(author_id=author.pk).iterator(chunk_size=500)
     return _download(_FORMATS[fmt][1](works), fmt=fmt, filename=f"{_filename(slug)}-works")
 
 
-def search_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def search_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The works of one search results page (?q=&page=, as /search/ shows them). 2 queries."""
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     if not query:
@@ -124,7 +125,7 @@ def _coauthor_years(request: HttpRequest) -> int:
     return int(raw)
 
 
-def author_coauthors(request: HttpRequest, slug: str, fmt: str = "html") -> HttpResponse:
+def author_coauthors(request: HttpRequest, slug: str, fmt: str = "html") -> HttpResponseBase:
     """The conflict-of-interest list: co-authors of the last ?years=N years (default 3) with
     their shared works, as a page or CSV. 4 queries (the record, then author_coauthors)."""
     try:
@@ -132,7 +133,7 @@ def author_coauthors(request: HttpRequest, slug: str, fmt: str = "html") -> Http
     except ValueError as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     author = author_get(slug=slug)
-    if author.merged_into_id:
+    if author.merged_into is not None:  # no query when merged_into_id is None
         name = "publications:author-coauthors" + ("-csv" if fmt == "csv" else "")
         url = reverse(name, kwargs={"slug": author.merged_into.slug})
         return redirect(f"{url}?years={years}", permanent=True)

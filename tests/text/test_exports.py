@@ -49,6 +49,7 @@ def test_bibtex_values_escape_latex_specials_outside_mathematics():
     assert bibtex_value("a { b") == r"a \{ b"
     assert bibtex_value("{Cegrell}'s {classes}") == "{Cegrell}'s {classes}"
     assert bibtex_value("two\nlines") == "two lines"
+    assert bibtex_value("ends with \\") == "ends with \\ "
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_get_a_quote():
