@@ -281,6 +281,12 @@ _VERBATIM_MACROS = frozenset(
 _TEX_HINT = re.compile(r"[\\{}]|``")
 
 
+def _has_tex(text: str) -> bool:
+    # The same test as _TEX_HINT, as substring checks: several times faster on the ~500,000
+    # fields of a large import, almost all of them without TeX.
+    return "\\" in text or "{" in text or "}" in text or "``" in text
+
+
 # The parser must know the arguments of the macros kept verbatim, or "\href{a}{b}" loses its braces.
 _PARSE_DB = lw.get_default_latex_context_db()
 _PARSE_DB.add_context_category(
@@ -379,9 +385,9 @@ def tex_to_unicode(text: str) -> str:
     (``Monge-Amp\\`ere`` -> ``Monge-Ampère``, ``{\\deg}C`` -> ``°C``), mathematics kept verbatim,
     whitespace collapsed. A part the converter cannot read safely (unbalanced braces, a lone "$",
     a parse error) is kept as typed: showing the TeX beats losing words."""
+    if not _has_tex(text):
+        return collapse_whitespace(text) if "  " in text or "\n" in text else text
     text = collapse_whitespace(text)
-    if not _TEX_HINT.search(text):
-        return text
     parts: list[str] = []
     last = 0
     for match in MATH_SPANS.finditer(text):
@@ -431,6 +437,11 @@ class WorkText:
 def work_text(*, title: str, abstract: str, comments: str, journal_ref: str) -> WorkText:
     """Convert a work's text-mode TeX to Unicode, keeping the originals that changed."""
     typed = {"title": title, "abstract": abstract, "comments": comments, "journal_ref": journal_ref}
+    if not (_has_tex(title) or _has_tex(abstract) or _has_tex(comments) or _has_tex(journal_ref)):
+        # Most works: nothing to convert.
+        searchable = f"{title}\n{abstract}"
+        folded = "" if searchable.isascii() else fold_accents(searchable)
+        return WorkText(**typed, originals={}, folded=folded if folded != searchable else "")
     shown = {
         "title": tex_to_unicode(title),
         "abstract": tex_paragraphs_to_unicode(abstract),
@@ -441,7 +452,7 @@ def work_text(*, title: str, abstract: str, comments: str, journal_ref: str) -> 
     originals = {
         name: typed[name]
         for name in typed
-        if shown[name] != typed[name] and _TEX_HINT.search(typed[name])
+        if shown[name] != typed[name] and _has_tex(typed[name])
     }
     shown = {name: shown[name] if name in originals else typed[name] for name in typed}
     searchable = f"{shown['title']}\n{shown['abstract']}"
