@@ -97,8 +97,6 @@ class Author(models.Model):
     trust_formula_version = models.PositiveSmallIntegerField(default=0)
     trust_components = models.JSONField(default=dict, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
-    # When an arXiv import or harvest last saw one of the record's works, changed or not.
-    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -150,7 +148,6 @@ class Author(models.Model):
             self.followers_count, self.topics_count, self.close_collaborators_count,
             self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
             self.may_combine_several, self.homepage, self.scored_at.timestamp() if self.scored_at else 0,
-            self.last_seen_at.timestamp() if self.last_seen_at else 0,
             zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
         ))
 

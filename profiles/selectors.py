@@ -3,11 +3,12 @@ budget."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from profiles.evidence import normalise_orcid
@@ -56,6 +57,13 @@ def owner_orcid(*, author: Author) -> ProvenOrcid | None:
         return None
     domain = settings.SOCIALACCOUNT_PROVIDERS.get("orcid", {}).get("BASE_DOMAIN", "orcid.org")
     return ProvenOrcid(orcid=orcid, url=f"https://{domain}/{orcid}")
+
+
+def author_last_synced(*, author: Author) -> dt.datetime | None:
+    """When an arXiv import or harvest last saw one of the record's works (Work.last_seen_at,
+    which the importer sets on every work it sees, changed or not). Read through the reverse
+    relation so profiles does not import publications. 1 query."""
+    return author.authorships.aggregate(seen=Max("work__last_seen_at"))["seen"]
 
 
 def author_list(

@@ -50,6 +50,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "author": page.author, "works": page.works, "top_topics": page.top_topics,
         "bio": page.bio, "bio_is_generated": page.bio_is_generated,
         "printed_affiliation": page.printed_affiliation, "owner_orcid": page.orcid,
+        "last_synced": page.last_synced,
         # The visitor's own follow/claim state and why invitations are locked (0-1 query).
         "viewer": author_viewer_state(author=page.author, user=request.user),
         "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),

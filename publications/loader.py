@@ -206,7 +206,6 @@ class Loader:
                     [self.seen_at, seen],
                 )
             if not new and not changed:
-                self._mark_authors_seen(cursor, batch)
                 return outcome
             new_records = [r for r, _ in new]
             changed_records = [r for r, _ in changed]
@@ -234,22 +233,7 @@ class Loader:
                 self._upsert_versions(cursor, changed_records, work_ids)
                 touched |= self._upsert_authorships(cursor, changed_records, work_ids, changed_ids)
             outcome.touched_author_ids = touched
-            self._mark_authors_seen(cursor, batch)
         return outcome
-
-    def _mark_authors_seen(self, cursor, batch: list[WorkRecord]) -> None:
-        """The author records of the batch's works were seen on arXiv now ("last synced"); each
-        record is written once per run however many batches name it."""
-        cursor.execute(
-            """
-            UPDATE profiles_author SET last_seen_at = %(now)s
-            WHERE id IN (SELECT a.author_id FROM publications_authorship a
-                         JOIN publications_work w ON w.id = a.work_id
-                         WHERE w.arxiv_id = ANY(%(ids)s))
-              AND last_seen_at IS DISTINCT FROM %(now)s
-            """,
-            {"now": self.seen_at, "ids": [r.arxiv_id for r in batch]},
-        )
 
     def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, StoredWork]:
         cursor.execute(

@@ -4,6 +4,7 @@ states its query budget, which does not depend on how many works or authors a re
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -11,7 +12,13 @@ from typing import Any
 from django.utils import timezone
 
 from profiles.models import Author
-from profiles.selectors import ProvenOrcid, author_get, authors_search, owner_orcid
+from profiles.selectors import (
+    ProvenOrcid,
+    author_get,
+    author_last_synced,
+    authors_search,
+    owner_orcid,
+)
 from profiles.text import neutral_bio
 from publications import selectors
 from publications.models import Topic, Work
@@ -30,6 +37,7 @@ class ProfilePage:
     bio: Any
     printed_affiliation: Any
     orcid: Any
+    last_synced: Any
 
     @property
     def bio_is_generated(self) -> bool:
@@ -39,9 +47,10 @@ class ProfilePage:
 def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
     """The researcher profile: the record (every count shown is a stored counter), its top topics,
     its latest printed affiliation (when it has no institution), one page of works with their
-    first authors and how each was attached, the owner's proven ORCID iD. 5 queries when nothing
-    is cached (one less when the record has an institution, one more when it is claimed), 1 (the
-    record) once the page's fragments are; the rest is fetched lazily. A merged record is
+    first authors and how each was attached, the owner's proven ORCID iD, when arXiv last showed
+    us one of its works. 6 queries when nothing is cached (one less when the record has an
+    institution, one more when it is claimed), 1 (the record) once the page's fragments are; the
+    rest is fetched lazily. A merged record is
     returned as is: the view redirects it."""
     author = author_get(slug=slug)
 
@@ -59,6 +68,9 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
     def orcid() -> ProvenOrcid | None:
         return owner_orcid(author=author)
 
+    def last_synced() -> dt.datetime | None:
+        return author_last_synced(author=author)
+
     def printed_affiliation() -> selectors.PrintedAffiliation | None:
         # Shown only when the record has no institution of its own.
         if author.institution_id:
@@ -70,7 +82,8 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
         author_id=author.pk, page=page, per_page=WORKS_PER_PAGE, total=author.works_count
     )
     return ProfilePage(author=author, works=works, top_topics=top_topics, bio=bio,
-                       printed_affiliation=printed_affiliation, orcid=orcid)
+                       printed_affiliation=printed_affiliation, orcid=orcid,
+                       last_synced=last_synced)
 
 
 @dataclass
