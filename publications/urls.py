@@ -28,4 +28,6 @@ urlpatterns = [
          name="author-coauthors-csv"),
     path("search/works.bib", views.search_export, {"fmt": "bib"}, name="search-bib"),
     path("search/works.ris", views.search_export, {"fmt": "ris"}, name="search-ris"),
+    re_path(r"^works/(?P<arxiv_id>[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})/authors/$", views.work_authors,
+            name="work-authors"),
 ]
