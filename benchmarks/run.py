@@ -15,6 +15,7 @@ from benchmarks import (
     bench_pages,
     bench_projection,
     bench_scores,
+    bench_soak,
 )
 
 BENCHMARKS = {
@@ -24,6 +25,7 @@ BENCHMARKS = {
     "graph": bench_graph.run,
     "api": bench_api.run,
     "admin": bench_admin.run,
+    "soak": bench_soak.run,
     # Not in the default run: the full 10x import takes hours (see bench_projection).
     "projection": bench_projection.run,
 }

@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from profiles.models import Author
+from profiles.selectors import visibility_version
 from publications.arxiv.text import fold_accents
 from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 
@@ -124,7 +125,7 @@ def listed_authorships() -> Prefetch:
         "authorships",
         # The record's slug is all a list needs from it: no Author instance per name.
         queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
-        .annotate(author_slug=F("author__slug"))
+        .annotate(author_slug=F("author__slug"), author_hidden=F("author__hidden"))
         .only("work_id", "position", "printed_name")
         .order_by("position"),
         to_attr="listed_authorships",
@@ -220,8 +221,9 @@ def _author_lines() -> QuerySet[Authorship]:
     """Author lines as pages print them: position, name and affiliation as printed, and the
     record's slug (no Author instance per line: a work page may print thousands)."""
     return (
-        Authorship.objects.annotate(author_slug=F("author__slug"))
-        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation", "source")
+        Authorship.objects.annotate(author_slug=F("author__slug"), author_hidden=F("author__hidden"))
+        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation",
+              "source")
         .order_by("position")
     )
 
@@ -379,12 +381,12 @@ def topic_prolific_authors(*, topic: Topic, limit: int = 10) -> list[Author]:
     """The author records with the most visible works whose primary topic is `topic`, each with
     `topic_works`. 2 queries (the counts, the records), cached for CACHE_SECONDS (an aggregate
     over the whole topic)."""
-    key = f"topic-prolific:{topic.pk}:{limit}"
+    key = f"topic-prolific:{topic.pk}:{limit}:{visibility_version()}"
     authors = cache.get(key)
     if authors is None:
         counts = (
             Authorship.objects.filter(work__primary_topic=topic, work__hidden=False,
-                                      author__merged_into__isnull=True)
+                                      author__merged_into__isnull=True, author__hidden=False)
             .values("author_id")
             .annotate(n=Count("work_id", distinct=True))
             .order_by("-n", "author_id")[:limit]
@@ -521,7 +523,9 @@ def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20
     the authorships of those works)."""
     from django.db.models import Exists, OuterRef
 
-    followed = Authorship.objects.filter(work=OuterRef("pk"), author__follows__user_id=user_id)
+    followed = Authorship.objects.filter(
+        work=OuterRef("pk"), author__follows__user_id=user_id, author__hidden=False
+    )
     works = (
         Work.objects.visible()
         .filter(Exists(followed))
@@ -620,7 +624,8 @@ class CoAuthorList:
 
 def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorList:
     """The records that share a visible work first submitted in the last `years` years with the
-    record, most shared works first, each with those works; at most COAUTHORS_LIMIT. 3 queries
+    record, most shared works first, each with those works; at most COAUTHORS_LIMIT. A record its
+    owner hid stays in the list (it is still a conflict) but its page is not linked. 3 queries
     (the co-authors with their shared work ids, their records, the works)."""
     try:
         since = today.replace(year=today.year - years)
@@ -639,7 +644,9 @@ def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorL
     )
     more = len(rows) > COAUTHORS_LIMIT
     rows = rows[:COAUTHORS_LIMIT]
-    authors = Author.objects.only("slug", "display_name").in_bulk([r["author_id"] for r in rows])
+    authors = Author.objects.only("slug", "display_name", "hidden").in_bulk(
+        [r["author_id"] for r in rows]
+    )
     work_ids = {pk for r in rows for pk in r["work_ids"]}
     works = Work.objects.only("arxiv_id", "title", "first_submitted").in_bulk(work_ids)
     newest_first = lambda w: (w.first_submitted or NO_DATE, w.pk)  # noqa: E731

@@ -10,7 +10,9 @@ from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.http import (
+    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -21,8 +23,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from profiles.selectors import author_get
+from profiles.views import author_gone
 from publications import exports, page_cache, pages, selectors
 from publications.selectors import page_number
 
@@ -147,7 +152,7 @@ def home(request: HttpRequest) -> HttpResponse:
     def build(key: str, ttl: int) -> HttpResponse:
         page = pages.home_page()
         return render(request, "publications/home.html", {
-            "recent": page.recent, "topics": page.topics, "hide_header_search": True,
+            "recent": page.recent, "topic_groups": page.topic_groups, "hide_header_search": True,
             "fragment_key": key, "fragment_ttl": ttl,
         })
 
@@ -169,6 +174,13 @@ def search(request: HttpRequest) -> HttpResponse:
                            {"q", "page", "apage"}, build, ttl=page_cache.SEARCH_TTL)
 
 
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links."""
+    return FileResponse(open(finders.find("bzpeer/favicon.ico"), "rb"), content_type="image/x-icon")
+
+
 # --- Exports: BibTeX, RIS, CSV; the conflict-of-interest list -------------------------------------
 
 _FORMATS = {
@@ -188,6 +200,14 @@ def _filename(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.\-]+", "_", text).strip("_") or "works"
 
 
+def _hidden_from(request: HttpRequest, author) -> bool:
+    """A record its owner hid answers 410 to everyone but the owner (who may still take their
+    data out)."""
+    return author.hidden and not (
+        request.user.is_authenticated and author.claimed_by_id == request.user.pk
+    )
+
+
 def work_export(request: HttpRequest, arxiv_id: str, fmt: str) -> HttpResponseBase:
     """One work as BibTeX or RIS (1 query)."""
     work = selectors.work_for_export(arxiv_id=arxiv_id)
@@ -201,6 +221,8 @@ def author_works_export(request: HttpRequest, slug: str, fmt: str) -> HttpRespon
     if author.merged_into is not None:  # no query when merged_into_id is None
         return redirect(reverse(f"publications:author-works-{fmt}",
                                 kwargs={"slug": author.merged_into.slug}), permanent=True)
+    if _hidden_from(request, author):
+        return author_gone(request, author)
     works = selectors.author_works_for_export(author_id=author.pk).iterator(chunk_size=500)
     return _download(_FORMATS[fmt][1](works), fmt=fmt, filename=f"{_filename(slug)}-works")
 
@@ -237,11 +259,14 @@ def author_coauthors(request: HttpRequest, slug: str, fmt: str = "html") -> Http
         name = "publications:author-coauthors" + ("-csv" if fmt == "csv" else "")
         url = reverse(name, kwargs={"slug": author.merged_into.slug})
         return redirect(f"{url}?years={years}", permanent=True)
+    if _hidden_from(request, author):
+        return author_gone(request, author)
     listing = selectors.author_coauthors(author_id=author.pk, years=years,
                                          today=timezone.now().date())
     if fmt == "csv":
         rows = (
-            (c.author.display_name, request.build_absolute_uri(c.author.get_absolute_url()),
+            (c.author.display_name,
+             "" if c.author.hidden else request.build_absolute_uri(c.author.get_absolute_url()),
              len(c.works), c.last_year or "", " ".join(w.arxiv_id for w in c.works),
              " | ".join(w.title for w in c.works))
             for c in listing.coauthors

@@ -16,7 +16,7 @@ from publications.models import Work
 from publications.selectors import author_coauthors
 from publications.services import import_path
 from tests.conftest import ARXIV
-from tests.factories import AuthorFactory, AuthorshipFactory, WorkFactory
+from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 
 TEX_RECORDS = ARXIV / "tex-text.jsonl"
 
@@ -238,3 +238,22 @@ def test_coauthor_list_query_count_does_not_grow(client, db, django_assert_num_q
             assert body(client.get(f"/authors/{me.slug}/coauthors/")).count("shared-works") == n
         with django_assert_num_queries(4):
             assert body(client.get(f"/authors/{me.slug}/coauthors.csv")).count("\n") == n + 1
+
+
+def test_a_hidden_record_keeps_its_exports_and_coauthors_to_its_owner(client, coi):
+    owner = UserFactory()
+    Author.objects.filter(pk=coi.pk).update(hidden=True, claimed_by=owner)
+    for url in (f"/authors/{coi.slug}/works.csv", f"/authors/{coi.slug}/works.bib",
+                f"/authors/{coi.slug}/coauthors/", f"/authors/{coi.slug}/coauthors.csv"):
+        assert client.get(url).status_code == 410, url
+    client.force_login(owner)
+    assert "Close Colleague" in body(client.get(f"/authors/{coi.slug}/coauthors/"))
+
+
+def test_a_hidden_coauthor_is_listed_unlinked(client, coi):
+    once = Author.objects.get(display_name="Once Met")
+    Author.objects.filter(pk=once.pk).update(hidden=True)
+    html = body(client.get(f"/authors/{coi.slug}/coauthors/"))
+    assert "Once Met" in html and f'href="/authors/{once.slug}/"' not in html
+    rows = list(csv.reader(io.StringIO(body(client.get(f"/authors/{coi.slug}/coauthors.csv")))))
+    assert [row[1] for row in rows if row[0] == "Once Met"] == [""]

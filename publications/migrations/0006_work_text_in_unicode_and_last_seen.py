@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publications', '0003_work_search_idx_pending_list'),
+        ('publications', '0005_import_run_heartbeat_and_merged_record_guard'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0004_author_name_key_trgm_pending_list'),
+        ('profiles', '0005_owner_hidden_records_invitation_receivers_digests'),
     ]
 
     operations = [
