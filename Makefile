@@ -29,6 +29,7 @@ migrate: install
 
 sample: migrate
 	$(PY) manage.py import_arxiv --no-progress --show-skipped 3 $(SAMPLE)
+	$(PY) manage.py convert_work_text
 	$(PY) manage.py recompute_scores
 
 run: sample

@@ -250,6 +250,7 @@ def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
                 bio=request.POST.get("bio", ""),
                 affiliation=request.POST.get("affiliation", ""),
                 open_to_collaborate=request.POST.get("open_to_collaborate") == "on",
+                homepage=request.POST.get("homepage"),
             )
         except ValidationError as exc:
             return _refuse(request, exc, reverse("profiles:author-edit", args=[slug]))

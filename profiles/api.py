@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
@@ -28,6 +28,7 @@ from profiles.models import Author, Claim, ClaimState, VerificationLevel
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
     author_get,
+    author_last_synced,
     author_list,
     claim_get,
     claims_page_of_user,
@@ -115,7 +116,16 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
     last_year = serializers.IntegerField(allow_null=True)
     counts = AuthorCountsSerializer(source="*")
     trust = TrustSerializer(source="*")
+    homepage = serializers.CharField(help_text="The owner's own page; empty when none.")
+    last_synced_at = serializers.SerializerMethodField(
+        help_text="When BZPEER last saw one of the record's works in an arXiv import or harvest.",
+    )
     works_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_synced_at(self, author: Author) -> str | None:
+        seen = author_last_synced(author=author)
+        return serializers.DateTimeField().to_representation(seen) if seen else None
 
     def get_works_url(self, author: Author) -> str:
         return link("api:author-works", slug=author.slug)

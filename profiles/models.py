@@ -122,6 +122,8 @@ class Author(models.Model):
         Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="authors"
     )
     bio = models.TextField(blank=True)
+    # The owner's own page (http or https only), shown with rel="nofollow ugc noopener".
+    homepage = models.URLField(max_length=500, blank=True, db_default="")
     open_to_collaborate = models.BooleanField(default=False)
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -233,7 +235,7 @@ class Author(models.Model):
             self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
             self.followers_count, self.topics_count, self.close_collaborators_count,
             self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
-            self.may_combine_several, self.several_decision, self.hidden,
+            self.may_combine_several, self.several_decision, self.hidden, self.homepage,
             self.scored_at.timestamp() if self.scored_at else 0,
             zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
         ))

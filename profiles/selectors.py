@@ -3,11 +3,16 @@ budget."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
+from profiles.evidence import normalise_orcid
 from profiles.models import Author, Claim, CurationEvent, Follow, FollowingFeedKey
 from profiles.names import name_key
 
@@ -29,6 +34,46 @@ def author_get(*, slug: str) -> Author:
         return Author.objects.select_related("institution").get(slug=slug)
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
+
+
+def author_canonical_slug(*, slug: str) -> str | None:
+    """The slug of the record a differently cased slug names ("I-GRABEC" -> "i-grabec"), or None.
+    Slugs are stored in lower case. 1 query (none when the slug is already lower case)."""
+    lowered = slug.lower()
+    if lowered == slug:
+        return None
+    return Author.objects.filter(slug=lowered).values_list("slug", flat=True).first()
+
+
+@dataclass(frozen=True)
+class ProvenOrcid:
+    orcid: str  # the bare iD, 0000-0002-1825-0097
+    url: str
+
+
+def owner_orcid(*, author: Author) -> ProvenOrcid | None:
+    """The ORCID iD of the record's owner, as proven by their ORCID sign-in (allauth's social
+    account uid: never a value typed into a form). None when the record is unclaimed or its
+    owner never signed in with ORCID. 1 query when claimed, none otherwise."""
+    if not author.claimed_by_id:
+        return None
+    from allauth.socialaccount.models import SocialAccount
+
+    uids = SocialAccount.objects.filter(user_id=author.claimed_by_id, provider="orcid").order_by(
+        "pk"
+    ).values_list("uid", flat=True)[:1]
+    orcid = normalise_orcid(uids[0]) if uids else ""
+    if not orcid:
+        return None
+    domain = settings.SOCIALACCOUNT_PROVIDERS.get("orcid", {}).get("BASE_DOMAIN", "orcid.org")
+    return ProvenOrcid(orcid=orcid, url=f"https://{domain}/{orcid}")
+
+
+def author_last_synced(*, author: Author) -> dt.datetime | None:
+    """When an arXiv import or harvest last saw one of the record's works (Work.last_seen_at,
+    which the importer sets on every work it sees, changed or not). Read through the reverse
+    relation so profiles does not import publications. 1 query."""
+    return author.authorships.aggregate(seen=Max("work__last_seen_at"))["seen"]
 
 
 def author_list(

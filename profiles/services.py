@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
+from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -609,16 +610,34 @@ def _mail_claimant(claim: Claim, *, approved: bool) -> None:
 # --- Owner edits -----------------------------------------------------------------------------
 
 
+def clean_homepage(value: str) -> str:
+    """An owner's homepage: empty, or an http(s) URL of at most 500 characters."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    if len(value) > 500:
+        raise ValidationError("The homepage address is limited to 500 characters.")
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise ValidationError(
+            "The homepage must be a web address starting with http:// or https://."
+        ) from None
+    return value
+
+
 @transaction.atomic
 def author_update(
-    *, user, author: Author, bio: str, affiliation: str, open_to_collaborate: bool
+    *, user, author: Author, bio: str, affiliation: str, open_to_collaborate: bool,
+    homepage: str | None = None,
 ) -> Author:
-    """The owner edits bio, affiliation and "open to collaborate". Safe to run twice: the second
-    run changes nothing and records no event."""
+    """The owner edits bio, affiliation, homepage and "open to collaborate" (homepage None keeps
+    it). Safe to run twice: the second run changes nothing and records no event."""
     require_owner(user, author)
     bio = (bio or "").strip()
     if len(bio) > BIO_LIMIT:
         raise ValidationError(f"The bio is limited to {BIO_LIMIT} characters.")
+    homepage = author.homepage if homepage is None else clean_homepage(homepage)
     affiliation = " ".join((affiliation or "").split())[:500]
     author = (
         Author.objects.select_for_update(of=("self",)).select_related("institution").get(pk=author.pk)
@@ -635,18 +654,23 @@ def author_update(
         "bio": author.bio,
         "institution": author.institution.name if author.institution else "",
         "open_to_collaborate": author.open_to_collaborate,
+        "homepage": author.homepage,
     }
     after = {
         "bio": bio,
         "institution": institution.name if institution else "",
         "open_to_collaborate": bool(open_to_collaborate),
+        "homepage": homepage,
     }
     if before == after:
         return author
     author.bio = bio
     author.institution = institution
     author.open_to_collaborate = bool(open_to_collaborate)
-    author.save(update_fields=["bio", "institution", "open_to_collaborate", "updated_at"])
+    author.homepage = homepage
+    author.save(
+        update_fields=["bio", "institution", "open_to_collaborate", "homepage", "updated_at"]
+    )
     changed = {k for k in after if before[k] != after[k]}
     record_event(
         actor=user, action="author_edited", target_type="author", target_id=author.pk,

@@ -2,11 +2,12 @@
 (graph → publications → profiles)."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from graph.selectors import author_score_trend
-from profiles.selectors import author_viewer_state, visibility_version
+from profiles.selectors import author_canonical_slug, author_viewer_state, visibility_version
 from profiles.services import invitation_lock_reason
 from publications import page_cache
 from publications.pages import profile_page
@@ -36,7 +37,15 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
             if content is not None:
                 return HttpResponse(content)
         cached = (number, author_id, token)
-    page = profile_page(slug=slug, page=request.GET.get("page", 1))
+    try:
+        page = profile_page(slug=slug, page=request.GET.get("page", 1))
+    except Http404:
+        canonical = author_canonical_slug(slug=slug)
+        if canonical is None:
+            raise
+        url = reverse("profiles:author", kwargs={"slug": canonical})
+        query = request.META.get("QUERY_STRING", "")
+        return redirect(f"{url}?{query}" if query else url, permanent=True)
     if page.author.merged_into_id:
         return redirect(page.author.merged_into, permanent=True)
     if page.author.hidden:
@@ -44,6 +53,8 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     response = render(request, "profiles/author_detail.html", {
         "author": page.author, "works": page.works, "top_topics": page.top_topics,
         "bio": page.bio, "bio_is_generated": page.bio_is_generated,
+        "printed_affiliation": page.printed_affiliation, "owner_orcid": page.orcid,
+        "last_synced": page.last_synced,
         # The visitor's own follow/claim state and why invitations are locked (0-1 query).
         "viewer": author_viewer_state(author=page.author, user=request.user),
         "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),

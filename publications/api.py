@@ -156,6 +156,14 @@ class WorkDetailSerializer(serializers.Serializer):
         help_text="Every author of the work, in printed order, paginated."
     )
     versions = VersionSerializer(source="version_list", many=True)
+    tex = serializers.DictField(
+        source="tex_originals", child=serializers.CharField(),
+        help_text="The text fields as typed on arXiv (TeX), only those shown converted to Unicode.",
+    )
+    last_synced_at = serializers.DateTimeField(
+        source="last_seen_at", allow_null=True,
+        help_text="When BZPEER last saw this work in an arXiv import or harvest.",
+    )
     abs_url = serializers.CharField()
     pdf_url = serializers.CharField()
     html_url = serializers.SerializerMethodField()

@@ -14,6 +14,7 @@ changed by an import.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import queue
 import threading
@@ -28,6 +29,7 @@ from django.utils import timezone
 from profiles.names import display_form, name_key, slug_for_key
 from publications.arxiv import taxonomy
 from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
+from publications.arxiv.text import work_text
 from publications.versioning import (
     StoredWork,
     content_hash,
@@ -50,7 +52,7 @@ MAX_ERRORS_KEPT = 500
 _WORK_COLUMNS = (
     "arxiv_id, title, abstract, comments, journal_ref, doi, report_no, license, submitter,"
     " primary_topic_id, first_submitted, latest_version_date, version_count, authors_count,"
-    " source, content_hash, metadata_date"
+    " source, content_hash, metadata_date, tex_originals, search_folded, last_seen_at"
 )
 NAME_LIMIT = 300
 # A run that wrote at least this many works refreshes the planner statistics of the tables it
@@ -120,6 +122,7 @@ class Loader:
         self.author_ids: dict[str, int] = {}
         self.institution_ids: dict[str, int] = {}
         self.stats = LoadStats()
+        self.seen_at = timezone.now()  # "last synced with arXiv" of every work this run sees
 
     # -- public ------------------------------------------------------------------------------
 
@@ -246,6 +249,15 @@ class Loader:
                 else:
                     outcome.unchanged += 1
             outcome.created, outcome.updated = len(new), len(changed)
+            if outcome.unchanged:
+                # Seen on arXiv, nothing to change: only the "last synced" time moves.
+                rewritten = {r.arxiv_id for r, _ in changed}
+                seen = [r.arxiv_id for r in batch if r.arxiv_id in existing]
+                seen = [arxiv_id for arxiv_id in seen if arxiv_id not in rewritten]
+                cursor.execute(
+                    "UPDATE publications_work SET last_seen_at = %s WHERE arxiv_id = ANY(%s)",
+                    [self.seen_at, seen],
+                )
             if not new and not changed:
                 return outcome
             new_records = [r for r, _ in new]
@@ -323,12 +335,16 @@ class Loader:
         self.topic_ids.update(dict(cursor.fetchall()))
 
     def _work_row(self, r: WorkRecord, digest: str) -> tuple:
+        # Text-mode TeX shown in Unicode; the fields as typed are kept (see Work.tex_originals).
+        text = work_text(
+            title=r.title, abstract=r.abstract, comments=r.comments, journal_ref=r.journal_ref
+        )
         return (
             r.arxiv_id,
-            r.title,
-            r.abstract,
-            r.comments,
-            r.journal_ref,
+            text.title,
+            text.abstract,
+            text.comments,
+            text.journal_ref,
             r.doi,
             r.report_no,
             r.license,
@@ -341,6 +357,9 @@ class Loader:
             r.source,
             digest,
             r.metadata_date,
+            json.dumps(text.originals, ensure_ascii=False),
+            text.folded,
+            self.seen_at,
         )
 
     def _insert_new_works(self, cursor, new: list[tuple[WorkRecord, str]]) -> dict[str, int]:
@@ -370,14 +389,24 @@ class Loader:
             INSERT INTO publications_work AS w (arxiv_id, title, abstract, comments, journal_ref,
                 doi, report_no, license, submitter, primary_topic_id, first_submitted,
                 latest_version_date, version_count, authors_count, source, content_hash,
-                metadata_date, hidden, hidden_reason, created_at, updated_at)
+                metadata_date, tex_originals, search_folded, last_seen_at, hidden, hidden_reason,
+                created_at, updated_at)
             SELECT arxiv_id, title, abstract, comments, journal_ref, doi, report_no, license,
                 submitter, primary_topic_id, first_submitted, latest_version_date, version_count,
-                authors_count, source, content_hash, metadata_date, false, '', %(now)s, %(now)s
+                authors_count, source, content_hash, metadata_date, tex_originals::jsonb,
+                search_folded, last_seen_at, false, '', %(now)s, %(now)s
             FROM bz_stage_work
             ON CONFLICT (arxiv_id) DO UPDATE SET
                 title = EXCLUDED.title,
                 abstract = CASE WHEN EXCLUDED.abstract <> '' THEN EXCLUDED.abstract ELSE w.abstract END,
+                -- A record without an abstract keeps the stored one, and its original with it.
+                tex_originals = EXCLUDED.tex_originals || CASE WHEN EXCLUDED.abstract <> ''
+                    THEN '{}'::jsonb
+                    ELSE jsonb_strip_nulls(jsonb_build_object('abstract', w.tex_originals -> 'abstract'))
+                    END,
+                search_folded = CASE WHEN EXCLUDED.abstract <> '' THEN EXCLUDED.search_folded
+                    ELSE w.search_folded END,
+                last_seen_at = EXCLUDED.last_seen_at,
                 comments = EXCLUDED.comments,
                 journal_ref = EXCLUDED.journal_ref,
                 doi = EXCLUDED.doi,
@@ -617,7 +646,8 @@ def _ensure_staging_tables(cursor) -> None:
             arxiv_id text, title text, abstract text, comments text, journal_ref text, doi text,
             report_no text, license text, submitter text, primary_topic_id bigint,
             first_submitted timestamptz, latest_version_date timestamptz, version_count int,
-            authors_count int, source text, content_hash text, metadata_date date);
+            authors_count int, source text, content_hash text, metadata_date date,
+            tex_originals text, search_folded text, last_seen_at timestamptz);
         CREATE TEMP TABLE IF NOT EXISTS bz_stage_version (
             work_id bigint, number int, created timestamptz, size text);
         CREATE TEMP TABLE IF NOT EXISTS bz_stage_author (

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import JSONField, Q, Value
 from django.urls import reverse
 
 from profiles.models import SEARCH_GIN_PENDING_KB, Author, Institution, author_url
@@ -72,6 +72,14 @@ class Work(models.Model):
     hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True)
     source = models.CharField(max_length=20, blank=True, help_text="Last import source.")
+    # The text fields above are shown in Unicode (text-mode TeX converted at import); the fields
+    # as typed on arXiv are kept here, only those the conversion changed: {"title": "...", ...}.
+    tex_originals = models.JSONField(default=dict, blank=True, db_default=Value({}, JSONField()))
+    # The title and abstract with accents folded when that differs from them ("" for most works):
+    # a search typed without accents ("Monge-Ampere") finds "Monge-Ampère" through it.
+    search_folded = models.TextField(blank=True, default="", db_default="")
+    # When an import or a harvest last saw this work on arXiv, changed or not.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
     content_hash = models.CharField(max_length=32, blank=True)
     search_vector = models.GeneratedField(
         expression=SearchVector("title", weight="A", config="english")
@@ -91,6 +99,13 @@ class Work(models.Model):
                 name="work_search_idx",
                 gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
             ),
+            # Partial: only the few works whose text has accents are in it.
+            GinIndex(
+                SearchVector("search_folded", config="english"),
+                name="work_search_folded_idx",
+                condition=~Q(search_folded=""),
+                gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
+            ),
             models.Index(fields=["-first_submitted"], name="work_first_submitted_idx"),
             models.Index(fields=["primary_topic", "-first_submitted"], name="work_topic_recent_idx"),
         ]
@@ -106,6 +121,11 @@ class Work(models.Model):
     def abstract_paragraph_list(self) -> list[str]:
         """The abstract's paragraphs (the parsers separate them with a blank line)."""
         return [p for p in self.abstract.split("\n\n") if p.strip()]
+
+    @property
+    def title_tex(self) -> str:
+        """The title as typed on arXiv."""
+        return self.tex_originals.get("title", self.title)
 
     @property
     def is_revised(self) -> bool:

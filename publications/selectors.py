@@ -5,18 +5,34 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cached_property
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models import Window as Over
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from profiles.models import Author
 from profiles.selectors import visibility_version
+from publications.arxiv.text import fold_accents
 from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 
 # Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
@@ -122,7 +138,8 @@ def work_list() -> QuerySet[Work]:
     return (
         Work.objects.visible()
         .select_related("primary_topic")
-        .defer("search_vector", "content_hash", "submitter", "report_no", "license")
+        .defer("search_vector", "search_folded", "tex_originals", "content_hash", "submitter",
+               "report_no", "license")
         .prefetch_related(listed_authorships())
     )
 
@@ -158,6 +175,23 @@ def work_get_with_first_authors(*, arxiv_id: str, authors: int) -> Work:
     return work
 
 
+def canonical_arxiv_id(arxiv_id: str) -> str:
+    """The id as arXiv and the work pages spell it: old-style archives in lower case with the
+    subject class in upper case ("HEP-TH/9901001" -> "hep-th/9901001", "math.ag/0101001" ->
+    "math.AG/0101001"); new-style ids are digits. Pure."""
+    if "/" not in arxiv_id:
+        return arxiv_id
+    archive, number = arxiv_id.split("/", 1)
+    name, _, subject = archive.partition(".")
+    return f"{name.lower()}.{subject.upper()}/{number}" if subject else f"{name.lower()}/{number}"
+
+
+def topic_canonical_code(*, code: str) -> str | None:
+    """The stored code of a category typed in another case ("ASTRO-PH" -> "astro-ph"), or None.
+    1 query on the small topic table."""
+    return Topic.objects.filter(code__iexact=code).values_list("code", flat=True).first()
+
+
 def work_authorships(*, work_id: int) -> QuerySet[Authorship]:
     """The work's authorships with their records, for the API to order by position and page.
     1 query per page."""
@@ -188,7 +222,8 @@ def _author_lines() -> QuerySet[Authorship]:
     record's slug (no Author instance per line: a work page may print thousands)."""
     return (
         Authorship.objects.annotate(author_slug=F("author__slug"), author_hidden=F("author__hidden"))
-        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation")
+        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation",
+              "source")
         .order_by("position")
     )
 
@@ -255,16 +290,52 @@ def author_works_page(
     *, author_id: int, page: int | str = 1, per_page: int = 20, total: int | None = None
 ) -> Window:
     """An author record's visible works, newest first, one page, each with its first authors in
-    order. 2 queries (the page of works, their first authorships); `total` is the stored count."""
+    order and `attached_by` (the source of the record's authorship). 2 queries (the page of works, their first authorships); `total` is the stored count."""
     # NULLS LAST differs from the order of the global first_submitted index on purpose: the
     # planner then starts from the record's authorships (a few hundred rows at most) instead of
     # walking every work in the database newest first, looking for the record's.
     def works() -> QuerySet[Work]:
         return work_list().filter(
             pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-        ).order_by(F("first_submitted").desc(nulls_last=True), "-id")
+        ).annotate(attached_by=_attached_by(author_id)).order_by(
+            F("first_submitted").desc(nulls_last=True), "-id"
+        )
 
     return window(works, page=page, per_page=per_page, total=total)
+
+
+def _attached_by(author_id: int) -> Subquery:
+    """How the record's authorship of each work came about (an AuthorshipSource value): the
+    profile says when a claim or a curator, not the import, attached a work."""
+    return Subquery(
+        Authorship.objects.filter(work_id=OuterRef("pk"), author_id=author_id)
+        .order_by("position")
+        .values("source")[:1]
+    )
+
+
+@dataclass(frozen=True)
+class PrintedAffiliation:
+    """An affiliation as printed on one of the record's works, and where."""
+
+    text: str
+    arxiv_id: str
+    year: int | None
+
+
+def author_latest_affiliation(*, author_id: int) -> PrintedAffiliation | None:
+    """The affiliation printed on the record's newest visible work that prints one. 1 query."""
+    row = (
+        Authorship.objects.filter(author_id=author_id, work__hidden=False)
+        .exclude(printed_affiliation="")
+        .order_by(F("work__first_submitted").desc(nulls_last=True), "-work_id")
+        .values_list("printed_affiliation", "work__arxiv_id", "work__first_submitted")
+        .first()
+    )
+    if row is None:
+        return None
+    text, arxiv_id, submitted = row
+    return PrintedAffiliation(text=text, arxiv_id=arxiv_id, year=submitted.year if submitted else None)
 
 
 def author_works_for_feed(*, author_id: int, limit: int = 50) -> list[Work]:
@@ -357,18 +428,38 @@ def topics_with_counts() -> list[Topic]:
 
 
 def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
+    """One page of works_matching(query) with the number of matches. 2 queries (the page with the
+    number of matches as a window count, so the matches are read once; first authors)."""
+    return Window(works_matching(query=query), number=page_number(page), per_page=per_page,
+                  total_from="matches")
+
+
+def works_matching(*, query: str) -> QuerySet[Work]:
     """Works whose title or abstract match `query` (PostgreSQL full-text search, websearch syntax,
-    English stemming, GIN index on Work.search_vector), best rank first. 2 queries (the page with
-    the number of matches as a window count, so the matches are read once; first authors)."""
+    English stemming, GIN index on Work.search_vector), best rank first. Accents are optional on
+    both sides: the query is also tried with its accents folded ("Paczyński" finds "Paczynski"),
+    and works with accented text match a query typed without them through their folded text
+    (Work.search_folded, a partial GIN index). Each row carries `rank` and `matches` (the number
+    of matches, a window count)."""
     search = SearchQuery(query, config="english", search_type="websearch")
-    works = (
+    folded_query = fold_accents(query)
+    folded = SearchQuery(folded_query, config="english", search_type="websearch")
+    folded_vector = SearchVector("search_folded", config="english")
+    matches = Q(search_vector=search) | (
+        ~Q(search_folded="") & Q(folded_match=folded)
+    )
+    ranks = [SearchRank(F("search_vector"), search), SearchRank(folded_vector, folded)]
+    if folded_query != query:
+        matches |= Q(search_vector=folded)
+        ranks.append(SearchRank(F("search_vector"), folded))
+    return (
         work_list()
         .defer("abstract")  # not shown in results; carrying it through the sort cost a third
-        .filter(search_vector=search)
-        .annotate(rank=SearchRank(F("search_vector"), search), matches=Over(Count("id")))
+        .alias(folded_match=folded_vector)
+        .filter(matches)
+        .annotate(rank=Greatest(*ranks), matches=Over(Count("id")))
         .order_by("-rank", "-first_submitted", "-id")
     )
-    return Window(works, number=page_number(page), per_page=per_page, total_from="matches")
 
 
 # --- REST API (publications/api.py): querysets that DRF's cursor pagination orders and slices ---
@@ -450,3 +541,118 @@ def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20
         )
     )
     return Paginator(works, per_page).get_page(page)
+
+
+# --- Exports (publications/exports.py): every author, streamed -----------------------------------
+
+
+def _export_list() -> QuerySet[Work]:
+    """Visible works with `author_names` (every printed name, in order) aggregated in the same
+    query, so an export of any size is one query read through a server-side cursor."""
+    names = (
+        Authorship.objects.filter(work_id=OuterRef("pk"))
+        .order_by()
+        .values("work_id")
+        .annotate(names=ArrayAgg("printed_name", order_by="position"))
+        .values("names")
+    )
+    return (
+        Work.objects.visible()
+        .select_related("primary_topic")
+        .defer("search_vector", "search_folded", "content_hash", "submitter", "license")
+        .annotate(author_names=Coalesce(Subquery(names), Value([], ArrayField(TextField()))))
+    )
+
+
+def author_works_for_export(*, author_id: int) -> QuerySet[Work]:
+    """Every visible work of an author record, newest first, with `author_names` and
+    `attached_by`. 1 query; iterate with .iterator() to stream."""
+    return (
+        _export_list()
+        .filter(pk__in=Authorship.objects.filter(author_id=author_id).values("work_id"))
+        .annotate(attached_by=_attached_by(author_id))
+        .order_by(F("first_submitted").desc(nulls_last=True), "-id")
+    )
+
+
+def work_for_export(*, arxiv_id: str) -> Work:
+    """One visible work with `author_names`. 1 query. Raises Http404 for an unknown id."""
+    work = _export_list().filter(arxiv_id=arxiv_id).first()
+    if work is None:
+        raise Http404(f"No work with arXiv id {arxiv_id!r}.")
+    return work
+
+
+def search_works_for_export(*, query: str, page: int | str = 1, per_page: int = 20) -> list[Work]:
+    """The works of one search results page (same ranking as works_search) with `author_names`.
+    2 queries (the page's ids, the works)."""
+    number = page_number(page)
+    start = (number - 1) * per_page
+    ids = list(
+        works_matching(query=query).prefetch_related(None).values_list("pk", flat=True)[
+            start : start + per_page
+        ]
+    )
+    by_id = {w.pk: w for w in _export_list().filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+# --- Conflict-of-interest list: co-authors of recent years ----------------------------------------
+
+COAUTHOR_YEARS_DEFAULT = 3
+COAUTHOR_YEARS_MAX = 20
+COAUTHORS_LIMIT = 1000
+
+
+@dataclass
+class CoAuthor:
+    author: Author
+    works: list[Work]  # the shared works, newest first
+
+    @property
+    def last_year(self) -> int | None:
+        dates = [w.first_submitted for w in self.works if w.first_submitted]
+        return max(dates).year if dates else None
+
+
+@dataclass
+class CoAuthorList:
+    since: dt.date
+    coauthors: list[CoAuthor]
+    more: bool  # more than COAUTHORS_LIMIT co-authors: the list is cut
+
+
+def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorList:
+    """The records that share a visible work first submitted in the last `years` years with the
+    record, most shared works first, each with those works; at most COAUTHORS_LIMIT. A record its
+    owner hid stays in the list (it is still a conflict) but its page is not linked. 3 queries
+    (the co-authors with their shared work ids, their records, the works)."""
+    try:
+        since = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        since = today.replace(year=today.year - years, day=28)
+    recent = Authorship.objects.filter(
+        author_id=author_id, work__hidden=False, work__first_submitted__gte=_start_of(since)
+    ).values("work_id")
+    rows = list(
+        Authorship.objects.filter(work_id__in=recent)
+        .exclude(author_id=author_id)
+        .values("author_id")
+        .annotate(shared=Count("work_id", distinct=True),
+                  work_ids=ArrayAgg("work_id", distinct=True))
+        .order_by("-shared", "author_id")[: COAUTHORS_LIMIT + 1]
+    )
+    more = len(rows) > COAUTHORS_LIMIT
+    rows = rows[:COAUTHORS_LIMIT]
+    authors = Author.objects.only("slug", "display_name", "hidden").in_bulk(
+        [r["author_id"] for r in rows]
+    )
+    work_ids = {pk for r in rows for pk in r["work_ids"]}
+    works = Work.objects.only("arxiv_id", "title", "first_submitted").in_bulk(work_ids)
+    newest_first = lambda w: (w.first_submitted or NO_DATE, w.pk)  # noqa: E731
+    coauthors = [
+        CoAuthor(author=authors[r["author_id"]],
+                 works=sorted((works[pk] for pk in r["work_ids"]), key=newest_first, reverse=True))
+        for r in rows
+    ]
+    return CoAuthorList(since=since, coauthors=coauthors, more=more)

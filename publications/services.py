@@ -11,12 +11,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from profiles.models import Author
 from publications.arxiv import atom, oai, snapshot
 from publications.arxiv.detect import detect_format
 from publications.arxiv.records import ParsedItem, SkippedRecord
+from publications.arxiv.text import work_text
 from publications.loader import Loader, LoadStats
 from publications.models import Authorship, AuthorshipSource, ImportRun, Work
 
@@ -353,3 +355,47 @@ def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None 
     )
     _notify_authorships_changed([previous, author.pk])
     return authorship
+
+
+# What the converter looks for (publications.arxiv.text: a backslash, a brace, TeX quotes), and
+# for the folded search text, any non-ASCII character.
+_TEX_MARKS = r"[\\{}]|``"
+_MAY_NEED_CONVERSION = r"[\\{}]|``|[^\x01-\x7f]"
+
+
+def works_text_convert(*, batch_size: int = 1000) -> int:
+    """Bring works stored before text-mode TeX was converted at import to today's form: the text
+    in Unicode, the fields as typed in Work.tex_originals, the accent-folded search text. Reads
+    only works whose text holds a backslash, a brace or a non-ASCII letter, in id order, one
+    transaction per batch; converts from the stored originals, so running it twice changes
+    nothing the second time. Returns the number of works rewritten."""
+    candidates = (
+        Work.objects.filter(
+            Q(title__regex=_MAY_NEED_CONVERSION) | Q(abstract__regex=_MAY_NEED_CONVERSION)
+            | Q(comments__regex=_TEX_MARKS) | Q(journal_ref__regex=_TEX_MARKS)
+        )
+        .order_by("pk")
+        .only("pk", "title", "abstract", "comments", "journal_ref", "tex_originals",
+              "search_folded")
+    )
+    fields = ("title", "abstract", "comments", "journal_ref")
+    rewritten = 0
+    last_pk = 0
+    while True:
+        batch = list(candidates.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return rewritten
+        last_pk = batch[-1].pk
+        changed = []
+        for work in batch:
+            typed = {name: work.tex_originals.get(name, getattr(work, name)) for name in fields}
+            text = work_text(**typed)
+            new = {name: getattr(text, name) for name in fields}
+            new.update(tex_originals=text.originals, search_folded=text.folded)
+            if any(getattr(work, name) != value for name, value in new.items()):
+                for name, value in new.items():
+                    setattr(work, name, value)
+                changed.append(work)
+        with transaction.atomic():
+            Work.objects.bulk_update(changed, [*fields, "tex_originals", "search_folded"])
+        rewritten += len(changed)

@@ -11,6 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
+
+from pylatexenc import latex2text as l2t
+from pylatexenc import latexwalker as lw
+from pylatexenc import macrospec
 
 __all__ = [
     "collapse_whitespace",
@@ -21,6 +26,11 @@ __all__ = [
     "split_arxiv_id",
     "split_dois",
     "split_categories",
+    "tex_to_unicode",
+    "tex_paragraphs_to_unicode",
+    "fold_accents",
+    "WorkText",
+    "work_text",
 ]
 
 
@@ -233,3 +243,220 @@ def split_categories(value: str | None) -> list[str]:
     if not value:
         return []
     return list(dict.fromkeys(value.split()))
+
+
+# --- Text-mode TeX in titles, abstracts, comments and journal references -------------------------
+#
+# Submitters type these fields in TeX: "Monge-Amp\`ere", "K\"ahler", "D{\'e}cembre", "{\deg}C".
+# pylatexenc's latex2text turns the text-mode macros into Unicode; mathematics ($...$, \(...\),
+# \[...\], equation environments) is kept verbatim for KaTeX in the browser. Macros it does not
+# know (and references such as \cite, \ref, \url) stay as typed rather than disappear, "~" stays a
+# tilde (arXiv abstracts use it for "approximately" as often as for TeX's tie), and "\$" keeps its
+# backslash so KaTeX does not take it for the start of mathematics.
+
+# The placeholder categories print "<cit.>" for \cite and the like; the other two are exercise-sheet
+# and quantum-information macros that are more likely to be someone's own macro than those.
+_TEXT_DB = l2t.get_default_latex_context_db().filter_context(
+    exclude_categories=["latex-placeholders", "latex-ethuebung", "nonstandard-qit"]
+)
+_TEXT_DB.add_context_category(
+    "bzpeer-text",
+    prepend=True,
+    macros=[
+        l2t.MacroTextSpec("deg", simplify_repl="°"),
+        l2t.MacroTextSpec("degr", simplify_repl="°"),
+        # Old font switches ("{\\it Cegrell's} classes") change the look, not the text.
+        *(l2t.MacroTextSpec(name, discard=True) for name in ("it", "bf", "em", "rm", "sl", "sc", "tt", "sf")),
+    ],
+    environments=[],
+    specials=[l2t.SpecialsTextSpec("~", "~")],
+)
+# Kept exactly as typed even when latex2text has a rendering for them.
+_VERBATIM_MACROS = frozenset(
+    {"$", "cite", "citep", "citet", "ref", "eqref", "label", "url", "href", "footnote", "thanks",
+     "input", "include", "verb"}
+)
+# Only text that holds a backslash, a brace or TeX quotes (``...'') can carry text-mode TeX; the rest
+# (most arXiv text) is returned untouched without parsing. "--" alone is left as typed.
+_TEX_HINT = re.compile(r"[\\{}]|``")
+
+
+def _has_tex(text: str) -> bool:
+    # The same test as _TEX_HINT, as substring checks: several times faster on the ~500,000
+    # fields of a large import, almost all of them without TeX.
+    return "\\" in text or "{" in text or "}" in text or "``" in text
+
+
+# The parser must know the arguments of the macros kept verbatim, or "\href{a}{b}" loses its braces.
+_PARSE_DB = lw.get_default_latex_context_db()
+_PARSE_DB.add_context_category(
+    "bzpeer-parse", prepend=True, macros=[macrospec.std_macro("href", False, 2)], environments=[]
+)
+# A "%" in arXiv text is a percent sign, not the start of a TeX comment.
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+_MACRO_BEFORE = re.compile(r"\\([A-Za-z]+)\s*$")
+
+
+class _TextModeConverter(l2t.LatexNodes2Text):
+    source = ""
+
+    def _kept_verbatim(self, name: str) -> bool:
+        return name in _VERBATIM_MACROS or self.latex_context.get_macro_spec(name) is None
+
+    def macro_node_to_text(self, node):  # type: ignore[no-untyped-def]
+        if self._kept_verbatim(node.macroname):
+            return node.latex_verbatim()
+        return super().macro_node_to_text(node)
+
+    def group_node_to_text(self, node):  # type: ignore[no-untyped-def]
+        # "\foo{bar}" with an unknown \foo stays "\foo{bar}", not "\foobar".
+        before = _MACRO_BEFORE.search(self.source, 0, node.pos)
+        if before and self._kept_verbatim(before.group(1)):
+            return node.latex_verbatim()
+        return super().group_node_to_text(node)
+
+
+_CONVERTER = _TextModeConverter(
+    latex_context=_TEXT_DB, math_mode="verbatim", keep_comments=True, strict_latex_spaces=True
+)
+
+
+def _braces_balanced(text: str) -> bool:
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "{}" and i and text[i - 1] == "\\":
+            continue
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# Mathematics, kept verbatim for KaTeX: $$...$$, $...$, \(...\), \[...\] and environments.
+MATH_SPANS = re.compile(
+    r"\$\$.+?\$\$|(?<!\\)\$.+?(?<!\\)\$|\\\(.+?\\\)|\\\[.+?\\\]"
+    r"|\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}",
+    re.DOTALL,
+)
+
+
+def _convert_chunk(chunk: str) -> str:
+    """One run of words holding TeX, outside mathematics, braces balanced."""
+    if "$" in chunk.replace("\\$", "") or not _braces_balanced(chunk):
+        return chunk
+    source = _BARE_PERCENT.sub(r"\\%", chunk)
+    try:
+        nodes, _, _ = lw.LatexWalker(
+            source, latex_context=_PARSE_DB, tolerant_parsing=False
+        ).get_latex_nodes()
+        _CONVERTER.source = source
+        converted = _CONVERTER.nodelist_to_text(nodes)
+    except Exception:  # pylatexenc raises assorted errors on malformed input
+        return chunk
+    return collapse_whitespace(converted)
+
+
+def _brace_depth(word: str) -> int:
+    return word.count("{") - word.count("\\{") - word.count("}") + word.count("\\}")
+
+
+def _convert_text_run(run: str) -> str:
+    # Only the words holding TeX are parsed (a braced group is one run, spaces and all): parsing
+    # is char by char in pure Python, and most of an abstract is plain words.
+    words = run.split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if not _TEX_HINT.search(words[i]):
+            out.append(words[i])
+            i += 1
+            continue
+        j, depth = i, _brace_depth(words[i])
+        while depth > 0 and j + 1 < len(words):
+            j += 1
+            depth += _brace_depth(words[j])
+        out.append(_convert_chunk(" ".join(words[i : j + 1])))
+        i = j + 1
+    return " ".join(out)
+
+
+def tex_to_unicode(text: str) -> str:
+    """A title, comment or journal reference with its text-mode TeX turned into Unicode
+    (``Monge-Amp\\`ere`` -> ``Monge-Ampère``, ``{\\deg}C`` -> ``°C``), mathematics kept verbatim,
+    whitespace collapsed. A part the converter cannot read safely (unbalanced braces, a lone "$",
+    a parse error) is kept as typed: showing the TeX beats losing words."""
+    if not _has_tex(text):
+        return collapse_whitespace(text) if "  " in text or "\n" in text else text
+    text = collapse_whitespace(text)
+    parts: list[str] = []
+    last = 0
+    for match in MATH_SPANS.finditer(text):
+        parts.append(_convert_text_run(text[last : match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_convert_text_run(text[last:]))
+    return collapse_whitespace("".join(parts)) or text
+
+
+def tex_paragraphs_to_unicode(text: str) -> str:
+    """An abstract (paragraphs separated by a blank line) converted paragraph by paragraph."""
+    return "\n\n".join(tex_to_unicode(p) for p in text.split("\n\n") if p.strip())
+
+
+_COMBINING_MARK = re.compile(r"[\u0300-\u036f]")
+_FOLDED_LETTERS = str.maketrans(
+    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe",
+     "Œ": "OE", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i"}
+)
+
+
+def fold_accents(text: str) -> str:
+    """``Monge-Ampère`` -> ``Monge-Ampere``, ``Paczyński`` -> ``Paczynski``: what a search typed
+    without accents should match. Other scripts are left alone."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLDED_LETTERS))
+    return unicodedata.normalize("NFC", _COMBINING_MARK.sub("", decomposed))
+
+
+@dataclass(frozen=True, slots=True)
+class WorkText:
+    """A work's text fields as the pages show them, and what they need besides."""
+
+    title: str
+    abstract: str
+    comments: str
+    journal_ref: str
+    # The fields as typed on arXiv, only those the conversion changed: {"title": "...", ...}.
+    originals: dict[str, str]
+    # The title and abstract with accents folded, when that differs from them ("" otherwise):
+    # what lets a search typed without accents find "Monge-Ampère".
+    folded: str
+
+
+def work_text(*, title: str, abstract: str, comments: str, journal_ref: str) -> WorkText:
+    """Convert a work's text-mode TeX to Unicode, keeping the originals that changed."""
+    typed = {"title": title, "abstract": abstract, "comments": comments, "journal_ref": journal_ref}
+    if not (_has_tex(title) or _has_tex(abstract) or _has_tex(comments) or _has_tex(journal_ref)):
+        # Most works: nothing to convert.
+        searchable = f"{title}\n{abstract}"
+        folded = "" if searchable.isascii() else fold_accents(searchable)
+        return WorkText(**typed, originals={}, folded=folded if folded != searchable else "")
+    shown = {
+        "title": tex_to_unicode(title),
+        "abstract": tex_paragraphs_to_unicode(abstract),
+        "comments": tex_to_unicode(comments),
+        "journal_ref": tex_to_unicode(journal_ref),
+    }
+    # Only real changes count: whitespace the parsers already collapsed is not an original.
+    originals = {
+        name: typed[name]
+        for name in typed
+        if shown[name] != typed[name] and _has_tex(typed[name])
+    }
+    shown = {name: shown[name] if name in originals else typed[name] for name in typed}
+    searchable = f"{shown['title']}\n{shown['abstract']}"
+    folded = fold_accents(searchable)
+    return WorkText(
+        **shown, originals=originals, folded=folded if folded != searchable else ""
+    )

@@ -17,6 +17,9 @@ register = template.Library()
 CONTEXT_MARK = ' class="context" aria-current="true"'
 
 
+_ATTACHED_BY = {"claim": "attached by the owner's claim", "curator": "attached by a curator"}
+
+
 @register.simple_tag
 def author_lines(authors, all_url: str = "") -> SafeString:
     """`<li>` items for an AuthorList: each name links to its author record, with its affiliation
@@ -34,6 +37,9 @@ def author_lines(authors, all_url: str = "") -> SafeString:
                if getattr(line, "author_hidden", False)
                else f'<a href="{escape(author_url(line.author_slug))}">{escape(line.printed_name)}</a>')
         )
+        attached = _ATTACHED_BY.get(getattr(line, "source", "arxiv"))
+        if attached:  # not the import: the profile's owner or a curator put the name there
+            parts.append(f' <span class="provenance">({attached})</span>')
         number = getattr(line, "affiliation_number", None)
         if number:
             parts.append(

@@ -45,7 +45,7 @@ def data(request):
 ANONYMOUS = [
     ("/api/authors/", 1),
     ("/api/authors/?q=counter&claimed=false&verification_level=1&min_works=0", 1),
-    ("/api/authors/query-counter/", 1),
+    ("/api/authors/query-counter/", 2),  # the record, when one of its works was last synced
     ("/api/authors/query-counter/works/", 3),
     ("/api/authors/query-counter/works/?page_size=100", 3),
     ("/api/works/", 2),

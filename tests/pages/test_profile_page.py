@@ -51,10 +51,12 @@ def test_profile_shows_every_seed_section_with_stored_figures(client, imported):
 
 def test_generated_bio_is_neutral_and_true_and_an_owner_bio_replaces_it(client, imported):
     author = Author.objects.get(slug="christoph-richard")
-    topic = Work.objects.filter(authorships__author=author).first().primary_topic.code
+    topic = Work.objects.filter(authorships__author=author).first().primary_topic
     html = profile(client, author.slug)
-    works = "1 work" if author.works_count == 1 else f"{author.works_count} works"
-    assert f"Christoph Richard has {works} on arXiv, mostly in {topic}" in html
+    assert author.works_count == 1 and author.first_year == author.last_year
+    # Topic names, not bare codes, and the year said in words.
+    assert (f"Christoph Richard has 1 work on arXiv in {author.first_year}, in {topic.name} "
+            f"({topic.code}).") in html
 
     author.bio, author.open_to_collaborate = "I study <b>tilings</b>.", True
     author.claimed_by = UserFactory()
@@ -62,7 +64,7 @@ def test_generated_bio_is_neutral_and_true_and_an_owner_bio_replaces_it(client, 
     cache.clear()
     html = profile(client, author.slug)
     assert "I study &lt;b&gt;tilings&lt;/b&gt;." in html
-    assert "has 1 work" not in html and "mostly in" not in html
+    assert "has 1 work" not in html
     assert "Open to collaborate" in html and ">Claimed<" in html
     assert "Log in to claim" not in html
     assert "Claim this author entity first" not in html
@@ -150,8 +152,9 @@ def test_profile_and_feed_queries_do_not_grow_with_the_number_of_works(
 
 def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
     author = make_author_with_works(60)
-    # record, trust trend, top topics, works page, their first authors
-    with django_assert_num_queries(5):
+    # record, trust trend, top topics, printed affiliation (the record has no institution),
+    # last synced, works page, their first authors
+    with django_assert_num_queries(7):
         client.get(f"/authors/{author.slug}/")
     with django_assert_num_queries(2):  # the record and its trust trend: fragments are cached
         client.get(f"/authors/{author.slug}/")

@@ -99,8 +99,12 @@ def harvest(arxiv: LocalArxiv, client: ArxivHttpClient, **options) -> ImportRun:
 
 
 def database_state() -> dict[str, list[dict]]:
+    # Every column but "last synced with arXiv", which moves each time a harvest sees a work.
     return {
-        model.__name__: list(model.objects.order_by("pk").values())
+        model.__name__: [
+            {k: v for k, v in row.items() if k != "last_seen_at"}
+            for row in model.objects.order_by("pk").values()
+        ]
         for model in (Work, WorkVersion, WorkTopic, Authorship, Author)
     }
 
@@ -191,11 +195,15 @@ def test_running_the_same_harvest_twice_leaves_the_same_rows(arxiv, client):
     serve_full_harvest(arxiv)
     harvest(arxiv, client, from_date=dt.date(2014, 10, 1))
     first = database_state()
+    first_seen = dict(Work.objects.values_list("arxiv_id", "last_seen_at"))
     serve_full_harvest(arxiv)
 
     again = harvest(arxiv, client, from_date=dt.date(2014, 10, 1))
 
     assert database_state() == first
+    # Unchanged works were still seen: their "last synced with arXiv" moved.
+    for arxiv_id, seen in Work.objects.values_list("arxiv_id", "last_seen_at"):
+        assert seen > first_seen[arxiv_id]
     assert (again.records_created, again.records_updated, again.records_unchanged) == (0, 0, 7)
     assert again.watermark == "2014-12-22"
 

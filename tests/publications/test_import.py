@@ -13,6 +13,7 @@ from django.db import connection
 from profiles.models import Author
 from publications.arxiv import snapshot
 from publications.arxiv.records import WorkRecord
+from publications.arxiv.text import work_text
 from publications.models import Authorship, AuthorshipSource, ImportRun, Work, WorkVersion
 from publications.services import import_path
 from tests.conftest import ARXIV, SHARED_ARXIV
@@ -66,8 +67,14 @@ def database_state() -> dict[str, list[tuple]]:
 def assert_matches_records(records: dict[str, WorkRecord]) -> None:
     for arxiv_id, record in records.items():
         work = Work.objects.get(arxiv_id=arxiv_id)
-        assert work.title == record.title
-        assert work.abstract == record.abstract
+        # Shown in Unicode, the fields as typed kept beside them.
+        text = work_text(title=record.title, abstract=record.abstract, comments=record.comments,
+                         journal_ref=record.journal_ref)
+        assert work.title == text.title
+        assert work.abstract == text.abstract
+        assert work.tex_originals == text.originals
+        assert work.tex_originals.get("title", work.title) == record.title
+        assert work.tex_originals.get("abstract", work.abstract) == record.abstract
         assert work.version_count == record.version_count
         assert work.primary_topic.code == record.primary_category
         versions = list(work.versions.order_by("number").values_list("number", "created"))
