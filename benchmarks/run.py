@@ -11,6 +11,7 @@ from benchmarks import (
     bench_admin,
     bench_api,
     bench_graph,
+    bench_identity,
     bench_import,
     bench_pages,
     bench_scores,
@@ -23,6 +24,7 @@ BENCHMARKS = {
     "graph": bench_graph.run,
     "api": bench_api.run,
     "admin": bench_admin.run,
+    "identity": bench_identity.run,
 }
 
 

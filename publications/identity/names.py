@@ -304,6 +304,10 @@ def compatibility_parsed(pa: ParsedName, pb: ParsedName) -> int:
     ga, gb = pa.given[0], pb.given[0]
     if ga.text[0] != gb.text[0]:
         return INCOMPATIBLE
+    if not any(g.initial for g in pa.given + pb.given) and (
+        "".join(g.text for g in pa.given) == "".join(g.text for g in pb.given)
+    ):
+        return SAME_GIVEN_NAME  # "Chun Hong" / "Chun-Hong" / "Chunhong"
     level = INITIALS_MATCH
     if not ga.initial and not gb.initial:
         if not _full_names_agree(ga.text, gb.text):
