@@ -182,6 +182,14 @@ def merge_authors(
     points to the kept one (its URL redirects), records merged into it are repointed. One
     CurationEvent per merged record. Running it twice is refused (the records are merged)."""
     require_curator_actor(actor)
+    return _merge(kept_id=kept_id, merged_ids=merged_ids, actor=actor, note=note)
+
+
+def _merge(
+    *, kept_id: int, merged_ids: list[int], actor: Any, note: str, keep_sources: bool = False
+) -> list[CurationEvent]:
+    """The merge itself; callers check who may do it. ``keep_sources`` (the identity engine)
+    leaves the moved attributions' source as it was instead of marking them curated."""
     # Lock every involved record (in id order, so two curators cannot deadlock).
     list(Author.objects.select_for_update().filter(pk__in=[kept_id, *merged_ids]).order_by("pk"))
     preview = merge_preview(kept_id=kept_id, merged_ids=merged_ids)
@@ -193,9 +201,12 @@ def merge_authors(
     withdrawn_ids = {c.pk for c in preview.claims_withdrawn}
     for record in preview.merged:
         moved = list(Authorship.objects.filter(author=record).values_list("id", "source"))
-        Authorship.objects.filter(author=record).update(
-            author=kept, source=AuthorshipSource.CURATOR
-        )
+        if keep_sources:
+            Authorship.objects.filter(author=record).update(author=kept)
+        else:
+            Authorship.objects.filter(author=record).update(
+                author=kept, source=AuthorshipSource.CURATOR
+            )
         kept_users = Follow.objects.filter(author=kept).values("user_id")
         duplicate = Follow.objects.filter(author=record, user_id__in=kept_users)
         removed = list(duplicate.values_list("user_id", flat=True))
