@@ -114,6 +114,18 @@ def _fixed_records(record_ids: set[int], source_of: dict, record_of: dict) -> se
     return fixed
 
 
+def _separated_by_curators(record_ids: set[int]) -> set[frozenset[int]]:
+    """Pairs of records a curator took apart (an undone merge): never proposed together again."""
+    pairs = set()
+    for target_id, before in CurationEvent.objects.filter(
+        action="unmerge", target_type="author", target_id__in=[str(r) for r in record_ids]
+    ).values_list("target_id", "before"):
+        other = (before or {}).get("merged_into")
+        if other:
+            pairs.add(frozenset((int(target_id), int(other))))
+    return pairs
+
+
 def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     """One pass of the engine over the blocks of ``names`` (printed names), or over everything."""
     started = time.perf_counter()
@@ -125,6 +137,7 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
         return result
     records = set(record_of.values())
     fixed = _fixed_records(records, source_of, record_of)
+    separated = _separated_by_curators(records)
     by_record: dict[int, list[int]] = defaultdict(list)
     for aid, rid in record_of.items():
         by_record[rid].append(aid)
@@ -155,7 +168,9 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
         # The survivor: a fixed record if there is one (there is at most one), else the largest.
         rids.sort(key=lambda r: (r not in fixed, -size[r], r))
         survivor, others = rids[0], rids[1:]
-        movable = [r for r in others if r not in fixed]
+        movable = [
+            r for r in others if r not in fixed and frozenset((r, survivor)) not in separated
+        ]
         kind = IdentityDecision.Kind.PROPOSAL if survivor in fixed else IdentityDecision.Kind.MERGE
         if not movable:
             continue

@@ -132,7 +132,7 @@ def _score_block(corpus, members, model, variant_of, compat):
         sa, sb = a[start : start + PAIR_CHUNK], b[start : start + PAIR_CHUNK]
         gi, gj = member_array[sa], member_array[sb]
         levels = compat[variant_of[sa], variant_of[sb]]
-        x = pair_features(corpus, gi, gj, levels, len(members))
+        x = pair_features(corpus, gi, gj, levels, np.full(len(gi), len(members)))
         probs[start : start + PAIR_CHUNK] = model.predict(x)
         shared[start : start + PAIR_CHUNK] = np.expm1(x[:, 4])
     return a, b, probs, shared
@@ -250,31 +250,67 @@ def resolve(
                 group_of[index_of[key]] = g
     clusters: list[Cluster] = []
     cluster_of: dict[Hashable, int] = {}
-    scored = 0
+    # First every block's candidate pairs, then all pairs scored at once (small blocks are the
+    # vast majority: scoring them one by one would cost more in overhead than in work).
+    prepared = []
+    pair_blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     for block in blocks if blocks is not None else corpus.blocks:
         members = corpus.blocks.get(block, [])
         if not members:
             continue
-        local_of = {m: k for k, m in enumerate(members)}
         local_groups: dict[int, list[int]] = {}
-        for m in members:
-            if m in group_of:
-                local_groups.setdefault(group_of[m], []).append(local_of[m])
+        if group_of:
+            local_of = {m: k for k, m in enumerate(members)}
+            for m in members:
+                if m in group_of:
+                    local_groups.setdefault(group_of[m], []).append(local_of[m])
         group_ids = list(local_groups)
         locked_local = {k for k, g in enumerate(group_ids) if g < len(locked) and locked[g]}
         if len(members) == 1:
+            prepared.append((members, None, None, None, None, locked_local))
+            continue
+        names, variant_of = _variants(corpus, members)
+        compat = _compat_matrix(names)
+        a, b = block_pairs(corpus, members, variant_of, compat)
+        prepared.append(
+            (
+                members,
+                variant_of,
+                compat,
+                [local_groups[g] for g in group_ids],
+                (a, b),
+                locked_local,
+            )
+        )
+        member_array = np.asarray(members)
+        pair_blocks.append(
+            (member_array[a], member_array[b], compat[variant_of[a], variant_of[b]],
+             np.full(len(a), len(members)))
+        )  # fmt: skip
+    if pair_blocks:
+        gi = np.concatenate([p[0] for p in pair_blocks])
+        gj = np.concatenate([p[1] for p in pair_blocks])
+        levels = np.concatenate([p[2] for p in pair_blocks])
+        sizes = np.concatenate([p[3] for p in pair_blocks])
+    else:
+        gi = gj = levels = sizes = np.empty(0, dtype=np.int64)
+    probs = np.empty(len(gi), dtype=np.float64)
+    for start in range(0, len(gi), PAIR_CHUNK):
+        part = slice(start, start + PAIR_CHUNK)
+        x = pair_features(corpus, gi[part], gj[part], levels[part], sizes[part])
+        probs[part] = model.predict(x)
+    offset = 0
+    for members, variant_of, compat, local_groups, pairs, locked_local in prepared:
+        if pairs is None:
             found = [([0], 1.0, bool(locked_local))]
-            evidence_pairs = None
         else:
-            names, variant_of = _variants(corpus, members)
-            compat = _compat_matrix(names)
-            a, b, probs, shared = _score_block(corpus, members, model, variant_of, compat)
-            scored += len(a)
+            a, b = pairs
+            block_probs = probs[offset : offset + len(a)]
+            offset += len(a)
             found = _cluster(
-                len(members), a, b, probs, variant_of, compat, threshold,
-                [local_groups[g] for g in group_ids], locked_local,
+                len(members), a, b, block_probs, variant_of, compat, threshold,
+                local_groups, locked_local,
             )  # fmt: skip
-            evidence_pairs = (a, b, probs, shared)
         for local_members, weakest, _ in found:
             global_members = [members[k] for k in local_members]
             cluster = Cluster(
@@ -288,12 +324,17 @@ def resolve(
             for m in global_members:
                 cluster_of[corpus.mentions[m].key] = len(clusters)
             clusters.append(cluster)
-        del evidence_pairs
-    return Resolution(clusters=clusters, cluster_of=cluster_of, pairs_scored=scored)
+    return Resolution(clusters=clusters, cluster_of=cluster_of, pairs_scored=len(gi))
 
 
 def cluster_evidence(corpus: Corpus, members: Sequence[int]) -> dict:
     """What the authorships of one cluster have in common, for people to read."""
+    if len(members) == 1:
+        m = corpus.mentions[members[0]]
+        year = corpus.year[corpus.work_row[members[0]]]
+        return {"authorships": 1, "works": 1, "name_forms": [m.name], "shared_coauthors": 0,
+                "top_affiliation": m.affiliation, "top_affiliation_works": 1,
+                "affiliation_years": [], "years": [int(year)] * 2 if year >= 0 else []}  # fmt: skip
     mentions = [corpus.mentions[m] for m in members]
     works = {corpus.work_row[m] for m in members}
     own = {corpus.block_vocab_index[m] for m in members}

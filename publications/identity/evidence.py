@@ -10,7 +10,6 @@ of mentions into one row of numbers each, in the order of ``FEATURES``.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -203,9 +202,10 @@ def _rowwise_dot(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
 
 
 def pair_features(
-    corpus: Corpus, i: np.ndarray, j: np.ndarray, levels: np.ndarray, block_size: int
+    corpus: Corpus, i: np.ndarray, j: np.ndarray, levels: np.ndarray, block_size: np.ndarray
 ) -> np.ndarray:
-    """One row per pair (i[k], j[k]) of mention indexes; ``levels`` their name compatibility."""
+    """One row per pair (i[k], j[k]) of mention indexes; ``levels`` their name compatibility,
+    ``block_size`` the size of their block."""
     out = np.zeros((len(i), len(FEATURES)), dtype=np.float64)
     if not len(i):
         return out
@@ -231,7 +231,7 @@ def pair_features(
     out[:, 0] = levels == SAME_GIVEN_NAME
     out[:, 1] = levels == INITIALS_MATCH
     out[:, 2] = levels == INITIALS_ONLY
-    out[:, 3] = math.log1p(block_size)
+    out[:, 3] = np.log1p(block_size)
     out[:, 4] = np.log1p(shared)
     out[:, 5] = shared_idf
     out[:, 6] = no_coauthor

@@ -90,3 +90,33 @@ def test_not_mine_attribution_survives_a_pass(imported):
     disowned.refresh_from_db()
     assert disowned.author_id == other.pk
     assert Author.objects.get(pk=other.pk).merged_into_id is None
+
+
+def test_curator_split_and_undone_merge_survive_a_full_pass(imported):
+    from publications.curation import split_author, unmerge_author
+    from tests.factories import CuratorFactory
+
+    curator = CuratorFactory(username="curator")
+    resolve_identities()  # a full pass (co-authors' name forms are joined too)
+    survivor = Author.objects.get(slug="a-c-fabian")
+    andy = Author.objects.get(slug="andy-fabian")
+    assert andy.merged_into_id == survivor.pk
+    # A curator undoes the engine's merge of "Andy Fabian" and splits two works off.
+    unmerge_author(author_id=andy.pk, actor=curator)
+    works = list(
+        Authorship.objects.filter(author=survivor, printed_name="A. C. Fabian").values_list(
+            "work_id", flat=True
+        )[:2]
+    )
+    new, _ = split_author(author_id=survivor.pk, work_ids=works, actor=curator)
+    state = sorted(Authorship.objects.values_list("id", "author_id", "source"))
+    result = resolve_identities()  # the next full pass
+    assert (result.merged, result.proposals) == (0, 0)
+    assert sorted(Authorship.objects.values_list("id", "author_id", "source")) == state
+    andy.refresh_from_db()
+    new.refresh_from_db()
+    assert andy.merged_into_id is None and new.merged_into_id is None
+    # Nothing proposes joining what the curator took apart.
+    assert not IdentityDecision.objects.filter(
+        kind="proposal", records__contains=[andy.pk, survivor.pk]
+    ).exists()
