@@ -55,6 +55,8 @@ class Resolution:
     clusters: list[Cluster]
     cluster_of: dict[Hashable, int]  # mention key -> index into clusters
     pairs_scored: int = 0
+    # Every scored pair: mention indexes and the model's probability that they are one person.
+    pairs: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _variants(corpus: Corpus, members: Sequence[int]) -> tuple[list[str], np.ndarray]:
@@ -324,7 +326,9 @@ def resolve(
             for m in global_members:
                 cluster_of[corpus.mentions[m].key] = len(clusters)
             clusters.append(cluster)
-    return Resolution(clusters=clusters, cluster_of=cluster_of, pairs_scored=len(gi))
+    return Resolution(
+        clusters=clusters, cluster_of=cluster_of, pairs_scored=len(gi), pairs=(gi, gj, probs)
+    )
 
 
 def cluster_evidence(corpus: Corpus, members: Sequence[int]) -> dict:
