@@ -70,10 +70,31 @@ def astro_checks() -> list[str]:
         "| check | result |",
         "| --- | --- |",
     ]
+    # Records as the import makes them (one per name key), then the joins resolve_identities
+    # would make (publications.identity_service._plan_merges, pure code).
+    from profiles.names import name_key
+    from publications.identity_service import _plan_merges
+
+    record_ids: dict[str, int] = {}
+    record_of = {m.key: record_ids.setdefault(name_key(m.name), len(record_ids)) for m in mentions}
+    size: dict[int, int] = {}
+    for r in record_of.values():
+        size[r] = size.get(r, 0) + 1
+    plan = _plan_merges(corpus, result, record_of, size, set(), set())
+    final = {r: r for r in size}
+    for survivor, others in plan:
+        for o in others:
+            final[o] = survivor
     records_of: dict[str, dict[int, int]] = {}
     for m in mentions:
-        records_of.setdefault(m.name, {}).setdefault(result.cluster_of[m.key], 0)
-        records_of[m.name][result.cluster_of[m.key]] += 1
+        r = final[record_of[m.key]]
+        records_of.setdefault(m.name, {}).setdefault(r, 0)
+        records_of[m.name][r] += 1
+    engine_clusters: dict[str, dict[int, int]] = {}
+    for m in mentions:
+        c = result.cluster_of[m.key]
+        engine_clusters.setdefault(m.name, {}).setdefault(c, 0)
+        engine_clusters[m.name][c] += 1
     for head, names in JOIN.items():
         parts = []
         clusters = set()
@@ -88,20 +109,22 @@ def astro_checks() -> list[str]:
         total = sum(biggest.values())
         share = max(biggest.values()) / total if total else 0
         lines.append(
-            f"| {head}: variants join | {len(clusters)} records hold them; the largest holds "
+            f"| {head}: variants join (records after the engine's joins) | {len(clusters)} "
+            "records hold them; the largest holds "
             f"{share:.0%} of {total} authorships ({'; '.join(parts)}) |"
         )
     for name in NOT_FLAGGED:
-        counts = records_of.get(name, {})
+        counts = engine_clusters.get(name, {})
         if not counts:
-            lines.append(f"| {name} not flagged | name not found |")
+            lines.append(f"| {name}: engine flag | name not found |")
             continue
         main = max(counts, key=counts.get)
         cluster = result.clusters[main]
         lines.append(
-            f"| {name} not flagged | {'FLAGGED' if cluster.flagged else 'not flagged'}; "
-            f"largest record {len(cluster.members)} authorships of {sum(counts.values())} "
-            f"printed so, in {len(counts)} record(s); {cluster.reason} |"
+            f"| {name}: engine flag | {'FLAGGED' if cluster.flagged else 'not flagged'} "
+            f"(confidence {cluster.confidence}); the engine's clusters hold the "
+            f"{sum(counts.values())} authorships printed so in {len(counts)} piece(s), "
+            f"the largest {len(cluster.members)}: {cluster.reason} |"
         )
     return lines
 
