@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -83,20 +84,48 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+# Sends the given paths in turn, each thread from its own point of the list (`wrk -s`).
+_ROTATE_LUA = """
+local paths = {%s}
+local threads = 0
+function setup(thread) thread:set("offset", threads * %d); threads = threads + 1 end
+function init(args) i = offset end
+function request() i = i + 1; return wrk.format("GET", paths[(i %% #paths) + 1]) end
+"""
+
+
 def load(server: Server, path: str, *, duration: int = DURATION_S,
-         connections: int = WRK_CONNECTIONS) -> LoadResult:
-    """Warm up, then `wrk --latency` for `duration` seconds; returns throughput and percentiles."""
+         connections: int = WRK_CONNECTIONS, headers: dict[str, str] | None = None,
+         rotate: list[str] | None = None) -> LoadResult:
+    """Warm up, then `wrk --latency` for `duration` seconds; returns throughput and percentiles.
+    `headers` go with every request (a session cookie); `rotate` is a list of paths requested in
+    turn instead of `path` (distinct searches, which no cache answers), with no warm-up."""
     if not shutil.which("wrk"):
         raise RuntimeError("wrk is not installed: apt-get install wrk")
     url = server.base + path
-    with urllib.request.urlopen(url, timeout=30) as response:  # warm-up, and fail loudly on errors
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=30) as response:  # fail loudly on errors
         if response.status != 200:
             raise RuntimeError(f"{path} answered {response.status}")
-    subprocess.run(["wrk", "-t", "1", "-c", "2", "-d", "2", url], check=True, capture_output=True)
-    out = subprocess.run(
-        ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{duration}s", "--latency", url],
-        check=True, capture_output=True, text=True,
-    ).stdout
+    options = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
+    script = None
+    if rotate:
+        quoted = ", ".join('"' + p.replace("\\", "\\\\").replace('"', '\\"') + '"' for p in rotate)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(_ROTATE_LUA % (quoted, len(rotate) // WRK_THREADS))
+        options += ["-s", script.name]
+    else:  # warm-up
+        subprocess.run(["wrk", "-t", "1", "-c", "2", "-d", "2", *options, url], check=True,
+                       capture_output=True)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{duration}s",
+             "--latency", *options, url],
+            check=True, capture_output=True, text=True,
+        ).stdout
+    finally:
+        if script is not None:
+            os.unlink(script.name)
     pct = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

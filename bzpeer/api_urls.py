@@ -37,6 +37,11 @@ urlpatterns = [
     ),
     path("works/", publications_api.WorkListView.as_view(), name="works"),
     re_path(rf"^works/{ARXIV_ID}/$", publications_api.WorkDetailView.as_view(), name="work"),
+    re_path(
+        rf"^works/{ARXIV_ID}/authors/$",
+        publications_api.WorkAuthorsView.as_view(),
+        name="work-authors",
+    ),
     path("topics/", publications_api.TopicListView.as_view(), name="topics"),
     re_path(rf"^topics/{TOPIC}/$", publications_api.TopicDetailView.as_view(), name="topic"),
 ]

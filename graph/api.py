@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from graph.selectors import graph_slice
 from graph.slicing import DEFAULT_LIMIT, EDGE_KINDS, MAX_DEPTH, MAX_LIMIT, MIN_LIMIT, NODE_KINDS
+from publications.api_cache import cached_for_visitors
 
 
 class SliceQuerySerializer(serializers.Serializer):
@@ -79,6 +80,7 @@ class GraphSliceApi(APIView):
     institutions, most relevant first, capped at `limit` nodes with the count of what was left out."""
 
     @extend_schema(parameters=[SliceQuerySerializer], responses=SliceSerializer)
+    @cached_for_visitors("graph-slice")
     def get(self, request: Request) -> Response:
         query = SliceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -107,7 +107,9 @@ def following_feed(request: HttpRequest, token: str) -> HttpResponse:
         feed_url=request.build_absolute_uri(),
     )
     for work in works:
-        authors = ", ".join(a.printed_name for a in work.ordered_authorships)
+        authors = ", ".join(a.printed_name for a in work.listed_authorships)
+        if work.unlisted_authors_count:
+            authors += f" and {work.unlisted_authors_count} more"
         feed.add_item(
             title=work.title,
             link=request.build_absolute_uri(work.get_absolute_url()),

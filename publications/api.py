@@ -14,13 +14,16 @@ from rest_framework.response import Response
 from bzpeer.api import Cursor, conditional_response, link, parse_query, path_parameter
 from profiles.api import SLUG_PARAMETER
 from profiles.selectors import author_get
-from publications.models import Authorship, Work
+from publications.api_cache import cached_for_visitors
+from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
 from publications.selectors import (
     LISTED_AUTHORS,
     author_works,
     topic_get,
     topic_list,
+    work_authorships,
     work_get,
+    work_get_with_first_authors,
     works_filtered,
 )
 
@@ -134,7 +137,12 @@ class WorkDetailSerializer(serializers.Serializer):
     version_count = serializers.IntegerField()
     authors_count = serializers.IntegerField()
     authors = WorkAuthorDetailSerializer(
-        source="ordered_authorships", many=True, help_text="Every author, in printed order."
+        source="ordered_authorships", many=True,
+        help_text=f"The first {WORK_PAGE_FIRST_AUTHORS} authors, in printed order (authors_count "
+        "says how many; authors_url lists every one, page by page).",
+    )
+    authors_url = serializers.SerializerMethodField(
+        help_text="Every author of the work, in printed order, paginated."
     )
     versions = VersionSerializer(source="version_list", many=True)
     abs_url = serializers.CharField()
@@ -144,9 +152,17 @@ class WorkDetailSerializer(serializers.Serializer):
     def get_html_url(self, work: Work) -> str:
         return link("publications:work", arxiv_id=work.arxiv_id)
 
+    def get_authors_url(self, work: Work) -> str:
+        return link("api:work-authors", arxiv_id=work.arxiv_id)
+
 
 class WorkCursor(Cursor):
     ordering = ("-first_submitted", "-id")
+
+
+class WorkAuthorsCursor(Cursor):
+    ordering = ("position",)
+    page_size = 100
 
 
 class AuthorWorksCursor(Cursor):
@@ -176,6 +192,7 @@ class WorkListView(GenericAPIView):
         operation_id="works_list",
         responses=WorkListItemSerializer(many=True),
     )
+    @cached_for_visitors("works")
     def get(self, request: Request) -> Response:
         query = parse_query(WorkListQuery, request)
         works = works_filtered(
@@ -199,8 +216,31 @@ class WorkDetailView(GenericAPIView):
             path_parameter("arxiv_id", ARXIV_ID_PATTERN, "0704.0716", "arXiv id without version.")
         ],
     )
+    @cached_for_visitors("work")
     def get(self, request: Request, arxiv_id: str) -> Response:
-        return conditional_response(request, self.get_serializer(work_get(arxiv_id=arxiv_id)).data)
+        work = work_get_with_first_authors(arxiv_id=arxiv_id, authors=WORK_PAGE_FIRST_AUTHORS)
+        return conditional_response(request, self.get_serializer(work).data)
+
+
+class WorkAuthorsView(GenericAPIView):
+    """Every author of a work in printed order, with the author record each line is attributed
+    to; 100 per page by default."""
+
+    serializer_class = WorkAuthorDetailSerializer
+    pagination_class = WorkAuthorsCursor
+
+    @extend_schema(
+        operation_id="works_authors_list",
+        parameters=[
+            path_parameter("arxiv_id", ARXIV_ID_PATTERN, "0704.0716", "arXiv id without version.")
+        ],
+        responses=WorkAuthorDetailSerializer(many=True),
+    )
+    @cached_for_visitors("work-authors")
+    def get(self, request: Request, arxiv_id: str) -> Response:
+        work = work_get(arxiv_id=arxiv_id)
+        page = self.paginate_queryset(work_authorships(work_id=work.pk))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class AuthorWorksView(GenericAPIView):
@@ -217,6 +257,7 @@ class AuthorWorksView(GenericAPIView):
             301: OpenApiResponse(description="Merged record."),
         },
     )
+    @cached_for_visitors("author-works")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
         author = author_get(slug=slug)
         if author.merged_into_id:

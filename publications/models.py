@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -10,6 +12,10 @@ from django.db.models import Q
 from django.urls import reverse
 
 from profiles.models import SEARCH_GIN_PENDING_KB, Author, Institution, author_url
+
+# A work page lists this many authors before "all N authors" (and the visitor's own record when
+# it stands further down): a 3,000-member collaboration must not print 3,000 links on every view.
+WORK_PAGE_FIRST_AUTHORS = 20
 
 
 class Topic(models.Model):
@@ -28,7 +34,13 @@ class Topic(models.Model):
         return f"{self.code} · {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("publications:topic", kwargs={"code": self.code})
+        # Without a URL resolver pass per call: the home page lists every topic.
+        return _topic_url_pattern().replace("CODE", self.code, 1)
+
+
+@lru_cache(maxsize=1)
+def _topic_url_pattern() -> str:
+    return reverse("publications:topic", kwargs={"code": "CODE"})
 
 
 class WorkQuerySet(models.QuerySet["Work"]):
@@ -103,6 +115,11 @@ class Work(models.Model):
     def work_type(self) -> str:
         """"journal article" once arXiv records a journal reference, "preprint" otherwise."""
         return "journal article" if self.journal_ref else "preprint"
+
+    @property
+    def has_long_author_list(self) -> bool:
+        """Its page leaves authors out: links from a profile then say whose record it is."""
+        return self.authors_count > WORK_PAGE_FIRST_AUTHORS
 
     @property
     def unlisted_authors_count(self) -> int:

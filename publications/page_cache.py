@@ -1,4 +1,5 @@
-"""Full-page cache of the researcher profile for anonymous visitors.
+"""Full-page cache of the researcher profile and of the catalogue pages (work, home, topic,
+search; see the section at the end) for anonymous visitors.
 
 What: the rendered HTML of ``/authors/<slug>/?page=N`` for visitors who are not signed in and have
 no flash message to show (signed-in users always get a fresh page: it shows their own follow,
@@ -21,6 +22,7 @@ after commit, for the records whose counters or scores it rewrote.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable
 
@@ -72,11 +74,54 @@ def put(*, slug: str, page: str, author_id: int, generation: str, content: bytes
 
 
 def bump(author_ids: Iterable[int]) -> None:
-    """Invalidate every cached page of these records. Safe to call twice."""
+    """Invalidate every cached page of these records, and the catalogue pages that show them.
+    Safe to call twice."""
     keys = [_gen_key(pk) for pk in author_ids]
     if keys:
-        cache.delete_many(keys)
+        cache.delete_many([*keys, _CATALOGUE_GEN_KEY])
 
 
 def on_records_changed(sender, author_ids=(), **kwargs) -> None:
     bump(author_ids)
+    catalogue_bump()  # also when no record is named (a hidden work without authors)
+
+
+# --- Catalogue pages -----------------------------------------------------------------------------
+# The work page (and its full author list), the home page, topic pages and search results show
+# the catalogue, not one record: they share one generation token, deleted by the same receivers
+# and recompute as the records' tokens (imports, curation, hides, claims, owner edits, changed
+# counters), so any such change drops them all. Same protocol as the profile: read the token
+# before the data, store under it. Signed-in users get the same visitor-independent part from a
+# template fragment keyed the same way (the page's `{% cache %}` block), and their own header.
+
+SEARCH_TTL = 30  # seconds: results of a query, kept briefly (popular queries, paging back)
+_CATALOGUE_GEN_KEY = "catalogue-page-gen"
+
+
+def catalogue_generation() -> str:
+    """The catalogue pages' generation token, created if missing (1 cache read)."""
+    token = cache.get(_CATALOGUE_GEN_KEY)
+    if token is None:
+        cache.add(_CATALOGUE_GEN_KEY, uuid.uuid4().hex, _META_TTL)
+        token = cache.get(_CATALOGUE_GEN_KEY)
+    return token
+
+
+def catalogue_key(kind: str, parts: Iterable[object], generation: str) -> str:
+    """The key of one catalogue page: its kind, its normalised parameters (hashed: search
+    queries are user text) and the generation token."""
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return f"catalogue-page:{kind}:{digest}:{generation}"
+
+
+def catalogue_get(key: str):
+    return cache.get(key)
+
+
+def catalogue_put(key: str, content, ttl: int = PAGE_TTL) -> None:
+    cache.set(key, content, ttl)
+
+
+def catalogue_bump() -> None:
+    """Invalidate every cached catalogue page. Safe to call twice."""
+    cache.delete(_CATALOGUE_GEN_KEY)

@@ -10,7 +10,7 @@ from functools import cached_property
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models import Window as Over
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -22,7 +22,7 @@ from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 # a 300-author collaboration paper must not load 300 rows to print one line.
 LISTED_AUTHORS = 6
 RELATED_WORKS = 6
-RELATED_BY_AUTHORS = 25
+RELATED_BY_AUTHORS = 20
 CACHE_SECONDS = 600
 
 
@@ -127,46 +127,127 @@ def work_list() -> QuerySet[Work]:
 
 
 def work_get(*, arxiv_id: str) -> Work:
-    """The work with all its authors in order (records and institutions), versions and topics.
-    4 queries (work, authorships, versions, topics). Raises Http404 for an unknown or hidden id."""
+    """The visible work with its primary topic, without its authors. 1 query. Raises Http404
+    for an unknown or hidden id."""
+    try:
+        return Work.objects.visible().select_related("primary_topic").get(arxiv_id=arxiv_id.strip())
+    except Work.DoesNotExist:
+        raise Http404(f"No work with arXiv id {arxiv_id.strip()!r}.") from None
+
+
+def work_get_with_first_authors(*, arxiv_id: str, authors: int) -> Work:
+    """The work with its first `authors` authors in order (records and institutions) as
+    `ordered_authorships`, versions and topics. 4 queries (work, authorships, versions, topics),
+    however many authors it has. Raises Http404 for an unknown or hidden id."""
     arxiv_id = arxiv_id.strip()
     queryset = Work.objects.visible().select_related("primary_topic").prefetch_related(
-        Prefetch(
-            "authorships",
-            queryset=Authorship.objects.select_related("author", "institution").order_by("position"),
-            to_attr="ordered_authorships",
-        ),
         Prefetch("versions", queryset=WorkVersion.objects.order_by("number"), to_attr="version_list"),
         Prefetch("topics", queryset=Topic.objects.order_by("code"), to_attr="topic_list"),
     )
     try:
-        return queryset.get(arxiv_id=arxiv_id)
+        work = queryset.get(arxiv_id=arxiv_id)
     except Work.DoesNotExist:
         raise Http404(f"No work with arXiv id {arxiv_id!r}.") from None
+    # A LIMIT, not only `position <= n`: the planner guesses that most of a collaboration paper's
+    # thousands of lines pass that filter and picks a parallel plan hashing every institution.
+    work.ordered_authorships = list(
+        Authorship.objects.filter(work_id=work.pk, position__lte=authors)
+        .select_related("author", "institution").order_by("position")[:authors]
+    )
+    return work
 
 
-def work_related(*, work: Work, limit: int = RELATED_WORKS) -> list[Work]:
-    """Works that share author records with `work`'s first authors (most shared first, then
-    newest), topped up
-    with recent works of its primary topic. 4 queries (two lists, each with its first authors)."""
-    # The first RELATED_BY_AUTHORS authors only: a 500-member collaboration would otherwise make
-    # every paper of the collaboration "related", at the cost of a join over all their works.
-    author_ids = [a.author_id for a in getattr(work, "ordered_authorships", [])][:RELATED_BY_AUTHORS]
+def work_authorships(*, work_id: int) -> QuerySet[Authorship]:
+    """The work's authorships with their records, for the API to order by position and page.
+    1 query per page."""
+    return Authorship.objects.filter(work_id=work_id).select_related("author")
+
+
+def work_versions(*, work_id: int) -> list[WorkVersion]:
+    """The work's versions, oldest first. 1 query."""
+    return list(WorkVersion.objects.filter(work_id=work_id).order_by("number"))
+
+
+def work_topics(*, work_id: int) -> list[Topic]:
+    """The work's arXiv categories, by code. 1 query."""
+    return list(Topic.objects.filter(work_topics__work_id=work_id).order_by("code"))
+
+
+def work_author_position(*, work_id: int, author_slug: str) -> int | None:
+    """Where the author record `author_slug` stands in the work's author list (its first place if
+    it stands twice), or None when it is not on the work. 1 query (both indexes of the keys)."""
+    return (
+        Authorship.objects.filter(work_id=work_id, author__slug=author_slug)
+        .order_by("position").values_list("position", flat=True).first()
+    )
+
+
+def _author_lines() -> QuerySet[Authorship]:
+    """Author lines as pages print them: position, name and affiliation as printed, and the
+    record's slug (no Author instance per line: a work page may print thousands)."""
+    return (
+        Authorship.objects.annotate(author_slug=F("author__slug"))
+        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation")
+        .order_by("position")
+    )
+
+
+def work_author_lines(*, work_id: int, first: int | None = None,
+                      around: tuple[int, int] | None = None) -> list[Authorship]:
+    """The work's author lines in printed order: every line (no arguments), or the first `first`
+    lines and those from `around[0]` to `around[1]` (the visitor's own record and its
+    neighbours). 1 query."""
+    lines = _author_lines().filter(work_id=work_id)
+    if first is not None:
+        wanted, most = Q(position__lte=first), first
+        if around is not None:
+            wanted |= Q(position__gte=around[0], position__lte=around[1])
+            most += around[1] - around[0] + 1
+        # The LIMIT keeps the planner on the (work, position) index (see work_get_with_first_authors).
+        lines = lines.filter(wanted)[:most]
+    return list(lines)
+
+
+def work_affiliations(*, work_id: int, up_to: int | None = None) -> list[str]:
+    """The work's distinct printed affiliations in order of first appearance, so that the n-th is
+    numbered n wherever a part of the author list is shown; only those first printed at position
+    `up_to` or before, when given. 1 query."""
+    rows = (
+        Authorship.objects.filter(work_id=work_id).exclude(printed_affiliation="")
+        .values("printed_affiliation").annotate(first=Min("position")).order_by("first")
+    )
+    if up_to is not None:
+        rows = rows.filter(first__lte=up_to)
+    return [row["printed_affiliation"] for row in rows]
+
+
+def work_related(*, work: Work, author_ids: list[int], limit: int = RELATED_WORKS) -> list[Work]:
+    """Works that share author records with `author_ids` (the work's first authors; most shared
+    first, then newest), topped up with recent works of its primary topic. 3 queries (two lists,
+    the first authors of both)."""
+    # The first authors only: a 500-member collaboration would otherwise make every paper of the
+    # collaboration "related", at the cost of a join over all their works.
+    author_ids = author_ids[:RELATED_BY_AUTHORS]
+    works = (
+        Work.objects.visible()
+        .select_related("primary_topic")
+        .defer("search_vector", "content_hash", "submitter", "report_no", "license")
+    )
     by_authors = list(
-        work_list()
-        .filter(authorships__author_id__in=author_ids)
+        works.filter(authorships__author_id__in=author_ids)
         .exclude(pk=work.pk)
         .annotate(shared_authors=Count("authorships", filter=Q(authorships__author_id__in=author_ids)))
         .order_by("-shared_authors", "-first_submitted", "-id")[:limit]
     )
     seen = {w.pk for w in by_authors} | {work.pk}
     by_topic = list(
-        work_list()
-        .filter(primary_topic_id=work.primary_topic_id)
+        works.filter(primary_topic_id=work.primary_topic_id)
         .exclude(pk__in=seen)
         .order_by("-first_submitted", "-id")[: max(limit - len(by_authors), 0) or 1]
     )
-    return (by_authors + by_topic)[:limit]
+    related = (by_authors + by_topic)[:limit]
+    prefetch_related_objects(related, listed_authorships())
+    return related
 
 
 def author_works_page(
@@ -254,9 +335,9 @@ def topic_prolific_authors(*, topic: Topic, limit: int = 10) -> list[Author]:
     return authors
 
 
-def recent_works(*, limit: int = 10) -> list[Work]:
-    """The newest visible works. 2 queries."""
-    return list(work_list().order_by("-first_submitted", "-id")[:limit])
+def recent_works_queryset() -> QuerySet[Work]:
+    """The newest visible works first, as lists show them (2 queries per page)."""
+    return work_list().order_by("-first_submitted", "-id")
 
 
 def topics_with_counts() -> list[Topic]:
@@ -281,6 +362,7 @@ def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Wind
     search = SearchQuery(query, config="english", search_type="websearch")
     works = (
         work_list()
+        .defer("abstract")  # not shown in results; carrying it through the sort cost a third
         .filter(search_vector=search)
         .annotate(rank=SearchRank(F("search_vector"), search), matches=Over(Count("id")))
         .order_by("-rank", "-first_submitted", "-id")
@@ -343,8 +425,10 @@ def topic_list() -> QuerySet[Topic]:
 
 
 def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20) -> Page:
-    """Newest visible works of the records the user follows, each with its authors in order.
-    3 queries (count, the page of works, the authorships of those works)."""
+    """Newest visible works of the records the user follows, each with its first LISTED_AUTHORS
+    authors in order as `listed_authorships` (Work.unlisted_authors_count says how many more: a
+    followed collaboration paper must not load thousands of lines). 3 queries (count, the page of works,
+    the authorships of those works)."""
     from django.db.models import Exists, OuterRef
 
     followed = Authorship.objects.filter(work=OuterRef("pk"), author__follows__user_id=user_id)
@@ -356,8 +440,9 @@ def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20
         .prefetch_related(
             Prefetch(
                 "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-                to_attr="ordered_authorships",
+                queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
+                .select_related("author").order_by("position"),
+                to_attr="listed_authorships",
             )
         )
     )

@@ -10,4 +10,6 @@ urlpatterns = [
     re_path(r"^topics/(?P<code>[A-Za-z\-]+(?:\.[A-Za-z\-]+)?)/$", views.topic_detail, name="topic"),
     # New-style ids (2101.00001) and old-style ids with a slash (hep-th/9901001).
     re_path(r"^works/(?P<arxiv_id>[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})/$", views.work_detail, name="work"),
+    re_path(r"^works/(?P<arxiv_id>[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})/authors/$", views.work_authors,
+            name="work-authors"),
 ]

@@ -66,9 +66,12 @@ def test_anonymous_reads(api, data, django_assert_num_queries, url, queries):
 
 
 def test_work_detail(api, data, django_assert_num_queries):
-    with django_assert_num_queries(4):  # work, authorships, versions, topics
+    with django_assert_num_queries(4):  # work, its first authorships, versions, topics
         response = api.get(f"/api/works/{data['work'].arxiv_id}/")
-    assert len(response.json()["authors"]) == data["work"].authors_count
+    assert len(response.json()["authors"]) == min(data["work"].authors_count, 20)
+    with django_assert_num_queries(2):  # work, one page of authorships
+        response = api.get(f"/api/works/{data['work'].arxiv_id}/authors/")
+    assert len(response.json()["results"]) == min(data["work"].authors_count, 100)
 
 
 def test_next_page_costs_the_same(api, data, django_assert_num_queries):

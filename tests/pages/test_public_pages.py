@@ -168,3 +168,18 @@ def test_home_queries_do_not_grow(client):
     for _ in range(40):
         AuthorshipFactory(work=WorkFactory())
     assert queries(client, "/") == small == 3
+
+
+def test_many_words_that_many_works_contain_are_not_read_as_a_name(client):
+    for i in range(20):
+        WorkFactory(title=f"Dark matter halo profiles {i}")
+    AuthorFactory(display_name="Mark Matterhalo")  # shares letters with the words
+    cache.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        html = get(client, "/search/", q="dark matter halo")
+    assert len(ctx.captured_queries) == 2  # the works and their first authors: no name match
+    assert "Dark matter halo profiles" in html and "read as a topic, not a name" in html
+    # Fewer works, or fewer words: a name is looked for.
+    AuthorFactory(display_name="Maria Clara Dark")
+    assert "Maria Clara Dark" in get(client, "/search/", q="maria clara dark")
+    assert "Mark Matterhalo" in get(client, "/search/", q="mark matterhalo")

@@ -108,6 +108,19 @@ def test_following_page_lists_newest_works_of_followed_authors(client):
     assert "Not followed" not in page
 
 
+def test_a_followed_collaboration_paper_lists_its_first_authors_only(client):
+    user = UserFactory()
+    followed = AuthorFactory()
+    follow_author(user=user, author=followed)
+    work = WorkFactory(title="A collaboration paper", authors_count=300)
+    AuthorshipFactory(author=followed, work=work, position=1)
+    for position in range(2, 301):
+        AuthorshipFactory(work=work, position=position, printed_name=f"Member {position}")
+    client.force_login(user)
+    page = client.get("/following/").content.decode()
+    assert "Member 6" in page and "Member 7" not in page and "and 294 more" in page
+
+
 @pytest.mark.parametrize("n_authors,works_each", [(1, 2), (4, 8)])
 def test_following_page_query_count_is_fixed(client, django_assert_num_queries, n_authors, works_each):
     user = UserFactory()

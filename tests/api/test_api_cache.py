@@ -1,0 +1,61 @@
+"""Anonymous answers of the read API come from the catalogue cache (publications/api_cache.py):
+no query on a repeat, never for signed-in clients or other formats, dropped by every change."""
+
+from __future__ import annotations
+
+import pytest
+
+from publications import curation_works
+from publications.models import Work
+from tests.factories import CuratorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CACHED = [
+    "/api/works/",
+    "/api/works/?page_size=3",
+    "/api/works/0704.0716/",
+    "/api/works/0704.0716/authors/",
+    "/api/authors/christoph-richard/works/",
+    "/api/graph/slice/?author=christoph-richard",
+]
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_a_repeated_anonymous_read_runs_no_query(api, imported, django_assert_num_queries, url):
+    first = api.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = api.get(url)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert again["Content-Type"] == first["Content-Type"]
+    if first.has_header("ETag"):
+        assert again["ETag"] == first["ETag"]
+        with django_assert_num_queries(0):
+            assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+def test_signed_in_clients_and_the_browsable_api_are_answered_fresh(api, imported):
+    api.get("/api/works/0704.0716/")
+    Work.objects.filter(arxiv_id="0704.0716").update(title="Renamed without telling anyone")
+    assert api.get("/api/works/0704.0716/").json()["title"] != "Renamed without telling anyone"
+    assert (
+        "Renamed without telling anyone"
+        in api.get("/api/works/0704.0716/", HTTP_ACCEPT="text/html").content.decode()
+    )
+    api.force_authenticate(UserFactory())
+    assert api.get("/api/works/0704.0716/").json()["title"] == "Renamed without telling anyone"
+
+
+def test_hiding_a_work_shows_at_once(api, imported, django_capture_on_commit_callbacks):
+    listed = {w["arxiv_id"] for w in api.get("/api/works/", {"page_size": 100}).json()["results"]}
+    assert "0704.0716" in listed and api.get("/api/works/0704.0716/").status_code == 200
+    work = Work.objects.get(arxiv_id="0704.0716")
+    with django_capture_on_commit_callbacks(execute=True):
+        curation_works.work_set_hidden(
+            work_id=work.pk, hidden=True, actor=CuratorFactory(), reason="duplicate"
+        )
+    listed = {w["arxiv_id"] for w in api.get("/api/works/", {"page_size": 100}).json()["results"]}
+    assert "0704.0716" not in listed
+    assert api.get("/api/works/0704.0716/").status_code == 404
+    assert api.get("/api/works/0704.0716/authors/").status_code == 404
