@@ -23,6 +23,7 @@ from publications.identity.names import block_key, parse_name
 class Measurement:
     name_keys: Report
     engine: Report
+    record_joins: Report  # name-key records joined as resolve_identities joins them
     mentions: int
     seconds: float
     missing_labels: int  # labelled authorships not found in the records
@@ -58,6 +59,23 @@ def name_key_result(mentions) -> tuple[dict, set]:
     return assigned, flagged
 
 
+def record_joins(corpus, result, mentions) -> dict:
+    """Each mention's record after the joins ``resolve_identities`` makes to name-key records
+    (it never splits a record)."""
+    from publications.identity_service import _plan_merges
+
+    ids: dict[str, int] = {}
+    record_of = {m.key: ids.setdefault(name_key(m.name), len(ids)) for m in mentions}
+    size: dict[int, int] = {}
+    for r in record_of.values():
+        size[r] = size.get(r, 0) + 1
+    final = {r: r for r in size}
+    for survivor, others in _plan_merges(corpus, result, record_of, size, set(), set()):
+        for o in others:
+            final[o] = survivor
+    return {k: final[r] for k, r in record_of.items()}
+
+
 def measure(records_path, labels_path, model: PairModel | None = None) -> Measurement:
     labels = read_labels(labels_path)
     started = time.perf_counter()
@@ -68,9 +86,11 @@ def measure(records_path, labels_path, model: PairModel | None = None) -> Measur
     result = resolve(corpus, model or default_model())
     flagged = {i for i, c in enumerate(result.clusters) if c.flagged}
     seconds = time.perf_counter() - started
+    joined = record_joins(corpus, result, mentions)
     return Measurement(
         name_keys=evaluate(labels, baseline, baseline_flagged),
         engine=evaluate(labels, result.cluster_of, flagged),
+        record_joins=evaluate(labels, joined, baseline_flagged),
         mentions=len(mentions),
         seconds=seconds,
         missing_labels=sum(1 for k in labels if k not in keys),

@@ -16,7 +16,8 @@ def test_report_prints_both_results():
     call_command("identity_report", str(DATA / "gold-sample.tsv"),
                  str(DATA / "records-sample.jsonl"), stdout=out)  # fmt: skip
     text = out.getvalue()
-    assert "name keys" in text and "engine" in text
+    assert "name keys" in text and "engine clusters" in text
+    assert "joined by resolve_identities" in text
     assert "labelled authorships 67, people 12" in text
     # Name keys split Guang-Wei Wang's printings; B-cubed recall below 1 there.
     assert "B-cubed   precision 1.000  recall 0.803" in text

@@ -32,7 +32,11 @@ class Command(BaseCommand):
                 f"{result.missing_labels} labelled authorships are not in the records "
                 "(counted as records of their own)"
             )
-        for title, report in (("name keys", result.name_keys), ("engine", result.engine)):
+        for title, report in (
+            ("name keys (today's import)", result.name_keys),
+            ("engine clusters", result.engine),
+            ("name-key records joined by resolve_identities (no splits)", result.record_joins),
+        ):
             out.write(f"\n{title}")
             for line in report.lines():
                 out.write(f"  {line}")
