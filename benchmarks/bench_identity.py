@@ -73,14 +73,14 @@ def astro_checks() -> list[str]:
     # Records as the import makes them (one per name key), then the joins resolve_identities
     # would make (publications.identity_service._plan_merges, pure code).
     from profiles.names import name_key
-    from publications.identity_service import _plan_merges
+    from publications.identity.records import plan_merges
 
     record_ids: dict[str, int] = {}
     record_of = {m.key: record_ids.setdefault(name_key(m.name), len(record_ids)) for m in mentions}
     size: dict[int, int] = {}
     for r in record_of.values():
         size[r] = size.get(r, 0) + 1
-    plan = _plan_merges(corpus, result, record_of, size, set(), set())
+    plan = plan_merges(corpus, result, record_of, size, set(), set())
     final = {r: r for r in size}
     for survivor, others in plan:
         for o in others:

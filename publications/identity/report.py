@@ -62,7 +62,7 @@ def name_key_result(mentions) -> tuple[dict, set]:
 def record_joins(corpus, result, mentions) -> dict:
     """Each mention's record after the joins ``resolve_identities`` makes to name-key records
     (it never splits a record)."""
-    from publications.identity_service import _plan_merges
+    from publications.identity.records import plan_merges
 
     ids: dict[str, int] = {}
     record_of = {m.key: ids.setdefault(name_key(m.name), len(ids)) for m in mentions}
@@ -70,7 +70,7 @@ def record_joins(corpus, result, mentions) -> dict:
     for r in record_of.values():
         size[r] = size.get(r, 0) + 1
     final = {r: r for r in size}
-    for survivor, others in _plan_merges(corpus, result, record_of, size, set(), set()):
+    for survivor, others in plan_merges(corpus, result, record_of, size, set(), set()):
         for o in others:
             final[o] = survivor
     return {k: final[r] for k, r in record_of.items()}
