@@ -16,6 +16,7 @@ from benchmarks import (
     bench_pages,
     bench_projection,
     bench_scores,
+    bench_soak,
 )
 
 BENCHMARKS = {
@@ -26,6 +27,7 @@ BENCHMARKS = {
     "api": bench_api.run,
     "admin": bench_admin.run,
     "identity": bench_identity.run,
+    "soak": bench_soak.run,
     # Not in the default run: the full 10x import takes hours (see bench_projection).
     "projection": bench_projection.run,
 }

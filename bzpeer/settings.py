@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "bzpeer.health.DependencyOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -98,6 +99,18 @@ else:
 
     DATABASES = {"default": dj_database_url.parse(embedded_database_url(), conn_max_age=60)}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+# A database that does not answer must not hang a page until gunicorn kills the worker: give up
+# connecting after BZPEER_DB_CONNECT_TIMEOUT seconds, and cancel any statement running longer
+# than BZPEER_DB_STATEMENT_TIMEOUT milliseconds. The web process (bzpeer/wsgi.py) defaults to
+# 20,000 ms; workers and commands (imports, full recomputes) default to no limit (0).
+DB_CONNECT_TIMEOUT = int(os.environ.get("BZPEER_DB_CONNECT_TIMEOUT", "5"))
+DB_STATEMENT_TIMEOUT = int(os.environ.get("BZPEER_DB_STATEMENT_TIMEOUT", "0"))
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["connect_timeout"] = DB_CONNECT_TIMEOUT
+if DB_STATEMENT_TIMEOUT > 0:
+    _db_options["options"] = (
+        _db_options.get("options", "") + f" -c statement_timeout={DB_STATEMENT_TIMEOUT}"
+    ).strip()
 DATABASES["default"].setdefault("TEST", {})
 if os.environ.get("BZPEER_TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = os.environ["BZPEER_TEST_DATABASE_NAME"]
@@ -105,15 +118,42 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run inline in the calling process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Inline tasks still take a producer from the in-memory transport: it needs a host name, or
+# kombu logs "No hostname was supplied" on every task a command runs.
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 60 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
+# The longest task may run BZPEER_TASK_TIME_LIMIT seconds (a harvest backfill, a big file import;
+# soft limit a minute earlier). With Redis, a message whose worker died (SIGKILL, lost machine)
+# goes back to the queue after the broker's visibility timeout: it must exceed the longest task
+# plus the longest retry countdown (600 s, publications.tasks), else a running task would be
+# delivered twice, and it is what a killed worker's task waits (Redis' default is one hour).
+CELERY_TASK_TIME_LIMIT = int(os.environ.get("BZPEER_TASK_TIME_LIMIT", str(20 * 60)))
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
+BROKER_VISIBILITY_TIMEOUT = int(
+    os.environ.get("BZPEER_BROKER_VISIBILITY_TIMEOUT", str(CELERY_TASK_TIME_LIMIT + 600 + 300))
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # Workers look for such messages every few seconds (kombu's default sweep is ~100 s apart).
+    "unacked_restore_interval": max(1, min(30, BROKER_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 3,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
+# A follow or a claim enqueues its recompute after commit: with the broker down, give up quickly
+# (the change is stored; the nightly full recompute catches up) instead of hanging the request.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -147,18 +187,45 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
     ),
 }
 
+# E-mail digests of new works by followed records (opt-in): due users are sent to daily at this
+# hour (UTC), daily subscribers every day, weekly ones every seventh day.
+BZPEER_DIGEST_HOUR = int(os.environ.get("BZPEER_DIGEST_HOUR", "7"))
+CELERY_BEAT_SCHEDULE["send-digests-daily"] = {
+    "task": "publications.tasks.send_due_digests",
+    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+        hour=BZPEER_DIGEST_HOUR, minute=15
+    ),
+}
+
 # arXiv clients: their rules are one request every 3 s and a descriptive User-Agent.
 ARXIV_API_URL = os.environ.get("BZPEER_ARXIV_API_URL", "https://export.arxiv.org/api/query")
 ARXIV_OAI_URL = os.environ.get("BZPEER_ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
 ARXIV_MIN_INTERVAL = float(os.environ.get("BZPEER_ARXIV_MIN_INTERVAL", "3"))
+# First wait after a temporary fault (doubling at each retry; arXiv's Retry-After wins).
+ARXIV_BACKOFF = float(os.environ.get("BZPEER_ARXIV_BACKOFF", "5"))
+# Per read (connect and each wait for bytes), and in total per response however slowly it comes.
+ARXIV_TIMEOUT = float(os.environ.get("BZPEER_ARXIV_TIMEOUT", "30"))
+ARXIV_REQUEST_DEADLINE = float(os.environ.get("BZPEER_ARXIV_REQUEST_DEADLINE", "120"))
+# Waits (Retry-After, backoff) up to this long happen in the worker; longer ones reschedule the task.
+ARXIV_MAX_WAIT = float(os.environ.get("BZPEER_ARXIV_MAX_WAIT", "120"))
+# Harvested records are committed in batches of this many (arXiv pages hold 1,000 records).
+HARVEST_BATCH_SIZE = int(os.environ.get("BZPEER_HARVEST_BATCH_SIZE", "1000"))
+# A running import with no committed batch for this long is marked interrupted.
+BZPEER_IMPORT_STALE_MINUTES = int(os.environ.get("BZPEER_IMPORT_STALE_MINUTES", "30"))
 ARXIV_USER_AGENT = os.environ.get(
     "BZPEER_ARXIV_USER_AGENT",
     "BZPEER/0.1 (researcher profiles built from arXiv metadata; mailto:admin@bzpeer.example)",
 )
 
+# The cache fails open: with Redis unreachable a read misses and a write is dropped (logged),
+# so pages render from the database instead of answering 500 (bzpeer/cache.py).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "bzpeer.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bzpeer import views
+from bzpeer import health, views
 
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.livez, name="healthz"),
+    path("livez", health.livez, name="livez"),
+    path("readyz", health.readyz, name="readyz"),
     path("ping", views.ping, name="ping"),
     path("admin/", admin.site.urls),
     path("api/", include("bzpeer.api_urls")),
@@ -15,4 +17,4 @@ urlpatterns = [
 ]
 
 handler404 = "bzpeer.api.not_found"
-handler500 = "bzpeer.api.server_error"
+handler500 = "bzpeer.health.server_error"  # a 503 page when a dependency is down

@@ -1,6 +1,10 @@
+import logging
+
 from django.apps import AppConfig
 from django.conf import settings
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 # Above this many touched records one full recompute is cheaper than an incremental one.
 FULL_RECOMPUTE_ABOVE = 50_000
@@ -18,10 +22,28 @@ def enqueue_recompute(sender, author_ids, **kwargs) -> None:
 
     ids = sorted({int(i) for i in author_ids})
     if len(ids) > FULL_RECOMPUTE_ABOVE:
-        transaction.on_commit(tasks.recompute_all.delay)
+        transaction.on_commit(lambda: _enqueue(tasks.recompute_all, ids))
     else:
         with_collaborators = kwargs["signal"] is not _authors_changed()
-        transaction.on_commit(lambda: tasks.recompute_authors.delay(ids, with_collaborators))
+        transaction.on_commit(
+            lambda: _enqueue(tasks.recompute_authors, ids, ids, with_collaborators)
+        )
+
+
+def _enqueue(task, ids: list[int], *args) -> None:
+    """Send the recompute; with the broker down the change itself is already stored, so the
+    request still succeeds and the nightly full recompute brings the counters up to date."""
+    from kombu.exceptions import OperationalError as BrokerError
+    from redis.exceptions import RedisError
+
+    try:
+        task.delay(*args)
+    except (BrokerError, RedisError, OSError) as exc:  # the broker cannot be reached
+        log.error(
+            "broker unavailable (%s): recompute of %d author record(s) %s not enqueued; the "
+            "nightly full recompute will catch up",
+            type(exc).__name__, len(ids), ids[:20],
+        )
 
 
 def _authors_changed():

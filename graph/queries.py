@@ -43,6 +43,10 @@ class Ranked:
         return cls(rows=[row[:-1] for row in rows], total=rows[0][-1] if rows else 0)
 
 
+# Records their owners hid never appear as people (few rows: a NOT EXISTS on the primary key).
+_SHOWN_PERSON = f"NOT EXISTS (SELECT 1 FROM {AUTHOR} h WHERE h.id = {{author_id}} AND h.hidden)"
+
+
 def people_of_author(author_id: int, limit: int) -> Ranked:
     """Co-authors by works shared with the author (visible works only), then the latest shared."""
     return Ranked.of(rows(f"""
@@ -54,7 +58,7 @@ def people_of_author(author_id: int, limit: int) -> Ranked:
             -- distinct (co-author, work): a name printed twice on one work counts once
             SELECT DISTINCT o.author_id, o.work_id, m.first_submitted
             FROM mine m JOIN {AUTHORSHIP} o ON o.work_id = m.work_id
-            WHERE o.author_id <> %(centre)s
+            WHERE o.author_id <> %(centre)s AND {_SHOWN_PERSON.format(author_id="o.author_id")}
         ), ranked AS (
             SELECT author_id, count(*) AS shared, max(first_submitted) AS latest,
                    count(*) OVER () AS total
@@ -108,7 +112,7 @@ def people_of_work(work_id: int, limit: int) -> Ranked:
     return Ranked.of(rows(f"""
         SELECT a.author_id, p.slug, p.display_name, min(a.position) AS position, count(*) OVER ()
         FROM {AUTHORSHIP} a JOIN {AUTHOR} p ON p.id = a.author_id
-        WHERE a.work_id = %(centre)s
+        WHERE a.work_id = %(centre)s AND NOT p.hidden
         GROUP BY a.author_id, p.slug, p.display_name
         ORDER BY position
         LIMIT %(limit)s
@@ -166,6 +170,7 @@ def people_of_topic(topic_id: int, limit: int) -> Ranked:
             SELECT a.author_id, count(DISTINCT a.work_id) AS works, max(r.first_submitted) AS latest,
                    count(*) OVER () AS total
             FROM recent r JOIN {AUTHORSHIP} a ON a.work_id = r.id
+            WHERE {_SHOWN_PERSON.format(author_id="a.author_id")}
             GROUP BY a.author_id
             ORDER BY works DESC, latest DESC NULLS LAST, a.author_id
             LIMIT %(limit)s
@@ -208,7 +213,7 @@ def people_of_seeds(centre_kind: str, centre_pk: int, seeds: list[int], limit: i
                    max(x.first_submitted) AS latest, array_agg(DISTINCT x.seed) AS seed_ids,
                    count(*) OVER () AS total
             FROM pairs x
-            WHERE x.author_id <> ALL(%(seeds)s)
+            WHERE x.author_id <> ALL(%(seeds)s) AND {_SHOWN_PERSON.format(author_id="x.author_id")}
               AND NOT EXISTS (SELECT 1 FROM ring1 WHERE ring1.author_id = x.author_id)
             GROUP BY x.author_id
             ORDER BY seeds DESC, shared DESC, latest DESC NULLS LAST, x.author_id

@@ -77,7 +77,10 @@ def _author_centre(slug: str) -> Author:
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
     # A merged record's URL redirects to the record it was merged into; so does its graph.
-    return author.merged_into or author
+    author = author.merged_into or author
+    if author.hidden:
+        raise Http404(f"No author record {slug!r}.")
+    return author
 
 
 def _work_centre(arxiv_id: str) -> Work:
@@ -318,7 +321,7 @@ def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
     key = name_key(q)
     if len(key) >= 2:
         authors = (
-            Author.objects.live()
+            Author.objects.public()
             .filter(name_key__contains=key)
             .order_by("-works_count", "display_name")
             .only("slug", "display_name")[:limit]

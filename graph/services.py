@@ -376,12 +376,19 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
         )
         if current[15] and current[3:13] == new and current[13] == key and current[14] == several:
             continue
-        changes.append((author_id, *new, components_json, several, current[10], bool(current[15])))
+        changes.append(
+            (author_id, *new, components_json, several, current[10], bool(current[15]), current[4])
+        )
     return changes
 
 
 def _write(cursor, changes: list[tuple]) -> int:
-    """Write changed records (one COPY, one UPDATE) and a history row per changed score."""
+    """Write changed records (one COPY, one UPDATE) and a history row per changed score.
+
+    The follower count has another writer: every follow moves it in its own transaction. The
+    recompute writes its count only where the stored value is still the one it read (so no
+    follow committed in between); otherwise the follows' exact count stays, and their own
+    recompute follows."""
     if not changes:
         return 0
     now = timezone.now()
@@ -392,7 +399,7 @@ def _write(cursor, changes: list[tuple]) -> int:
             id int PRIMARY KEY, works int, followers int, topics int, close int, verified int,
             first_year smallint, last_year smallint, score smallint, tier varchar(20),
             version smallint, components jsonb, several boolean, old_score smallint,
-            was_scored boolean
+            was_scored boolean, read_followers int
         ) ON COMMIT DROP
         """
     )
@@ -402,7 +409,9 @@ def _write(cursor, changes: list[tuple]) -> int:
     cursor.execute(
         """
         UPDATE profiles_author a SET
-            works_count = r.works, followers_count = r.followers, topics_count = r.topics,
+            works_count = r.works, topics_count = r.topics,
+            followers_count = CASE WHEN a.followers_count = r.read_followers THEN r.followers
+                                   ELSE a.followers_count END,
             close_collaborators_count = r.close, verified_collaborators_count = r.verified,
             first_year = r.first_year, last_year = r.last_year, trust_score = r.score,
             trust_tier = r.tier, trust_formula_version = r.version, trust_components = r.components,

@@ -264,6 +264,23 @@ def work_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def author_visibility(request: HttpRequest, slug: str) -> HttpResponse:
+    """The owner hides their record's page (hidden=1) or shows it again (hidden=0)."""
+    author = _owned(request, slug)
+    hidden = request.POST.get("hidden") == "1"
+    services.author_set_hidden(user=request.user, author=author, hidden=hidden)
+    if hidden:
+        messages.success(
+            request, "Your page is hidden: visitors get a short note (410) and your record left "
+            "search, the graph, feeds and the API. Show it again here whenever you like.",
+        )
+        return redirect("profiles:author-edit", slug=slug)
+    messages.success(request, "Your page is visible again.")
+    return redirect(author)
+
+
+@login_required
+@require_POST
 def merge_request(request: HttpRequest, slug: str) -> HttpResponse:
     author = _owned(request, slug)
     other = get_object_or_404(Author, slug=request.POST.get("other", ""))
@@ -289,7 +306,8 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse("Too many invitations; try again later.", status=429)
     try:
         services.invitation_send(
-            sender=request.user, author=author, message=request.POST.get("message", "")
+            sender=request.user, author=author, message=request.POST.get("message", ""),
+            contact=request.POST.get("contact", ""),
         )
     except ValidationError as exc:
         return _refuse(request, exc, author.get_absolute_url())
@@ -310,7 +328,8 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
     try:
         if action in ("accept", "decline"):
             services.invitation_answer(
-                user=request.user, invitation=invitation, accept=action == "accept"
+                user=request.user, invitation=invitation, accept=action == "accept",
+                contact=request.POST.get("contact", ""),
             )
         elif action == "withdraw":
             services.invitation_withdraw(user=request.user, invitation=invitation)
@@ -320,5 +339,21 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
             raise Http404("Unknown action.")
     except ValidationError as exc:
         return _refuse(request, exc, reverse("profiles:inbox"))
-    messages.success(request, "Done.")
+    messages.success(request, _DONE[action])
+    return redirect("profiles:inbox")
+
+
+_DONE = {
+    "accept": "Invitation accepted: you can now see how to reach each other.",
+    "decline": "Invitation declined.",
+    "withdraw": "Invitation withdrawn.",
+    "block": "Sender blocked: they cannot invite you again until you unblock them.",
+}
+
+
+@login_required
+@require_POST
+def sender_unblock(request: HttpRequest, user_id: int) -> HttpResponse:
+    if services.sender_unblock(user=request.user, blocked_id=user_id):
+        messages.success(request, "Unblocked: this person can invite you again.")
     return redirect("profiles:inbox")

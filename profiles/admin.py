@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
+from profiles.history import describe_event
 from profiles.models import (
     CollaborationInvitation,
     CurationEvent,
@@ -76,10 +77,10 @@ class FollowAdmin(ReadOnlyAdmin):
 
 @admin.register(CollaborationInvitation)
 class CollaborationInvitationAdmin(ReadOnlyAdmin):
-    list_display = ["sender", "author", "state", "created_at"]
+    list_display = ["sender", "author", "receiver", "state", "created_at"]
     list_filter = ["state"]
-    list_select_related = ["sender", "author"]
-    raw_id_fields = ["sender", "author"]
+    list_select_related = ["sender", "author", "receiver"]
+    raw_id_fields = ["sender", "author", "receiver"]
     show_full_result_count = False
 
 
@@ -87,15 +88,21 @@ class CollaborationInvitationAdmin(ReadOnlyAdmin):
 class CurationEventAdmin(ReadOnlyAdmin):
     """The append-only audit log: nobody edits or deletes it from the admin."""
 
-    list_display = [
-        "created_at", "actor", "action", "target_type", "target_id", "author", "note", "follow_up"
-    ]
+    list_display = ["created_at", "actor", "what", "author", "note", "follow_up"]
+    # The event in words first; the raw before/after data stays below it for the audit.
+    fields = ["what", "created_at", "actor", "action", "target_type", "target_id", "author", "note",
+              "before", "after"]
+    readonly_fields = ["what", "created_at"]
     list_filter = ["action", "target_type"]
     list_select_related = ["actor", "author"]
     raw_id_fields = ["actor", "author"]
     search_fields = ["=target_id", "=actor__username", "=author__slug"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    @admin.display(description="what")
+    def what(self, event: CurationEvent) -> str:
+        return describe_event(event)
 
     @admin.display(description="follow-up")
     def follow_up(self, event: CurationEvent) -> str:

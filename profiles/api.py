@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -37,6 +37,21 @@ SLUG_PATTERN = r"[-\w]+"
 SLUG_PARAMETER = path_parameter(
     "slug", SLUG_PATTERN, "christoph-richard", "The author record's slug, as in its page's URL."
 )
+
+
+class AuthorGone(exceptions.APIException):
+    status_code = 410
+    default_detail = "Its owner hid this author record."
+    default_code = "gone"
+
+
+def public_author_get(*, slug: str) -> Author:
+    """The record by slug for the API: 410 when its owner hid it (merged records are returned
+    for the caller to redirect)."""
+    author = author_get(slug=slug)
+    if author.hidden and not author.merged_into_id:
+        raise AuthorGone()
+    return author
 
 
 class InstitutionSerializer(serializers.Serializer):
@@ -148,10 +163,11 @@ class AuthorDetailView(GenericAPIView):
     @extend_schema(
         operation_id="authors_retrieve",
         parameters=[SLUG_PARAMETER],
-        responses={200: AuthorDetailSerializer, 301: OpenApiResponse(description="Merged record.")},
+        responses={200: AuthorDetailSerializer, 301: OpenApiResponse(description="Merged record."),
+                   410: OpenApiResponse(description="Its owner hid the record.")},
     )
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
-        author = author_get(slug=slug)
+        author = public_author_get(slug=slug)
         if author.merged_into_id:
             return HttpResponsePermanentRedirect(
                 reverse("api:author", kwargs={"slug": author.merged_into.slug})
@@ -182,7 +198,7 @@ class AuthorFollowView(GenericAPIView):
     @extend_schema(operation_id="authors_follow", request=None, parameters=[SLUG_PARAMETER],
                    responses={200: FollowStateSerializer, 201: FollowStateSerializer})
     def post(self, request: Request, slug: str) -> Response:
-        author = author_get(slug=slug)
+        author = public_author_get(slug=slug)
         created = follow_author(user=request.user, author=author)
         return self._answer(author, following=True, status_code=201 if created else 200)
 

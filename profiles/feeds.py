@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed
 
 from profiles.models import Author
@@ -17,7 +17,10 @@ class AuthorWorksFeed(Feed):
 
     def get_object(self, request: HttpRequest, slug: str) -> Author:
         author = author_get(slug=slug)
-        return author.merged_into or author
+        author = author.merged_into or author
+        if author.hidden:
+            raise Http404("Its owner hid this author record.")
+        return author
 
     def title(self, author: Author) -> str:
         return f"{author.display_name}: works on BZPEER"

@@ -40,6 +40,10 @@ class AuthorQuerySet(models.QuerySet["Author"]):
         """Records that were not merged into another one."""
         return self.filter(merged_into__isnull=True)
 
+    def public(self) -> AuthorQuerySet:
+        """Live records whose owner has not hidden them: what search, lists and the graph show."""
+        return self.filter(merged_into__isnull=True, hidden=False)
+
 
 # Pending-list limit (kB) of the GIN indexes searched on every search page (author names here,
 # work text in publications). New entries go to a pending list that every search scans in full:
@@ -78,6 +82,10 @@ class Author(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
     )
+    # The owner hid the record's page: it answers 410 and leaves search, lists, the graph and the
+    # API; its works stay on their publication pages with the printed name unlinked.
+    hidden = models.BooleanField(default=False, db_default=False)
+    hidden_at = models.DateTimeField(null=True, blank=True)
     may_combine_several = models.BooleanField(
         default=False, help_text="Flagged: the record's works look like several people's."
     )
@@ -145,7 +153,7 @@ class Author(models.Model):
             self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
             self.followers_count, self.topics_count, self.close_collaborators_count,
             self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
-            self.may_combine_several, self.scored_at.timestamp() if self.scored_at else 0,
+            self.may_combine_several, self.hidden, self.scored_at.timestamp() if self.scored_at else 0,
             zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
         ))
 
@@ -247,7 +255,19 @@ class CollaborationInvitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_invitations"
     )
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="invitations")
+    # The person who owned the record when the invitation was sent: it is theirs to read and
+    # answer, whoever owns the record later.
+    receiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="received_invitations",
+    )
     message = models.TextField(max_length=2000)
+    # How each side can be reached, as each chose it (the sender when sending, the receiver when
+    # accepting); shown to the other side only once the invitation is accepted.
+    sender_contact = models.CharField(max_length=200, blank=True)
+    receiver_contact = models.CharField(max_length=200, blank=True)
     state = models.CharField(
         max_length=12, choices=InvitationState.choices, default=InvitationState.PENDING
     )
@@ -263,6 +283,7 @@ class CollaborationInvitation(models.Model):
                 name="invitation_one_open_per_sender_author",
             )
         ]
+        indexes = [models.Index(fields=["receiver", "-created_at"], name="invitation_receiver_idx")]
 
     def __str__(self) -> str:
         return f"{self.sender} → {self.author} ({self.state})"
@@ -318,3 +339,32 @@ class InvitationBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker} blocks {self.blocked}"
+
+
+class DigestFrequency(models.TextChoices):
+    OFF = "off", "No e-mail"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class DigestSubscription(models.Model):
+    """A user's choice of e-mail digest of new works by the records they follow (opt-in)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_subscription"
+    )
+    frequency = models.CharField(
+        max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.OFF
+    )
+    # When the user last opted in: works BZPEER learned of before that are not "new" to them.
+    subscribed_at = models.DateTimeField(null=True, blank=True)
+    # When the last digest run for this user was claimed (set before sending, so a second run
+    # in the same period sends nothing).
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["frequency", "last_sent_at"], name="digest_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} digest: {self.frequency}"

@@ -4,11 +4,21 @@ budget."""
 from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramSimilarity
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from profiles.models import Author, Claim, CurationEvent, Follow
 from profiles.names import name_key
+
+# Bumped whenever an owner hides or shows a record: every cached list that names records (topic
+# author lists, profile work lists with co-author links) is keyed by it, so none outlives the change.
+VISIBILITY_KEY = "author-visibility-version"
+
+
+def visibility_version() -> int:
+    """The current version of the set of hidden records (1 cache read, no query)."""
+    return cache.get(VISIBILITY_KEY, 0)
 
 
 def author_get(*, slug: str) -> Author:
@@ -29,11 +39,11 @@ def author_list(
     institution_id: int | None = None,
     min_works: int | None = None,
 ) -> QuerySet[Author]:
-    """Live author records (merged ones left out), filtered; the caller orders and slices.
+    """Live author records (merged and hidden ones left out), filtered; the caller orders and slices.
 
     ``q`` matches names by their folded name key (so "lin, dong" finds "Dong Lin"), served by the
     trigram index. 1 query per page: institutions are joined."""
-    authors = Author.objects.live().select_related("institution")
+    authors = Author.objects.public().select_related("institution")
     if q:
         key = name_key(q)
         if not key:
@@ -73,7 +83,7 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
     # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
     filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
     rows = list(
-        Author.objects.live()
+        Author.objects.public()
         .filter(name_key__trigram_similar=filter_key)
         .annotate(similarity=TrigramSimilarity("name_key", key))
         .select_related("institution")
@@ -85,7 +95,9 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
 def follows_page_of_user(*, user_id: int) -> QuerySet[Follow]:
     """The follows of a user with the followed records and their institutions; the caller orders
     and slices. 1 query per page."""
-    return Follow.objects.filter(user_id=user_id).select_related("author__institution")
+    return Follow.objects.filter(user_id=user_id, author__hidden=False).select_related(
+        "author__institution"
+    )
 
 
 def claims_page_of_user(*, user_id: int) -> QuerySet[Claim]:
@@ -109,29 +121,34 @@ def claim_get(*, claim_id: int) -> Claim:
 
 def author_viewer_state(*, author: Author, user) -> dict:
     """What the profile shows the visitor about their own relation to the record: whether they
-    follow it and the state of their latest claim on it. 0 queries for visitors, 1 when signed in."""
+    follow it, the state of their latest claim on it, whether its owner blocked their
+    invitations. 0 queries for visitors, 1 when signed in."""
     from django.db.models import Exists, OuterRef, Subquery
 
-    from profiles.models import Claim, Follow
+    from profiles.models import Claim, Follow, InvitationBlock
 
-    state = {"following": False, "my_claim_state": "", "is_owner": False}
+    state = {"following": False, "my_claim_state": "", "is_owner": False, "blocked_by_owner": False}
     if not getattr(user, "is_authenticated", False):
         return state
     row = (
         Author.objects.filter(pk=author.pk)
         .annotate(
             following=Exists(Follow.objects.filter(author=OuterRef("pk"), user=user)),
+            blocked_by_owner=Exists(
+                InvitationBlock.objects.filter(blocker_id=OuterRef("claimed_by_id"), blocked=user)
+            ),
             my_claim_state=Subquery(
                 Claim.objects.filter(author=OuterRef("pk"), user=user)
                 .order_by("-created_at")
                 .values("state")[:1]
             ),
         )
-        .values("following", "my_claim_state")
+        .values("following", "my_claim_state", "blocked_by_owner")
         .first()
     ) or {}
     state["following"] = bool(row.get("following"))
     state["my_claim_state"] = row.get("my_claim_state") or ""
+    state["blocked_by_owner"] = bool(row.get("blocked_by_owner"))
     state["is_owner"] = author.claimed_by_id == user.pk
     return state
 
@@ -156,12 +173,12 @@ def claim_of_user(*, user, claim_id: int):
 
 
 def inbox_of_user(*, user) -> dict:
-    """Invitations received on the records the user owns and those they sent, newest first.
-    2 queries."""
-    from profiles.models import CollaborationInvitation
+    """Invitations the user received (as the owner of the record when each was sent) and those
+    they sent, newest first, and the senders they blocked. 3 queries."""
+    from profiles.models import CollaborationInvitation, InvitationBlock
 
     received = list(
-        CollaborationInvitation.objects.filter(author__claimed_by=user)
+        CollaborationInvitation.objects.filter(receiver=user)
         .select_related("sender", "author")
         .order_by("-created_at", "-id")[:200]
     )
@@ -170,18 +187,25 @@ def inbox_of_user(*, user) -> dict:
         .select_related("author")
         .order_by("-created_at", "-id")[:200]
     )
-    return {"received": received, "sent": sent}
+    blocked = list(
+        InvitationBlock.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+    )
+    blocked_ids = {b.blocked_id for b in blocked}
+    for invitation in received:
+        invitation.sender_blocked = invitation.sender_id in blocked_ids
+    return {"received": received, "sent": sent, "blocked": blocked}
 
 
 def invitation_visible_to(*, user, invitation_id: int):
-    """An invitation the user sent or received; 404 otherwise. 1 query."""
+    """An invitation the user sent or received; 404 otherwise (also for the record's later
+    owners). 1 query."""
     from django.db.models import Q
 
     from profiles.models import CollaborationInvitation
 
     try:
         return CollaborationInvitation.objects.select_related("author").get(
-            Q(sender=user) | Q(author__claimed_by=user), pk=invitation_id
+            Q(sender=user) | Q(receiver=user), pk=invitation_id
         )
     except CollaborationInvitation.DoesNotExist:
         raise Http404("No such invitation.") from None

@@ -424,6 +424,43 @@ def merge_request(*, user, author: Author, other: Author, message: str = "") -> 
     )
 
 
+@transaction.atomic
+def author_set_hidden(*, user, author: Author, hidden: bool) -> Author:
+    """The owner hides their record's page (it answers 410 and leaves search, lists, the graph,
+    feeds and the API; its works keep their printed names, unlinked) or shows it again. Safe to
+    run twice: the second run changes nothing and records no event."""
+    from django.core.cache import cache
+
+    from profiles.selectors import VISIBILITY_KEY
+
+    require_owner(user, author)
+    author = Author.objects.select_for_update().get(pk=author.pk)
+    require_owner(user, author)
+    if author.hidden == hidden:
+        return author
+    author.hidden = hidden
+    author.hidden_at = timezone.now() if hidden else None
+    author.save(update_fields=["hidden", "hidden_at", "updated_at"])
+    record_event(
+        actor=user, action="author_hidden" if hidden else "author_shown", target_type="author",
+        target_id=author.pk, author=author, before={"hidden": not hidden}, after={"hidden": hidden},
+    )
+    # The co-authors' pages link to this record from their works: their cached pages go too.
+    co_authors = (
+        Author.objects.filter(authorships__work__authorships__author=author)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    records_changed([author.pk, *co_authors])
+
+    def bump() -> None:
+        cache.add(VISIBILITY_KEY, 0, None)
+        cache.incr(VISIBILITY_KEY)
+
+    transaction.on_commit(bump)
+    return author
+
+
 # --- Collaboration invitations ---------------------------------------------------------------
 
 
@@ -439,9 +476,32 @@ def invitation_lock_reason(*, author: Author, user=None) -> str:
     return ""
 
 
+CONTACT_LIMIT = 200
+
+
+def _clean_contact(contact: str, *, required: bool) -> str:
+    contact = " ".join((contact or "").split())
+    if required and not contact:
+        raise ValidationError(
+            "Say how the receiver can reach you once they accept (an e-mail address, a homepage)."
+        )
+    if len(contact) > CONTACT_LIMIT:
+        raise ValidationError(f"The contact detail is limited to {CONTACT_LIMIT} characters.")
+    return contact
+
+
+def blocked_by_owner(*, sender, author: Author) -> bool:
+    """Whether the owner of `author` blocked invitations from `sender`. 1 query."""
+    return InvitationBlock.objects.filter(blocker_id=author.claimed_by_id, blocked=sender).exists()
+
+
 @transaction.atomic
-def invitation_send(*, sender, author: Author, message: str) -> CollaborationInvitation:
-    """Send a collaboration invitation to the owner of a claimed record. Limits: one open
+def invitation_send(
+    *, sender, author: Author, message: str, contact: str = ""
+) -> CollaborationInvitation:
+    """Send a collaboration invitation to the owner of a claimed record, with the contact detail
+    the sender chooses to show the receiver once they accept. The invitation belongs to that owner
+    (its receiver) for good: a later owner of the record never reads it. Limits: one open
     invitation per sender and record (database constraint), BZPEER_INVITATIONS_PER_DAY per sender
     (counted under a lock on the sender row, so parallel sends cannot overshoot), no invitation
     when the owner blocked the sender. Running it twice is refused while the first is open."""
@@ -452,13 +512,16 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
     reason = invitation_lock_reason(author=author, user=sender)
     if reason:
         raise ValidationError(reason)
+    if blocked_by_owner(sender=sender, author=author):
+        raise ValidationError(
+            f"The owner of {author.display_name} does not accept invitations from you."
+        )
     message = (message or "").strip()
     if not message:
         raise ValidationError("Write a short message.")
     if len(message) > MESSAGE_LIMIT:
         raise ValidationError(f"The message is limited to {MESSAGE_LIMIT} characters.")
-    if InvitationBlock.objects.filter(blocker_id=author.claimed_by_id, blocked=sender).exists():
-        raise PermissionDenied("This author does not accept invitations from you.")
+    contact = _clean_contact(contact, required=True)
     get_user_model().objects.select_for_update().filter(pk=sender.pk).first()
     since = timezone.now() - dt.timedelta(days=1)
     sent_today = CollaborationInvitation.objects.filter(sender=sender, created_at__gte=since).count()
@@ -469,12 +532,14 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
     try:
         with transaction.atomic():
             invitation = CollaborationInvitation.objects.create(
-                sender=sender, author=author, message=message
+                sender=sender, author=author, receiver_id=author.claimed_by_id, message=message,
+                sender_contact=contact,
             )
     except IntegrityError:
         raise ValidationError("You already have an open invitation to this author.") from None
     recipient = author.claimed_by.email if author.claimed_by else ""
     if recipient:
+        # The sender's contact detail is not in the mail: the receiver sees it on accepting.
         subject = f"BZPEER: a collaboration invitation for {author.display_name}"
         body = f"{sender.get_username()} invites you to collaborate:\n\n{message}\n\n" \
                f"Answer it in your inbox: {settings.BZPEER_SITE_URL}/inbox/\n"
@@ -483,11 +548,17 @@ def invitation_send(*, sender, author: Author, message: str) -> CollaborationInv
 
 
 @transaction.atomic
-def invitation_answer(*, user, invitation: CollaborationInvitation, accept: bool) -> CollaborationInvitation:
-    """The owner of the invited record accepts or declines. Running it twice is refused."""
+def invitation_answer(
+    *, user, invitation: CollaborationInvitation, accept: bool, contact: str = ""
+) -> CollaborationInvitation:
+    """The receiver accepts (optionally with a contact detail shown to the sender) or declines.
+    Running it twice is refused."""
     invitation = _lock_as_receiver(
-        user, invitation, "Only the owner of the invited record can answer."
+        user, invitation, "Only the receiver of the invitation can answer it."
     )
+    if accept:
+        invitation.receiver_contact = _clean_contact(contact, required=False)
+        invitation.save(update_fields=["receiver_contact"])
     _close_invitation(invitation, InvitationState.ACCEPTED if accept else InvitationState.DECLINED)
     return invitation
 
@@ -506,7 +577,7 @@ def invitation_withdraw(*, user, invitation: CollaborationInvitation) -> Collabo
 @transaction.atomic
 def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBlock:
     """The receiver of an invitation blocks its sender: the invitation is declined and no new one
-    can be sent. Safe to run twice (one block row)."""
+    can be sent to any record the receiver owns. Safe to run twice (one block row)."""
     invitation = _lock_as_receiver(
         user, invitation, "Only the receiver of an invitation can block its sender."
     )
@@ -516,18 +587,27 @@ def sender_block(*, user, invitation: CollaborationInvitation) -> InvitationBloc
     return block
 
 
+@transaction.atomic
+def sender_unblock(*, user, blocked_id: int) -> bool:
+    """The receiver lifts a block; the sender may invite again. Returns whether a block was
+    removed. Safe to run twice (the second removes nothing)."""
+    require_signed_in(user)
+    removed, _ = InvitationBlock.objects.filter(blocker=user, blocked_id=blocked_id).delete()
+    return bool(removed)
+
+
 def _lock_as_receiver(
     user, invitation: CollaborationInvitation, refusal: str
 ) -> CollaborationInvitation:
-    """The invitation, locked, with its record; PermissionDenied(refusal) unless `user` owns the
-    invited record (the receiver)."""
+    """The invitation, locked, with its record; PermissionDenied(refusal) unless `user` is its
+    receiver (the owner of the record when it was sent; not whoever owns the record now)."""
     require_signed_in(user)
     invitation = (
         CollaborationInvitation.objects.select_for_update(of=("self",))
         .select_related("author")
         .get(pk=invitation.pk)
     )
-    if invitation.author.claimed_by_id != user.pk:
+    if invitation.receiver_id is None or invitation.receiver_id != user.pk:
         raise PermissionDenied(refusal)
     return invitation
 

@@ -177,14 +177,80 @@ class AuthorshipAdmin(ReadOnlyAdmin):
         return queryset.filter(author__slug=term), False
 
 
+class FailuresWaitingFilter(admin.SimpleListFilter):
+    title = "failed records"
+    parameter_name = "failures"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "waiting for a person"), ("acknowledged", "acknowledged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(records_failed__gt=0, failures_acknowledged_at__isnull=True)
+        if self.value() == "acknowledged":
+            return queryset.filter(failures_acknowledged_at__isnull=False)
+        return queryset
+
+
 @admin.register(ImportRun)
-class ImportRunAdmin(ReadOnlyAdmin):
+class ImportRunAdmin(CurateActionsMixin, ReadOnlyAdmin):
+    """Import runs. Opening the list marks runs whose process died as interrupted. A harvest
+    with records the database refused keeps its window (the next harvest reads it again) until
+    they are in or a curator acknowledges them here, after reading why they failed."""
+
     list_display = [
         "started_at", "source", "status", "records_seen", "records_created", "records_updated",
-        "records_unchanged", "records_skipped", "records_failed", "finished_at",
+        "records_unchanged", "records_skipped", "records_failed", "failures", "watermark",
+        "heartbeat_at", "finished_at",
     ]
-    list_filter = ["source", "status"]
+    list_filter = ["source", "status", FailuresWaitingFilter]
+    readonly_fields = [
+        "source", "parameters", "status", "watermark", "window_end", "records_seen",
+        "records_created", "records_updated", "records_unchanged", "records_skipped",
+        "records_failed", "errors", "started_at", "heartbeat_at", "finished_at", "host", "pid",
+        "failures_acknowledged_at", "failures_acknowledged_by",
+    ]
     show_full_result_count = False
+    actions = ["acknowledge_failures"]
+
+    def changelist_view(self, request, extra_context=None):
+        from publications.services import mark_interrupted_runs
+
+        for run in mark_interrupted_runs():
+            self.message_user(
+                request,
+                f"Import run {run.pk} ({run.source}) was interrupted: its process is gone or "
+                f"silent. It committed {run.records_created} created and {run.records_updated} "
+                "updated works; run it again to finish.",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="failed records")
+    def failures(self, run: ImportRun) -> str:
+        if not run.records_failed:
+            return ""
+        if run.failures_acknowledged_at:
+            return f"{run.records_failed}, acknowledged"
+        if run.source == "oai-harvest":
+            return f"{run.records_failed}, window kept until acknowledged"
+        return str(run.records_failed)
+
+    @admin.action(
+        description="Acknowledge failed records (the harvest moves past them)",
+        permissions=["curate"],
+    )
+    def acknowledge_failures(self, request, queryset):
+        from publications.harvest import acknowledge_failures
+
+        done = sum(acknowledge_failures(run, user=request.user) for run in queryset)
+        self.message_user(
+            request,
+            f"{done} harvest run(s) acknowledged; their watermark moved to the end of their "
+            "window." if done else "Nothing to acknowledge: pick finished harvests with failed "
+            "records not yet acknowledged.",
+            messages.SUCCESS if done else messages.WARNING,
+        )
 
 
 admin.site.site_header = "BZPEER curation"

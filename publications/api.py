@@ -12,8 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bzpeer.api import Cursor, conditional_response, link, parse_query, path_parameter
-from profiles.api import SLUG_PARAMETER
-from profiles.selectors import author_get
+from profiles.api import SLUG_PARAMETER, public_author_get
 from publications.api_cache import cached_for_visitors
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
 from publications.selectors import (
@@ -45,21 +44,31 @@ class WorkAuthorSerializer(serializers.Serializer):
 
     position = serializers.IntegerField()
     printed_name = serializers.CharField()
-    author_slug = serializers.CharField()
+    author_slug = serializers.CharField(
+        allow_null=True, help_text="Null when the record's owner hid it."
+    )
     author_url = serializers.SerializerMethodField()
 
-    def get_author_url(self, authorship: Authorship) -> str:
+    def get_author_url(self, authorship: Authorship) -> str | None:
+        if getattr(authorship, "author_hidden", False):
+            return None
         return link("api:author", slug=authorship.author_slug)
 
 
 class WorkAuthorDetailSerializer(WorkAuthorSerializer):
-    author_slug = serializers.CharField(source="author.slug")
-    author_name = serializers.CharField(source="author.display_name")
+    author_slug = serializers.SerializerMethodField(help_text="Null when the record's owner hid it.")
+    author_name = serializers.SerializerMethodField(help_text="Null when the record's owner hid it.")
     printed_affiliation = serializers.CharField()
     source = serializers.CharField(help_text="Where the attribution came from: arxiv, claim, curator.")
 
-    def get_author_url(self, authorship: Authorship) -> str:
-        return link("api:author", slug=authorship.author.slug)
+    def get_author_slug(self, authorship: Authorship) -> str | None:
+        return None if authorship.author.hidden else authorship.author.slug
+
+    def get_author_name(self, authorship: Authorship) -> str | None:
+        return None if authorship.author.hidden else authorship.author.display_name
+
+    def get_author_url(self, authorship: Authorship) -> str | None:
+        return None if authorship.author.hidden else link("api:author", slug=authorship.author.slug)
 
 
 class VersionSerializer(serializers.Serializer):
@@ -108,8 +117,10 @@ class WorkListItemSerializer(serializers.Serializer):
                 {
                     "position": line.position,
                     "printed_name": line.printed_name,
-                    "author_slug": line.author_slug,
-                    "author_url": link("api:author", slug=line.author_slug),
+                    "author_slug": None if line.author_hidden else line.author_slug,
+                    "author_url": (
+                        None if line.author_hidden else link("api:author", slug=line.author_slug)
+                    ),
                 }
                 for line in work.listed_authorships
             ],
@@ -255,11 +266,12 @@ class AuthorWorksView(GenericAPIView):
         responses={
             200: WorkListItemSerializer(many=True),
             301: OpenApiResponse(description="Merged record."),
+            410: OpenApiResponse(description="Its owner hid the record."),
         },
     )
     @cached_for_visitors("author-works")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
-        author = author_get(slug=slug)
+        author = public_author_get(slug=slug)
         if author.merged_into_id:
             return HttpResponsePermanentRedirect(
                 reverse("api:author-works", kwargs={"slug": author.merged_into.slug})

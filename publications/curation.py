@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
@@ -30,6 +30,7 @@ from profiles.models import (
 from profiles.names import split_slug
 from profiles.permissions import require_curator
 from publications import signals
+from publications.loader import MERGE_LOCK_KEY
 from publications.models import Authorship, AuthorshipSource, Work
 
 
@@ -190,6 +191,9 @@ def _merge(
 ) -> list[CurationEvent]:
     """The merge itself; callers check who may do it. ``keep_sources`` (the identity engine)
     leaves the moved attributions' source as it was instead of marking them curated."""
+    # Wait for import batches writing authorships now; later ones see this merge (loader).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK_KEY])
     # Lock every involved record (in id order, so two curators cannot deadlock).
     list(Author.objects.select_for_update().filter(pk__in=[kept_id, *merged_ids]).order_by("pk"))
     preview = merge_preview(kept_id=kept_id, merged_ids=merged_ids)

@@ -3,14 +3,20 @@
 Each harvest is one ImportRun fed through the same loader as file imports. The loader commits
 batch by batch, so these services are deliberately not one transaction: when arXiv fails half-way,
 what was already imported stays, the run is marked failed, and the watermark does not move.
+
+A record the database refuses does not move the watermark either: the next harvest reads the
+window again (and so retries the record) until every record is in, or a curator acknowledged the
+failed records in the admin (``acknowledge_failures``), which moves the watermark past them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
+from django.utils import timezone
 
 from publications.arxiv.atom import AtomPage
 from publications.arxiv.clients import (
@@ -24,12 +30,44 @@ from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
 from publications.models import ImportRun
 from publications.services import import_items
 
+logger = logging.getLogger(__name__)
+
 OAI_SOURCE = "oai-harvest"
 API_SOURCE = "api-harvest"
 
 
+def default_pacer():
+    """arXiv's pacing shared by every process through Redis when REDIS_URL is set (a worker
+    restart or a second harvester still waits its turn); else within this process."""
+    if not settings.REDIS_URL:
+        return None
+    global _redis_pacer
+    if _redis_pacer is None:
+        import redis
+
+        from publications.arxiv.clients import RedisPacer
+
+        _redis_pacer = RedisPacer(
+            redis.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
+            )
+        )
+    return _redis_pacer
+
+
+_redis_pacer = None
+
+
 def default_client() -> ArxivHttpClient:
-    return ArxivHttpClient(settings.ARXIV_USER_AGENT, min_interval=settings.ARXIV_MIN_INTERVAL)
+    return ArxivHttpClient(
+        settings.ARXIV_USER_AGENT,
+        min_interval=settings.ARXIV_MIN_INTERVAL,
+        backoff=settings.ARXIV_BACKOFF,
+        timeout=settings.ARXIV_TIMEOUT,
+        deadline=settings.ARXIV_REQUEST_DEADLINE,
+        max_wait=settings.ARXIV_MAX_WAIT,
+        pacer=default_pacer(),
+    )
 
 
 def last_oai_watermark(*, set_spec: str) -> dt.date | None:
@@ -39,7 +77,7 @@ def last_oai_watermark(*, set_spec: str) -> dt.date | None:
             source=OAI_SOURCE, status=ImportRun.Status.FINISHED, parameters__set=set_spec
         )
         .exclude(watermark="")
-        .order_by("-finished_at")
+        .order_by("-watermark", "-finished_at")  # ISO dates: the latest one
         .first()
     )
     return dt.date.fromisoformat(run.watermark) if run else None
@@ -57,11 +95,14 @@ class _PageFeed:
         self.pages_read = 0
         self.error: ArxivError | None = None
         self.max_datestamp: dt.date | None = None
+        self.on_page = None  # set by the import: a heartbeat per page read
 
     def __iter__(self) -> Iterator[ParsedItem]:
         try:
             for page in self.pages:
                 self.pages_read += 1
+                if self.on_page:
+                    self.on_page()
                 yield from self._noting_datestamps(page.items)
         except ArxivError as exc:
             self.error = exc
@@ -86,6 +127,7 @@ def harvest_oai(
     set_spec: str,
     metadata_prefix: str = "arXivRaw",
     from_date: dt.date | None = None,
+    until: dt.date | None = None,
     client: ArxivHttpClient | None = None,
     base_url: str | None = None,
 ) -> ImportRun:
@@ -108,20 +150,53 @@ def harvest_oai(
         metadata_prefix=metadata_prefix,
         set_spec=set_spec,
         from_date=from_date,
+        until=until,
     )
     feed = _PageFeed(pages)
     parameters = {
         "set": set_spec,
         "from": from_date.isoformat() if from_date else None,
+        **({"until": until.isoformat()} if until else {}),
         "metadata_prefix": metadata_prefix,
     }
-    run = import_items(feed, source=OAI_SOURCE, parameters=parameters)
+    run = import_items(
+        feed, source=OAI_SOURCE, parameters=parameters, batch_size=settings.HARVEST_BATCH_SIZE
+    )
+    window_end = feed.max_datestamp or from_date
+    if window_end:
+        run.window_end = window_end.isoformat()
+        run.save(update_fields=["window_end"])
     _raise_feed_error(feed, run)
-    watermark = feed.max_datestamp or from_date
-    if run.status == ImportRun.Status.FINISHED and watermark:
-        run.watermark = watermark.isoformat()
-        run.save(update_fields=["watermark"])
+    if run.status == ImportRun.Status.FINISHED and window_end:
+        if run.records_failed:
+            # Keep the window: the next harvest reads it again and retries the refused records.
+            logger.warning(
+                "harvest run %s of %s: %d records refused by the database; the watermark stays "
+                "at %s until they are in or a curator acknowledges them",
+                run.pk, set_spec, run.records_failed, from_date,
+            )
+        else:
+            run.watermark = window_end.isoformat()
+            run.save(update_fields=["watermark"])
     return run
+
+
+def acknowledge_failures(run: ImportRun, *, user) -> bool:
+    """A person has seen why the run's records failed: the watermark moves to the end of the
+    run's window, so later harvests stop reading it again. Returns False when there was
+    nothing to acknowledge (no failed records, already acknowledged, or not a finished harvest)."""
+    updated = ImportRun.objects.filter(
+        pk=run.pk,
+        source=OAI_SOURCE,
+        status=ImportRun.Status.FINISHED,
+        records_failed__gt=0,
+        failures_acknowledged_at__isnull=True,
+    ).exclude(window_end="").update(
+        failures_acknowledged_at=timezone.now(),
+        failures_acknowledged_by=user,
+        watermark=run.window_end,
+    )
+    return bool(updated)
 
 
 def fetch_works(

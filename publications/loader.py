@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -36,6 +37,14 @@ from publications.versioning import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Errors of a batch write: Django wraps what goes through cursor.execute, but not cursor.copy,
+# whose errors arrive as psycopg's own.
+WRITE_ERRORS = (DatabaseError, psycopg.Error)
+# PostgreSQL advisory lock between curator merges (exclusive, publications.curation) and import
+# batches (shared): a batch resolves its author records after any merge that committed, and a
+# merge waits for the batches writing at that moment.
+MERGE_LOCK_KEY = 5_052_012
 
 MAX_ERRORS_KEPT = 500
 _WORK_COLUMNS = (
@@ -97,8 +106,16 @@ def _reason_kind(reason: str) -> str:
 class Loader:
     """Writes batches of records. Keeps small in-process caches of topic, author and institution ids."""
 
-    def __init__(self, *, batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        *,
+        batch_size: int = 2000,
+        checkpoint: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
         self.batch_size = batch_size
+        # Called inside each batch's transaction with the counts including that batch, so what a
+        # run records as committed is what is committed, even when its process is killed.
+        self.checkpoint = checkpoint
         self.topic_ids: dict[str, int] = {}
         self.author_ids: dict[str, int] = {}
         self.institution_ids: dict[str, int] = {}
@@ -110,21 +127,19 @@ class Loader:
         self, items: Iterable[ParsedItem], *, progress: Callable[[int], None] | None = None
     ) -> LoadStats:
         batch: list[WorkRecord] = []
-        for item in _prefetched(items):
-            if isinstance(item, SkippedRecord):
-                self.stats.seen += 0 if item.fatal else 1
-                if item.fatal:
-                    self.stats.fatal = item.reason
-                    self.stats.note(item.where, item.reason, item.arxiv_id, failed=True)
-                else:
-                    self.stats.note(item.where, item.reason, item.arxiv_id)
-                continue
-            self.stats.seen += 1
-            problem = invalid_reason(item)
-            if problem:
-                self.stats.note(item.arxiv_id or "record", problem, item.arxiv_id)
-                continue
-            batch.append(item)
+        self.stats.touched_author_ids |= repair_merged_authorships()
+        items_left = _prefetched(items)
+        while True:
+            try:
+                item = next(items_left)
+            except StopIteration:
+                break
+            except Exception:
+                # The input broke off (a reader error): what was read before stays imported.
+                if batch:
+                    self._flush(batch)
+                raise
+            self._take(item, batch)
             if len(batch) >= self.batch_size:
                 self._flush(batch)
                 if progress:
@@ -138,6 +153,22 @@ class Loader:
             analyze_written_tables()
         return self.stats
 
+    def _take(self, item: ParsedItem, batch: list[WorkRecord]) -> None:
+        if isinstance(item, SkippedRecord):
+            self.stats.seen += 0 if item.fatal else 1
+            if item.fatal:
+                self.stats.fatal = item.reason
+                self.stats.note(item.where, item.reason, item.arxiv_id, failed=True)
+            else:
+                self.stats.note(item.where, item.reason, item.arxiv_id)
+            return
+        self.stats.seen += 1
+        problem = invalid_reason(item)
+        if problem:
+            self.stats.note(item.arxiv_id or "record", problem, item.arxiv_id)
+            return
+        batch.append(item)
+
     # -- batches -----------------------------------------------------------------------------
 
     def _flush(self, batch: list[WorkRecord]) -> None:
@@ -146,8 +177,9 @@ class Loader:
         try:
             with transaction.atomic():
                 outcome = self._write(unique)
+                self._checkpoint(outcome)
             self._count(outcome)
-        except DatabaseError:
+        except WRITE_ERRORS:
             # Find the records at fault one by one; the others are still written.
             logger.exception("batch of %d records failed; retrying one by one", len(unique))
             self._reset_caches()
@@ -155,11 +187,29 @@ class Loader:
                 try:
                     with transaction.atomic():
                         outcome = self._write([record])
+                        self._checkpoint(outcome)
                     self._count(outcome)
-                except DatabaseError as exc:
+                except WRITE_ERRORS as exc:
                     self._reset_caches()
                     reason = f"database refused the record: {str(exc).splitlines()[0]}"
                     self.stats.note(record.arxiv_id, reason, record.arxiv_id, failed=True)
+                    if self.checkpoint:
+                        self._checkpoint(_BatchOutcome())
+
+    def _checkpoint(self, outcome: _BatchOutcome) -> None:
+        if self.checkpoint is None:
+            return
+        s = self.stats
+        self.checkpoint(
+            {
+                "seen": s.seen,
+                "created": s.created + outcome.created,
+                "updated": s.updated + outcome.updated,
+                "unchanged": s.unchanged + outcome.unchanged,
+                "skipped": s.skipped,
+                "failed": s.failed,
+            }
+        )
 
     def _count(self, outcome: _BatchOutcome) -> None:
         self.stats.created += outcome.created
@@ -176,6 +226,9 @@ class Loader:
     def _write(self, batch: list[WorkRecord]) -> _BatchOutcome:
         outcome = _BatchOutcome()
         with connection.cursor() as cursor:
+            # A merge that committed before this point is seen; one that starts waits for us.
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MERGE_LOCK_KEY])
+            self._forget_merged_authors(cursor, batch)
             _ensure_staging_tables(cursor)
             existing = self._existing_works(cursor, [r.arxiv_id for r in batch])
             # The import is idempotent and re-runnable, so a crash losing the last commits is
@@ -222,6 +275,26 @@ class Loader:
                 touched |= self._upsert_authorships(cursor, changed_records, work_ids, changed_ids)
             outcome.touched_author_ids = touched
         return outcome
+
+    def _forget_merged_authors(self, cursor, batch: list[WorkRecord]) -> None:
+        """Repoint cached author ids of this batch that a curator merged since they were looked up."""
+        cached = {
+            key: self.author_ids[key]
+            for r in batch
+            for a in r.authors
+            if (key := name_key(a.name)[:NAME_LIMIT]) in self.author_ids
+        }
+        if not cached:
+            return
+        cursor.execute(
+            "SELECT id, merged_into_id FROM profiles_author "
+            "WHERE id = ANY(%s) AND merged_into_id IS NOT NULL",
+            [sorted(set(cached.values()))],
+        )
+        merged = dict(cursor.fetchall())
+        for key, author_id in cached.items():
+            if author_id in merged:
+                self.author_ids[key] = merged[author_id]
 
     def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, StoredWork]:
         cursor.execute(
@@ -507,6 +580,26 @@ class Loader:
             [list(missing)],
         )
         self.institution_ids.update(dict(cursor.fetchall()))
+
+
+def repair_merged_authorships() -> set[int]:
+    """Move authorships still on merged author records to the records they were merged into
+    (left by an import that raced a merge before merges and imports took the lock); return
+    the author ids touched. Cheap: merged records are few and authorships are indexed by author."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MERGE_LOCK_KEY])
+        cursor.execute(
+            """
+            UPDATE publications_authorship a SET author_id = m.merged_into_id
+            FROM profiles_author m
+            WHERE m.merged_into_id IS NOT NULL AND a.author_id = m.id
+            RETURNING m.id, m.merged_into_id
+            """
+        )
+        rows = cursor.fetchall()
+    if rows:
+        logger.warning("moved %d authorships off merged author records", len(rows))
+    return {i for row in rows for i in row}
 
 
 def analyze_written_tables() -> None:

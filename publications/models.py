@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -216,7 +217,13 @@ class Authorship(models.Model):
     @property
     def author_url(self) -> str:
         """The author record's page; uses the `author_slug` annotation of list selectors when
-        present, so lists need no Author instance per name."""
+        present, so lists need no Author instance per name.
+        Empty for a record its owner hid: the printed name is shown unlinked."""
+        if getattr(self, "author_hidden", None) is None:
+            if self.author.hidden:
+                return ""
+        elif self.author_hidden:
+            return ""
         slug = getattr(self, "author_slug", None)
         return author_url(slug) if slug is not None else self.author.get_absolute_url()
 
@@ -226,12 +233,14 @@ class ImportRun(models.Model):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
         FAILED = "failed", "Failed"
+        # The process died mid-run (killed, out of memory, machine lost): what it committed stays.
+        INTERRUPTED = "interrupted", "Interrupted"
 
     source = models.CharField(max_length=40)  # "snapshot", "atom", "oai", "api-harvest", ...
     parameters = models.JSONField(default=dict, blank=True)
     # OAI-PMH from-date watermark (the datestamp harvested up to) or resumption cursor.
     watermark = models.CharField(max_length=100, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
     records_seen = models.PositiveIntegerField(default=0)
     records_created = models.PositiveIntegerField(default=0)
     records_updated = models.PositiveIntegerField(default=0)
@@ -242,6 +251,19 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with each committed batch (with the counts so far): a running run whose process is
+    # gone, or whose heartbeat is old, was interrupted (see services.mark_interrupted_runs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    # Harvests: the latest datestamp read. The watermark only moves there once every record of the
+    # window is in, or a person acknowledged the failed ones (failures_acknowledged_*).
+    window_end = models.CharField(max_length=100, blank=True)
+    failures_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    failures_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -281,3 +303,21 @@ class IdentityDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.records}"
+
+
+class DigestItem(models.Model):
+    """A work sent to a user in an e-mail digest: no work is sent to the same user twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="digest_item_once_per_user_work")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} sent to {self.user_id}"

@@ -13,6 +13,7 @@ from profiles.names import name_key
 from profiles.selectors import author_get, authors_search
 from profiles.text import neutral_bio
 from publications import selectors
+from publications.arxiv import taxonomy
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Topic, Work, WorkVersion
 
 WORKS_PER_PAGE = 20
@@ -200,9 +201,32 @@ def topic_page(*, code: str, page: int | str = 1) -> TopicPage:
 
 
 @dataclass
+class TopicGroup:
+    """The topics of one arXiv archive (astro-ph, cs, math...), folded on the home page."""
+
+    archive: str
+    name: str
+    works: int
+    topics: list[Topic]
+
+
+@dataclass
 class HomePage:
     recent: selectors.Window
     topics: list[Topic]
+
+    @property
+    def topic_groups(self) -> list[TopicGroup]:
+        """Topics grouped by archive, the archive with most works first (no query)."""
+        groups: dict[str, TopicGroup] = {}
+        for topic in self.topics:
+            archive = topic.archive or topic.code.split(".")[0]
+            if archive not in groups:
+                name = taxonomy.ARCHIVES.get(archive) or taxonomy.RETIRED_ARCHIVES.get(archive)
+                groups[archive] = TopicGroup(archive, name[0] if name else archive, 0, [])
+            groups[archive].works += topic.works_here
+            groups[archive].topics.append(topic)
+        return sorted(groups.values(), key=lambda g: (-g.works, g.archive))
 
 
 def home_page() -> HomePage:

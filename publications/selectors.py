@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from profiles.models import Author
+from profiles.selectors import visibility_version
 from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
 
 # Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
@@ -108,7 +109,7 @@ def listed_authorships() -> Prefetch:
         "authorships",
         # The record's slug is all a list needs from it: no Author instance per name.
         queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
-        .annotate(author_slug=F("author__slug"))
+        .annotate(author_slug=F("author__slug"), author_hidden=F("author__hidden"))
         .only("work_id", "position", "printed_name")
         .order_by("position"),
         to_attr="listed_authorships",
@@ -186,7 +187,7 @@ def _author_lines() -> QuerySet[Authorship]:
     """Author lines as pages print them: position, name and affiliation as printed, and the
     record's slug (no Author instance per line: a work page may print thousands)."""
     return (
-        Authorship.objects.annotate(author_slug=F("author__slug"))
+        Authorship.objects.annotate(author_slug=F("author__slug"), author_hidden=F("author__hidden"))
         .only("work_id", "author_id", "position", "printed_name", "printed_affiliation")
         .order_by("position")
     )
@@ -309,12 +310,12 @@ def topic_prolific_authors(*, topic: Topic, limit: int = 10) -> list[Author]:
     """The author records with the most visible works whose primary topic is `topic`, each with
     `topic_works`. 2 queries (the counts, the records), cached for CACHE_SECONDS (an aggregate
     over the whole topic)."""
-    key = f"topic-prolific:{topic.pk}:{limit}"
+    key = f"topic-prolific:{topic.pk}:{limit}:{visibility_version()}"
     authors = cache.get(key)
     if authors is None:
         counts = (
             Authorship.objects.filter(work__primary_topic=topic, work__hidden=False,
-                                      author__merged_into__isnull=True)
+                                      author__merged_into__isnull=True, author__hidden=False)
             .values("author_id")
             .annotate(n=Count("work_id", distinct=True))
             .order_by("-n", "author_id")[:limit]
@@ -431,7 +432,9 @@ def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20
     the authorships of those works)."""
     from django.db.models import Exists, OuterRef
 
-    followed = Authorship.objects.filter(work=OuterRef("pk"), author__follows__user_id=user_id)
+    followed = Authorship.objects.filter(
+        work=OuterRef("pk"), author__follows__user_id=user_id, author__hidden=False
+    )
     works = (
         Work.objects.visible()
         .filter(Exists(followed))

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import os
+import socket
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,9 +20,73 @@ from publications.arxiv.records import ParsedItem, SkippedRecord
 from publications.loader import Loader, LoadStats
 from publications.models import Authorship, AuthorshipSource, ImportRun, Work
 
+logger = logging.getLogger(__name__)
+
 
 class UnreadableInput(Exception):
     """The input could not be read at all (missing file, unknown format)."""
+
+
+def _beat(run_id: int, counts: dict[str, int]) -> None:
+    """Record a committed batch on the run: its counts so far and the time (in the batch's own
+    transaction, so the counts are exactly what is committed)."""
+    ImportRun.objects.filter(pk=run_id).update(
+        heartbeat_at=timezone.now(),
+        records_seen=counts["seen"],
+        records_created=counts["created"],
+        records_updated=counts["updated"],
+        records_unchanged=counts["unchanged"],
+        records_skipped=counts["skipped"],
+        records_failed=counts["failed"],
+    )
+
+
+def beat(run: ImportRun) -> None:
+    """The run is alive (a harvest between pages, waiting on arXiv)."""
+    ImportRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now())
+
+
+def _process_gone(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def mark_interrupted_runs(*, stale_after: dt.timedelta | None = None) -> list[ImportRun]:
+    """Mark as interrupted the running runs whose process is gone (same machine) or that showed
+    no progress for ``stale_after`` (default BZPEER_IMPORT_STALE_MINUTES). Their counts are those
+    of their last committed batch. Returns the runs marked; safe to run twice."""
+    if stale_after is None:
+        stale_after = dt.timedelta(minutes=settings.BZPEER_IMPORT_STALE_MINUTES)
+    now = timezone.now()
+    host = socket.gethostname()
+    marked = []
+    for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING).order_by("pk"):
+        last = run.heartbeat_at or run.started_at
+        gone = run.host == host and run.pid != os.getpid() and _process_gone(run.pid)
+        if not gone and now - last < stale_after:
+            continue
+        why = "its process is gone" if gone else f"no progress since {last:%Y-%m-%d %H:%M} UTC"
+        reason = (
+            f"interrupted: {why}; what it committed stays ({run.records_created} created, "
+            f"{run.records_updated} updated); run the import again to finish it"
+        )
+        updated = ImportRun.objects.filter(pk=run.pk, status=ImportRun.Status.RUNNING).update(
+            status=ImportRun.Status.INTERRUPTED,
+            finished_at=now,
+            errors=[*run.errors, {"where": "run", "arxiv_id": "", "reason": reason}],
+        )
+        if updated:
+            run.refresh_from_db()
+            logger.warning("import run %s %s", run.pk, reason)
+            marked.append(run)
+    return marked
 
 
 def import_items(
@@ -33,8 +102,16 @@ def import_items(
     Each batch commits on its own, so what was imported before a bad record or a truncated file
     stays; the run lists what was skipped and why.
     """
-    run = ImportRun.objects.create(source=source, parameters=parameters or {})
-    loader = Loader(batch_size=batch_size)
+    run = ImportRun.objects.create(
+        source=source,
+        parameters=parameters or {},
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        heartbeat_at=timezone.now(),
+    )
+    loader = Loader(batch_size=batch_size, checkpoint=lambda counts: _beat(run.pk, counts))
+    if hasattr(items, "on_page"):  # a harvest feed: beat between pages too
+        items.on_page = lambda: beat(run)
     try:
         stats = loader.load(items, progress=progress)
     except Exception as exc:

@@ -1,30 +1,44 @@
 """Celery tasks for imports: thin wrappers over publications.harvest and publications.services.
 
 Plain arguments in, a small dict of counts out. Only ArxivUnavailable (arXiv busy or down) is
-retried; every harvest is safe to run again, so a retry simply re-reads from the watermark.
+retried, by rescheduling the task (never by sleeping in the worker): after arXiv's Retry-After
+when it gave one (capped), else with exponential backoff. Every harvest is safe to run again, so a
+retry simply re-reads from the watermark.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import get_connection
 
-from publications import harvest, services
+from publications import digests, harvest, services
 from publications.arxiv.clients import ArxivUnavailable
 from publications.models import ImportRun
 
-RETRYING = {
-    "bind": True,
-    "acks_late": True,
-    "autoretry_for": (ArxivUnavailable,),
-    "retry_backoff": True,
-    "retry_backoff_max": 3600,
-    "max_retries": 5,
-}
+log = logging.getLogger(__name__)
+
+RETRYING = {"bind": True, "acks_late": True, "max_retries": 5}
+# Longest a task waits before its next try (arXiv's Retry-After is capped to this).
+RETRY_MAX_COUNTDOWN = 600  # stays well under the broker visibility timeout (settings)
+RETRY_BASE_COUNTDOWN = 60
+
+
+def retry_countdown(exc: ArxivUnavailable, retries: int) -> int:
+    """Seconds until the next try: arXiv's Retry-After when it asked, else 60 s doubling."""
+    wanted = exc.retry_after if exc.retry_after is not None else RETRY_BASE_COUNTDOWN * 2**retries
+    return int(min(max(wanted, 1), RETRY_MAX_COUNTDOWN))
+
+
+def _rescheduled(task, exc: ArxivUnavailable):
+    countdown = retry_countdown(exc, task.request.retries)
+    log.warning("%s: arXiv unavailable, rescheduled in %d s: %s", task.name, countdown, exc)
+    return task.retry(exc=exc, countdown=countdown)
 
 
 def _counts(run: ImportRun) -> dict[str, Any]:
@@ -42,10 +56,17 @@ def _counts(run: ImportRun) -> dict[str, Any]:
 
 
 @shared_task(**RETRYING)
-def harvest_set(self, set_spec: str, from_date: str | None = None) -> dict[str, Any]:
+def harvest_set(
+    self, set_spec: str, from_date: str | None = None, until: str | None = None
+) -> dict[str, Any]:
     """Harvest one OAI-PMH set; ``from_date`` is an ISO date, default the set's watermark."""
     start = dt.date.fromisoformat(from_date) if from_date else None
-    return _counts(harvest.harvest_oai(set_spec=set_spec, from_date=start))
+    end = dt.date.fromisoformat(until) if until else None
+    services.mark_interrupted_runs()
+    try:
+        return _counts(harvest.harvest_oai(set_spec=set_spec, from_date=start, until=end))
+    except ArxivUnavailable as exc:
+        raise _rescheduled(self, exc) from exc
 
 
 @shared_task(**RETRYING)
@@ -59,10 +80,39 @@ def harvest_configured_sets(self) -> list[str]:
 @shared_task(**RETRYING)
 def reimport_work(self, arxiv_id: str) -> dict[str, Any]:
     """Fetch one work from the arXiv API again (after a new version, or to repair it)."""
-    return _counts(harvest.fetch_works([arxiv_id]))
+    try:
+        return _counts(harvest.fetch_works([arxiv_id]))
+    except ArxivUnavailable as exc:
+        raise _rescheduled(self, exc) from exc
 
 
 @shared_task(**RETRYING)
 def import_file(self, path: str) -> dict[str, Any]:
     """Import a local file (snapshot, Atom or OAI-PMH) via publications.services.import_path."""
     return _counts(services.import_path(Path(path)))
+
+
+# --- E-mail digests -----------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def send_due_digests() -> dict[str, int]:
+    """Beat, daily: the users whose digest is due, sent to in batches of digests.BATCH (one task
+    each, so workers share them). Safe to run twice: each user's send re-checks their period."""
+    due = digests.users_due()
+    batches = [due[i : i + digests.BATCH] for i in range(0, len(due), digests.BATCH)]
+    for batch in batches:
+        send_digest_batch.delay(batch)
+    return {"users": len(due), "batches": len(batches)}
+
+
+@shared_task(acks_late=True)
+def send_digest_batch(user_ids: list[int]) -> dict[str, int]:
+    """One batch of digests through one mail connection."""
+    sent = works = 0
+    with get_connection() as connection:
+        for user_id in user_ids:
+            listed = digests.send_digest(user_id=int(user_id), connection=connection)
+            sent += bool(listed)
+            works += listed
+    return {"mails": sent, "works": works}

@@ -9,8 +9,11 @@ from collections.abc import Callable, Collection
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from publications import page_cache, pages
 from publications.selectors import page_number
@@ -116,7 +119,7 @@ def home(request: HttpRequest) -> HttpResponse:
     def build(key: str, ttl: int) -> HttpResponse:
         page = pages.home_page()
         return render(request, "publications/home.html", {
-            "recent": page.recent, "topics": page.topics, "hide_header_search": True,
+            "recent": page.recent, "topic_groups": page.topic_groups, "hide_header_search": True,
             "fragment_key": key, "fragment_ttl": ttl,
         })
 
@@ -136,3 +139,10 @@ def search(request: HttpRequest) -> HttpResponse:
 
     return _catalogue_page(request, "search", (query, number, author_number),
                            {"q", "page", "apage"}, build, ttl=page_cache.SEARCH_TTL)
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links."""
+    return FileResponse(open(finders.find("bzpeer/favicon.ico"), "rb"), content_type="image/x-icon")

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
 
 import requests
+import urllib3
 
 from publications.arxiv.atom import AtomPage, parse_atom
 from publications.arxiv.oai import OaiPage, parse_oai
@@ -21,9 +22,16 @@ from publications.arxiv.records import SkippedRecord
 
 # Temporary by nature: rate limiting, maintenance, an overloaded gateway.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# A Retry-After of hours would hold a worker hostage; past this, back off at most this long.
+# A Retry-After of hours would hold a worker hostage: a wait longer than ``max_wait`` is not slept
+# in the worker; the client gives up at once with ``retry_after`` so the task is rescheduled
+# (never later than MAX_DELAY).
 MAX_DELAY = 600.0
+MAX_WAIT = 120.0
+# A response must be complete within this many seconds, however slowly its bytes trickle in
+# (``timeout`` only bounds the wait for each read).
+DEADLINE = 120.0
 BODY_HEAD = 300
+CHUNK = 64 * 1024
 
 Params = Mapping[str, str | int]
 
@@ -33,7 +41,19 @@ class ArxivError(Exception):
 
 
 class ArxivUnavailable(ArxivError):
-    """arXiv kept refusing or did not answer after every retry: worth trying again later."""
+    """arXiv kept refusing or did not answer after every retry: worth trying again later.
+
+    ``retry_after`` is when (in seconds) arXiv asked us to come back, when it asked for longer
+    than the client waits in-process; the task reschedules itself that far ahead.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class _Incomplete(Exception):
+    """The body did not arrive whole (cut off, or past the deadline): a temporary fault."""
 
 
 class ArxivRequestError(ArxivError):
@@ -81,6 +101,42 @@ class RequestPacer:
 SHARED_PACER = RequestPacer()
 
 
+class RedisPacer:
+    """Keeps requests ``min_interval`` apart across processes and restarts, through Redis.
+
+    Each caller reserves the next free slot atomically (a Lua script on Redis' own clock), so two
+    harvester processes, or a worker restarted mid-harvest, still leave arXiv 3 s between requests.
+    When Redis does not answer, the process-local pacer takes over (logged by the caller's client).
+    """
+
+    SCRIPT = """
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local interval = tonumber(ARGV[1])
+    local nxt = tonumber(redis.call('GET', KEYS[1]) or '0')
+    local slot = math.max(now, nxt)
+    redis.call('SET', KEYS[1], slot + interval, 'PX', math.ceil(interval / 1000) + 60000)
+    return slot - now
+    """
+
+    def __init__(self, client, key: str = "bzpeer:arxiv:next-request") -> None:
+        self.client = client
+        self.key = key
+        self._script = client.register_script(self.SCRIPT)
+        self.fallback = SHARED_PACER
+
+    def wait_turn(
+        self, min_interval: float, *, clock: Callable[[], float], sleep: Callable[[float], None]
+    ) -> None:
+        try:
+            wait_us = int(self._script(keys=[self.key], args=[int(min_interval * 1_000_000)]))
+        except Exception:  # noqa: BLE001 - Redis down: keep the rate within this process
+            self.fallback.wait_turn(min_interval, clock=clock, sleep=sleep)
+            return
+        if wait_us > 0:
+            sleep(wait_us / 1_000_000)
+
+
 class ArxivHttpClient:
     """GETs arXiv URLs politely: paced, identified, retried with exponential backoff."""
 
@@ -94,7 +150,9 @@ class ArxivHttpClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        pacer: RequestPacer | None = None,
+        pacer: RequestPacer | RedisPacer | None = None,
+        max_wait: float = MAX_WAIT,
+        deadline: float = DEADLINE,
     ) -> None:
         if not user_agent.strip():
             raise ValueError("arXiv requires a descriptive User-Agent")
@@ -107,12 +165,25 @@ class ArxivHttpClient:
         self.sleep = sleep
         self.clock = clock
         self.pacer = pacer or SHARED_PACER
+        self.max_wait = max_wait
+        self.deadline = deadline
 
     def get(self, url: str, params: Params | None = None) -> bytes:
-        """Return the body of a 2xx answer; raise ArxivUnavailable or ArxivRequestError."""
+        """Return the body of a 2xx answer; raise ArxivUnavailable or ArxivRequestError.
+
+        Temporary faults are retried with backoff: 429/502/503/504, connection errors and resets,
+        timeouts, a body cut off mid-transfer, and a body still incomplete after ``deadline``
+        seconds. A wait longer than ``max_wait`` is not slept here: ArxivUnavailable carries it
+        as ``retry_after`` for the task to reschedule.
+        """
         problem, delay = "", 0.0
         for attempt in range(self.max_retries + 1):
             if attempt:
+                if delay > self.max_wait:
+                    raise ArxivUnavailable(
+                        f"arXiv asked to wait {delay:.0f} s at {url} (last: {problem})",
+                        retry_after=min(delay, MAX_DELAY),
+                    )
                 self.sleep(delay)
             self.pacer.wait_turn(self.min_interval, clock=self.clock, sleep=self.sleep)
             try:
@@ -121,20 +192,50 @@ class ArxivHttpClient:
                     params=params,
                     timeout=self.timeout,
                     headers={"User-Agent": self.user_agent},
+                    stream=True,
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                try:
+                    if response.status_code in RETRY_STATUSES:
+                        retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+                        problem = f"HTTP {response.status_code}"
+                        delay = self._backoff(attempt, retry_after)
+                        continue
+                    body = self._read_body(response)
+                finally:
+                    response.close()
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+                urllib3.exceptions.HTTPError,  # raised by the raw reads: resets, cut bodies
+                _Incomplete,
+            ) as exc:
                 problem, delay = f"{type(exc).__name__}: {exc}", self._backoff(attempt)
                 continue
-            if response.status_code in RETRY_STATUSES:
-                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-                problem, delay = f"HTTP {response.status_code}", self._backoff(attempt, retry_after)
-                continue
             if response.status_code >= 400:
-                raise ArxivRequestError(url, response.status_code, _body_head(response))
-            return response.content
+                raise ArxivRequestError(url, response.status_code, _head(body))
+            return body
         raise ArxivUnavailable(
             f"arXiv unavailable at {url} after {self.max_retries + 1} attempts (last: {problem})"
         )
+
+    def _read_body(self, response: requests.Response) -> bytes:
+        """The whole body, or _Incomplete when it is cut short or misses the total deadline."""
+        ends_at = time.monotonic() + self.deadline
+        chunks: list[bytes] = []
+        # read1 returns what has arrived (up to CHUNK) instead of waiting for a full chunk, so a
+        # trickle is seen at each byte and cut off at the deadline.
+        while chunk := response.raw.read1(CHUNK, decode_content=True):
+            chunks.append(chunk)
+            if time.monotonic() > ends_at:
+                raise _Incomplete(f"response not complete within {self.deadline:.0f} s")
+        body = b"".join(chunks)
+        expected = response.headers.get("Content-Length", "")
+        encoded = response.headers.get("Content-Encoding")
+        if expected.isdigit() and not encoded and len(body) < int(expected):
+            raise _Incomplete(f"body cut off at {len(body)} of {expected} bytes")
+        return body
 
     def _backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """The server's Retry-After when given, else exponential backoff; never past MAX_DELAY."""
@@ -156,8 +257,8 @@ def _retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
 
 
-def _body_head(response: requests.Response) -> str:
-    return " ".join(response.text[:BODY_HEAD].split())
+def _head(body: bytes) -> str:
+    return " ".join(body[: BODY_HEAD * 4].decode("utf-8", "replace")[:BODY_HEAD].split())
 
 
 def iter_oai_pages(
@@ -183,7 +284,7 @@ def iter_oai_pages(
         params["until"] = until.isoformat()
     seen_tokens: set[str] = set()
     while True:
-        page = parse_oai(client.get(base_url, params))
+        page = _read_oai_page(client, base_url, params)
         if page.error_code == "noRecordsMatch":
             return
         if page.error_code:
@@ -198,6 +299,21 @@ def iter_oai_pages(
         seen_tokens.add(token)
         # OAI-PMH: a resumptionToken is exclusive; no other argument may accompany it.
         params = {"verb": "ListRecords", "resumptionToken": token}
+
+
+def _read_oai_page(client: ArxivHttpClient, base_url: str, params: Params) -> OaiPage:
+    """One page; a 200 whose XML is cut short is a temporary fault, fetched again with backoff
+    (ArxivUnavailable when it stays unreadable)."""
+    for attempt in range(client.max_retries + 1):
+        page = parse_oai(client.get(base_url, params))
+        if page.error_code != "malformed":
+            return page
+        if attempt < client.max_retries:
+            client.sleep(min(client._backoff(attempt), client.max_wait))
+    raise ArxivUnavailable(
+        f"arXiv sent an unreadable page {client.max_retries + 1} times at {base_url}: "
+        f"{page.error_message}"
+    )
 
 
 def iter_api_pages(

@@ -29,7 +29,10 @@ def author_lines(authors, all_url: str = "") -> SafeString:
         mark = CONTEXT_MARK if position == authors.context_position else ""
         parts.append(
             f'<li value="{position}" id="author-{position}"{mark}>'
-            f'<a href="{escape(author_url(line.author_slug))}">{escape(line.printed_name)}</a>'
+            # A record its owner hid: the printed name stays, unlinked.
+            + (f'<span class="unlinked">{escape(line.printed_name)}</span>'
+               if getattr(line, "author_hidden", False)
+               else f'<a href="{escape(author_url(line.author_slug))}">{escape(line.printed_name)}</a>')
         )
         number = getattr(line, "affiliation_number", None)
         if number:

@@ -23,7 +23,7 @@ def world():
     owner = UserFactory(username="owner")
     claim = claim_approve(claim=ClaimFactory(user=owner, author=author), reviewer=CuratorFactory())
     sender = UserFactory(username="sender")
-    invitation = invitation_send(sender=sender, author=author, message="hello")
+    invitation = invitation_send(sender=sender, author=author, message="hello", contact="me@example.org")
     return {
         "author": Author.objects.get(pk=author.pk),
         "owner": owner,
@@ -64,7 +64,7 @@ WRITES = {
     "edit": lambda w: (f"/authors/{w['author'].slug}/edit/", {"bio": "changed", "affiliation": ""}),
     "not-mine": lambda w: (f"/authors/{w['author'].slug}/not-mine/", {"arxiv_id": "1810.04805"}),
     "add-work": lambda w: (f"/authors/{w['author'].slug}/add-work/", {"arxiv_id": "0704.0002"}),
-    "invite": lambda w: (f"/authors/{w['author'].slug}/invite/", {"message": "work with me"}),
+    "invite": lambda w: (f"/authors/{w['author'].slug}/invite/", {"message": "work with me", "contact": "me@example.org"}),
     "answer": lambda w: (f"/inbox/{w['invitation'].pk}/decline/", {}),
     "withdraw-claim": lambda w: (f"/claims/{w['claim'].pk}/withdraw/", {}),
 }

@@ -5,6 +5,7 @@ can decide."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -143,3 +144,14 @@ def test_queue_and_review_use_the_same_queries_at_two_sizes(client, curator, pag
             assert client.get(url).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_queue_shows_each_claims_age_on_one_line_before_the_wide_columns(client, curator, record):
+    make_claim(record, age_days=9, message="A long message " * 20)
+    client.force_login(curator)
+    html = client.get("/admin/profiles/claim/").content.decode()
+    headers = re.findall(r'<th scope="col"[^>]*class="[^"]*column-(\w+)', html)
+    assert headers[:3] == ["review", "waiting", "claimant"]
+    assert '<span class="claim-age" title="since ' in html
+    age = re.search(r'<span class="claim-age"[^>]*style="white-space: nowrap">([^<]+)</span>', html)
+    assert age and age.group(1) == "1\xa0week"  # one unit, never "1 week, 2 days" cut in two

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
+import sys
+import zlib
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from publications.services import UnreadableInput, import_path
+from publications.arxiv.detect import detect_format
+from publications.services import UnreadableInput, import_path, mark_interrupted_runs
+
+# How records start in each format, to size the progress bar before the import reads the file.
+_RECORD_START = {"jsonl": b"\n", "oai": b"<record>", "atom": b"<entry>"}
 
 
 class Command(BaseCommand):
@@ -19,20 +26,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
         parser.add_argument("--batch-size", type=int, default=2000)
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--no-progress", action="store_true",
+            help="no progress bar (it is shown only when standard error is a terminal)",
+        )
         parser.add_argument(
             "--show-skipped", type=int, default=20, help="how many skipped records to list per file"
         )
 
     def handle(self, *args, paths: list[Path], batch_size: int, no_progress: bool,
                show_skipped: int, **options) -> None:
+        for run in mark_interrupted_runs():
+            self.stderr.write(self.style.WARNING(
+                f"import run {run.pk} ({run.source}, started {run.started_at:%Y-%m-%d %H:%M} UTC) "
+                f"was interrupted: {run.records_created} created, {run.records_updated} updated, "
+                f"{run.records_unchanged} unchanged were committed; importing again finishes it"
+            ))
         files = _expand(paths)
         unreadable: list[str] = []
         totals = dict(seen=0, created=0, updated=0, unchanged=0, skipped=0, failed=0)
+        # The bar goes to standard error (tqdm's default), so it is shown when that is a terminal,
+        # whatever happens to standard output (a pipe, a log file); it stays on screen above the
+        # file's summary line.
+        show = not no_progress and sys.stderr.isatty()
         for path in files:
             bar = tqdm(
-                desc=path.name, unit=" rec", disable=no_progress or not self.stdout.isatty(),
-                leave=False,
+                desc=path.name, unit=" records", file=sys.stderr,
+                total=_count_records(path) if show else None, disable=not show,
+                dynamic_ncols=True,
             )
             try:
                 run = import_path(path, progress=bar.update, batch_size=batch_size)
@@ -71,6 +92,22 @@ def _expand(paths: list[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+def _count_records(path: Path) -> int | None:
+    """About how many records the file holds (one quick pass over it), or None when unknown."""
+    try:
+        marker = _RECORD_START[detect_format(path)]
+        with path.open("rb") as raw:
+            opener = gzip.open if raw.read(2) == b"\x1f\x8b" else open
+        count, tail = 0, b""
+        with opener(path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                count += (tail + chunk).count(marker)
+                tail = chunk[-(len(marker) - 1):] if len(marker) > 1 else b""
+        return count or None
+    except (OSError, ValueError, EOFError, zlib.error):
+        return None
 
 
 def _format(counts: dict[str, int]) -> str:

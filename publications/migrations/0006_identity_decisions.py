@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('profiles', '0004_author_name_key_trgm_pending_list'),
-        ('publications', '0003_work_search_idx_pending_list'),
+        ('publications', '0005_import_run_heartbeat_and_merged_record_guard'),
     ]
 
     operations = [
