@@ -11,6 +11,7 @@ from benchmarks import (
     bench_admin,
     bench_api,
     bench_graph,
+    bench_identity,
     bench_import,
     bench_pages,
     bench_projection,
@@ -25,6 +26,7 @@ BENCHMARKS = {
     "graph": bench_graph.run,
     "api": bench_api.run,
     "admin": bench_admin.run,
+    "identity": bench_identity.run,
     "soak": bench_soak.run,
     # Not in the default run: the full 10x import takes hours (see bench_projection).
     "projection": bench_projection.run,

@@ -196,6 +196,14 @@ def merge_authors(
     points to the kept one (its URL redirects), records merged into it are repointed. One
     CurationEvent per merged record. Running it twice is refused (the records are merged)."""
     require_curator_actor(actor)
+    return _merge(kept_id=kept_id, merged_ids=merged_ids, actor=actor, note=note)
+
+
+def _merge(
+    *, kept_id: int, merged_ids: list[int], actor: Any, note: str, keep_sources: bool = False
+) -> list[CurationEvent]:
+    """The merge itself; callers check who may do it. ``keep_sources`` (the identity engine)
+    leaves the moved attributions' source as it was instead of marking them curated."""
     # Wait for import batches writing authorships now; later ones see this merge (loader).
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK_KEY])
@@ -211,9 +219,12 @@ def merge_authors(
     staying_ids = {c.pk for c in preview.claims_staying}
     for record in preview.merged:
         moved = list(Authorship.objects.filter(author=record).values_list("id", "source"))
-        Authorship.objects.filter(author=record).update(
-            author=kept, source=AuthorshipSource.CURATOR
-        )
+        if keep_sources:
+            Authorship.objects.filter(author=record).update(author=kept)
+        else:
+            Authorship.objects.filter(author=record).update(
+                author=kept, source=AuthorshipSource.CURATOR
+            )
         kept_users = Follow.objects.filter(author=kept).values("user_id")
         duplicate = Follow.objects.filter(author=record, user_id__in=kept_users)
         removed = list(duplicate.values_list("user_id", flat=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
@@ -290,6 +291,38 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class IdentityDecision(models.Model):
+    """A decision (or proposal) of the author identity engine, with the evidence behind it.
+
+    ``merge``: the records in ``records`` after the first were merged into the first (the
+    survivor). ``proposal``: the engine thinks they are one person but a person or curator
+    fixed one of them (a claim, a curator's merge, split or "not mine"), so nothing moved;
+    owners and curators decide.
+    """
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", "Merged"
+        PROPOSAL = "proposal", "Proposed (a claimed or curated record: nothing moved)"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="identity_decisions",
+        help_text="The surviving (or proposing) record.",
+    )  # fmt: skip
+    records = ArrayField(models.IntegerField(), help_text="Author ids, the survivor first.")
+    reason = models.TextField()
+    evidence = models.JSONField(default=dict, blank=True)
+    confidence = models.FloatField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["author", "-created_at"], name="identity_author_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.records}"
 
 
 class DigestItem(models.Model):

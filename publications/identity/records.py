@@ -1,0 +1,122 @@
+"""Which author records join which, from the engine's pair scores (pure code, no ORM).
+
+``resolve_identities`` (publications/identity_service.py) applies the plan to the database;
+``identity_report`` and the benchmark apply it to name-key records built from a file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from publications.identity.names import INCOMPATIBLE, compatibility
+
+# A record joins another when at least this share of its authorships has a strong partner
+# there: a pair the model gives SUPPORT or more.
+RECORD_SHARE = 0.8
+SUPPORT = 0.8
+
+
+def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
+    """Which records join which: {(survivor, (others...)): confidence}.
+
+    A record joins another when most of its authorships (RECORD_SHARE) have a strong partner
+    (a pair the model gives SUPPORT or more) in that record, every printed name of the two is
+    compatible, and no record with incompatible names has comparable support (ambiguous names
+    stay apart). Smaller records join larger ones; a fixed record is never moved, and two
+    fixed records never join. Repeated until nothing changes, so a second pass finds nothing.
+    """
+    gi, gj, probs = resolution.pairs
+    strong = probs >= SUPPORT
+    keys = [m.key for m in corpus.mentions]
+    partners: dict[int, dict[int, float]] = defaultdict(dict)  # mention -> record -> best p
+    for i, j, p in zip(
+        gi[strong].tolist(), gj[strong].tolist(), probs[strong].tolist(), strict=True
+    ):
+        ri, rj = record_of[keys[i]], record_of[keys[j]]
+        if ri != rj:
+            if p > partners[i].get(rj, 0.0):
+                partners[i][rj] = p
+            if p > partners[j].get(ri, 0.0):
+                partners[j][ri] = p
+    names: dict[int, set[str]] = defaultdict(set)
+    mentions_of: dict[int, list[int]] = defaultdict(list)
+    for k, key in enumerate(keys):
+        names[record_of[key]].add(corpus.mentions[k].name)
+        mentions_of[record_of[key]].append(k)
+    parent = {r: r for r in size}
+    total = dict(size)
+    joined: dict[int, list[int]] = {r: [r] for r in size}  # root -> the records it holds
+
+    def root(r: int) -> int:
+        while parent[r] != r:
+            parent[r] = parent[parent[r]]
+            r = parent[r]
+        return r
+
+    def compatible(a: int, b: int) -> bool:
+        return all(compatibility(x, y) != INCOMPATIBLE for x in names[a] for y in names[b])
+
+    confidence: dict[int, float] = {}
+    proposed: dict[int, tuple[int, float]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for r in sorted((r for r in size if root(r) == r), key=lambda r: (total[r], r)):
+            if root(r) != r or r in proposed:
+                continue
+            support: Counter[int] = Counter()
+            best_p: dict[int, list[float]] = defaultdict(list)
+            for k in (m for member in joined[r] for m in mentions_of[member]):
+                seen = {}
+                for other, p in partners.get(k, {}).items():
+                    t = root(other)
+                    if t != r:
+                        seen[t] = max(seen.get(t, 0.0), p)
+                for t, p in seen.items():
+                    support[t] += 1
+                    best_p[t].append(p)
+            if not support:
+                continue
+            target, n = support.most_common(1)[0]
+            if n < RECORD_SHARE * total[r]:
+                continue
+            if r not in fixed and (total[target], -target) < (total[r], -r):
+                continue
+            if (target in fixed and r in fixed) or not compatible(r, target):
+                continue
+            if any(frozenset((a, b)) in separated for a in joined[r]
+                   for b in joined[target]):  # fmt: skip
+                continue
+            rivals = [t for t, m in support.items() if t != target and m >= 0.5 * n]
+            if any(not compatible(t, target) for t in rivals):
+                continue  # ambiguous: the name fits several people
+            if r in fixed:
+                # A claimed or curated record never moves: its owner gets a proposal.
+                proposed[r] = (target, sum(best_p[target]) / len(best_p[target]))
+                continue
+            parent[r] = target
+            joined[target].extend(joined.pop(r))
+            names[target] |= names[r]
+            total[target] += total[r]
+            confidence[r] = sum(best_p[target]) / len(best_p[target])
+            changed = True
+    plan: dict = {}
+    groups: dict[int, list[int]] = defaultdict(list)
+    for r in size:
+        if root(r) != r:
+            groups[root(r)].append(r)
+    survivor_of: dict[int, int] = {}
+    for root_id, others in groups.items():
+        # The survivor: the fixed record if there is one, else the largest (its URL is the
+        # one most linked); the confidence is the weakest join's.
+        group = [root_id, *others]
+        survivor = min(group, key=lambda r: (r not in fixed, -size[r], r))
+        rest = sorted(r for r in group if r != survivor)
+        plan[(survivor, tuple(rest))] = min(confidence[o] for o in others)
+        survivor_of[root_id] = survivor
+    for r, (target, p) in proposed.items():
+        # Proposed: the record the target's group ends in (after this pass's merges).
+        target = root(target)
+        if target not in fixed:
+            plan[(r, (survivor_of.get(target, target),))] = p
+    return plan

@@ -1,0 +1,122 @@
+"""The identity engine applied to the database, on real astro-ph records (A. C. Fabian's name
+forms, copied from ../shared/data/arxiv/snapshot into tests/data/identity)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from profiles.models import Author
+from publications.identity_service import resolve_identities
+from publications.models import Authorship, AuthorshipSource, IdentityDecision
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+FABIAN = Path(__file__).resolve().parent.parent / "data" / "identity" / "astro-ph-fabian.jsonl"
+FORMS = ["A. C. Fabian", "Andrew C. Fabian", "Andy C. Fabian", "Andy Fabian", "Andrew Fabian"]
+
+
+@pytest.fixture
+def imported():
+    call_command("import_arxiv", "--no-progress", str(FABIAN))
+
+
+def _records_of_forms() -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for name, author_id in Authorship.objects.filter(printed_name__in=FORMS).values_list(
+        "printed_name", "author_id"
+    ):
+        out.setdefault(name, set()).add(author_id)
+    return out
+
+
+def test_name_forms_join_one_record_and_merged_slugs_redirect(imported, client):
+    before = {a.slug for a in Author.objects.filter(authorships__printed_name__in=FORMS)}
+    assert len(before) == 5  # today's import: one record per name key
+    result = resolve_identities(names=["A. C. Fabian"])
+    assert result.merged == 4
+    records = set().union(*_records_of_forms().values())
+    assert len(records) == 1
+    survivor = Author.objects.get(pk=records.pop())
+    assert survivor.slug == "a-c-fabian"  # the largest record survives
+    for slug in before - {survivor.slug}:
+        response = client.get(f"/authors/{slug}/")
+        assert response.status_code == 301
+        assert response["Location"].endswith(f"/authors/{survivor.slug}/")
+    decision = IdentityDecision.objects.get()
+    assert decision.kind == "merge" and decision.records[0] == survivor.pk
+    assert decision.reason.startswith("one person: ")
+    assert decision.evidence["shared_coauthors"] >= 1
+
+
+def test_second_pass_changes_nothing(imported):
+    resolve_identities(names=["A. C. Fabian"])
+    state = sorted(Authorship.objects.values_list("id", "author_id", "source"))
+    live = sorted(Author.objects.live().values_list("id", flat=True))
+    again = resolve_identities(names=["A. C. Fabian"])
+    assert (again.merged, again.proposals) == (0, 0)
+    assert sorted(Authorship.objects.values_list("id", "author_id", "source")) == state
+    assert sorted(Author.objects.live().values_list("id", flat=True)) == live
+    assert IdentityDecision.objects.count() == 1
+
+
+def test_claimed_record_is_never_changed_and_gets_a_proposal(imported):
+    owner = UserFactory()
+    claimed = Author.objects.get(slug="andy-fabian")
+    claimed.claimed_by = owner
+    claimed.save(update_fields=["claimed_by"])
+    own = set(Authorship.objects.filter(author=claimed).values_list("id", flat=True))
+    resolve_identities(names=["A. C. Fabian"])
+    claimed.refresh_from_db()
+    assert claimed.merged_into_id is None
+    assert set(Authorship.objects.filter(author=claimed).values_list("id", flat=True)) == own
+    proposal = IdentityDecision.objects.get(kind="proposal")
+    assert proposal.author_id == claimed.pk
+    # Proposed once: a second pass does not repeat it.
+    resolve_identities(names=["A. C. Fabian"])
+    assert IdentityDecision.objects.filter(kind="proposal").count() == 1
+
+
+def test_not_mine_attribution_survives_a_pass(imported):
+    """An authorship an owner disowned (source "claim") stays where people put it."""
+    disowned = Authorship.objects.filter(printed_name="Andrew Fabian").first()
+    other = Author.objects.create(display_name="Andrew Fabian", name_key="andrew fabian x",
+                                  slug="andrew-fabian--2", receives_imports=False)  # fmt: skip
+    Authorship.objects.filter(pk=disowned.pk).update(author=other, source=AuthorshipSource.CLAIM)
+    resolve_identities(names=["A. C. Fabian"])
+    disowned.refresh_from_db()
+    assert disowned.author_id == other.pk
+    assert Author.objects.get(pk=other.pk).merged_into_id is None
+
+
+def test_curator_split_and_undone_merge_survive_a_full_pass(imported):
+    from publications.curation import split_author, unmerge_author
+    from tests.factories import CuratorFactory
+
+    curator = CuratorFactory(username="curator")
+    resolve_identities()  # a full pass (co-authors' name forms are joined too)
+    survivor = Author.objects.get(slug="a-c-fabian")
+    andy = Author.objects.get(slug="andy-fabian")
+    assert andy.merged_into_id == survivor.pk
+    # A curator undoes the engine's merge of "Andy Fabian" and splits two works off.
+    unmerge_author(author_id=andy.pk, actor=curator)
+    works = list(
+        Authorship.objects.filter(author=survivor, printed_name="A. C. Fabian").values_list(
+            "work_id", flat=True
+        )[:2]
+    )
+    new, _ = split_author(author_id=survivor.pk, work_ids=works, actor=curator)
+    state = sorted(Authorship.objects.values_list("id", "author_id", "source"))
+    result = resolve_identities()  # the next full pass
+    assert (result.merged, result.proposals) == (0, 0)
+    assert sorted(Authorship.objects.values_list("id", "author_id", "source")) == state
+    andy.refresh_from_db()
+    new.refresh_from_db()
+    assert andy.merged_into_id is None and new.merged_into_id is None
+    # Nothing proposes joining what the curator took apart.
+    assert not IdentityDecision.objects.filter(
+        kind="proposal", records__contains=[andy.pk, survivor.pk]
+    ).exists()
