@@ -87,7 +87,7 @@ class Cursor(CursorPagination):
     page_size = 20
     max_page_size = 100
     page_size_query_param = "page_size"
-    ordering = ("-id",)
+    ordering: tuple[str, ...] = ("-id",)
 
     invalid_cursor_message = "Invalid cursor: use the next or previous link of a page."
 

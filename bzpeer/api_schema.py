@@ -3,6 +3,8 @@ before its views exist)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -18,7 +20,7 @@ class ErrorSerializer(serializers.Serializer):
 class ApiSchema(AutoSchema):
     """Documents the error responses every endpoint can give, with the one error body."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict:
         responses = super()._get_response_bodies(direction)
         error = self._get_response_for_code(ErrorSerializer, "400")
         wanted = ["400", "404", "429"]

@@ -38,7 +38,8 @@ def stop() -> None:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from pgserver._commands import pg_ctl
+        # pg_ctl is made at import time by create_command_function: the module has no stub for it.
+        from pgserver._commands import pg_ctl  # type: ignore[attr-defined]
 
         user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         pg_ctl(["-w", "stop", "-m", "fast"], pgdata=PGDATA, user=user)

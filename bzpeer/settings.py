@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -343,7 +344,7 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_ADAPTER = "profiles.adapters.SocialAccountAdapter"
 # Whether ORCID sign-in is offered (templates hide its links otherwise).
 BZPEER_ORCID_ENABLED = bool(os.environ.get("BZPEER_ORCID_CLIENT_ID"))
-SOCIALACCOUNT_PROVIDERS = {
+SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, Any]] = {
     "orcid": {
         # Sandbox (sandbox.orcid.org) for testing, the public registry otherwise.
         "BASE_DOMAIN": "sandbox.orcid.org" if env_bool("BZPEER_ORCID_SANDBOX") else "orcid.org",

@@ -173,6 +173,7 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     """Current stored values and freshly counted inputs, per live author record in scope.
 
     Each row: [current stored tuple, inputs dict]."""
+    params: list[int]
     cond, params = ("", []) if scope is None else ("AND id IN (SELECT id FROM graph_scope)", [])
     cursor.execute(
         f"""

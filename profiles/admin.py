@@ -7,6 +7,8 @@ full result count."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -35,7 +37,7 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
+        queryset: Any = self.object_list  # a QuerySet or a list; checked below
         if getattr(queryset, "query", None) is not None and not queryset.query.where:
             with connections[queryset.db].cursor() as cursor:
                 cursor.execute(

@@ -4,6 +4,8 @@ call one selector or service, serialize (see bzpeer/api.py for what is shared)."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -35,6 +37,9 @@ from profiles.selectors import (
     follows_page_of_user,
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
+
+if TYPE_CHECKING:
+    from profiles.models import AuthorWithFollowing
 
 SLUG_PATTERN = r"[-\w]+"
 SLUG_PARAMETER = path_parameter(
@@ -182,7 +187,7 @@ class AuthorDetailView(GenericAPIView):
         author = public_author_get(slug=slug)
         if author.merged_into_id:
             return HttpResponsePermanentRedirect(
-                reverse("api:author", kwargs={"slug": author.merged_into.slug})
+                reverse("api:author", kwargs={"slug": cast(Author, author.merged_into).slug})
             )
         return conditional_response(request, self.get_serializer(author).data)
 
@@ -204,8 +209,9 @@ class AuthorFollowView(GenericAPIView):
     serializer_class = FollowStateSerializer
 
     def _answer(self, author: Author, *, following: bool, status_code: int) -> Response:
-        author.following = following
-        return Response(self.get_serializer(author).data, status=status_code)
+        answered = cast("AuthorWithFollowing", author)  # the same instance, given `following`
+        answered.following = following
+        return Response(self.get_serializer(answered).data, status=status_code)
 
     @extend_schema(operation_id="authors_follow", request=None, parameters=[SLUG_PARAMETER],
                    responses={200: FollowStateSerializer, 201: FollowStateSerializer})

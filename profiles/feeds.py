@@ -3,6 +3,8 @@ the private feed of followed records' works (profiles.actions.following_feed).""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed
@@ -11,6 +13,9 @@ from profiles.models import Author
 from profiles.selectors import author_get
 from publications.models import Work
 from publications.selectors import author_works_for_feed
+
+if TYPE_CHECKING:
+    from publications.models import WorkWithListedAuthors
 
 
 class TextAtomFeed(Atom1Feed):
@@ -65,7 +70,7 @@ class AuthorWorksFeed(Feed):
     def item_updateddate(self, work: Work):
         return work.latest_version_date or work.first_submitted
 
-    def item_author_name(self, work: Work) -> str:
+    def item_author_name(self, work: WorkWithListedAuthors) -> str:
         names = [a.printed_name for a in work.listed_authorships]
         if work.unlisted_authors_count:
             names.append(f"and {work.unlisted_authors_count} more")

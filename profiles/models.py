@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import zlib
 from functools import lru_cache
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -171,6 +172,10 @@ class Author(models.Model):
     trust_formula_version = models.PositiveSmallIntegerField(default=0)
     trust_components = models.JSONField(default=dict, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+
+    # Set by publications.selectors.topic_prolific_authors, not a column: declared for the type
+    # checker only.
+    topic_works: int
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -379,6 +384,9 @@ class CollaborationInvitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     answered_at = models.DateTimeField(null=True, blank=True)
 
+    # Set by profiles.selectors.inbox_of_user, not a column: declared for the type checker.
+    sender_blocked: bool
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -490,3 +498,14 @@ class FollowingFeedKey(models.Model):
 
     def __str__(self) -> str:
         return f"following feed of {self.user}"
+
+
+if TYPE_CHECKING:
+    # An author record with what profiles.selectors and profiles.api add (django-stubs checks
+    # annotate() names against the queries, so it is not declared on Author itself).
+    from django_stubs_ext import WithAnnotations
+
+    class _FollowingFields(TypedDict):
+        following: bool
+
+    AuthorWithFollowing = WithAnnotations[Author, _FollowingFields]

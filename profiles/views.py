@@ -1,6 +1,8 @@
 """Profile pages. Views compose selectors of several apps; selectors and services depend one way
 (graph → publications → profiles)."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +14,9 @@ from profiles.services import invitation_lock_reason
 from publications import page_cache
 from publications.pages import profile_page
 from publications.selectors import page_number
+
+if TYPE_CHECKING:
+    from profiles.models import Author
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -32,7 +37,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
         number = str(page_number(request.GET.get("page", 1)))
         author_id = page_cache.author_id(slug=slug)
         token = page_cache.generation(author_id=author_id) if author_id is not None else None
-        if token is not None:
+        if author_id is not None and token is not None:
             content = page_cache.get(slug=slug, page=number, author_id=author_id, generation=token)
             if content is not None:
                 return HttpResponse(content)
@@ -47,7 +52,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
         query = request.META.get("QUERY_STRING", "")
         return redirect(f"{url}?{query}" if query else url, permanent=True)
     if page.author.merged_into_id:
-        return redirect(page.author.merged_into, permanent=True)
+        return redirect(cast("Author", page.author.merged_into), permanent=True)
     if page.author.hidden:
         return author_gone(request, page.author)
     response = render(request, "profiles/author_detail.html", {

@@ -6,6 +6,7 @@ change only through merge and split; topics and import runs are read-only."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.contrib import admin, messages
 from django.contrib.postgres.search import SearchQuery
@@ -48,7 +49,7 @@ class TopicAdmin(ReadOnlyAdmin):
 class AuthorshipInline(admin.TabularInline):
     model = Authorship
     fields = ["position", "author", "printed_name", "printed_affiliation", "source"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # names only
     raw_id_fields = ["author"]
     extra = 0
     can_delete = False
@@ -62,7 +63,7 @@ class AuthorshipInline(admin.TabularInline):
 class WorkVersionInline(admin.TabularInline):
     model = WorkVersion
     fields = ["number", "created", "size"]
-    readonly_fields = fields
+    readonly_fields = cast(list[str], fields)  # names only
     extra = 0
     can_delete = False
     max_num = 0

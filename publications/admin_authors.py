@@ -7,6 +7,8 @@ everyone else gets 403 or does not see the action."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -23,6 +25,12 @@ from profiles.names import name_key
 from profiles.selectors import author_history
 from publications import curation, curation_works
 from publications.models import Authorship
+
+if TYPE_CHECKING:
+    # The mixins below are only ever mixed into ModelAdmin subclasses.
+    _ModelAdminBase = admin.ModelAdmin[Any]
+else:
+    _ModelAdminBase = object
 
 SPLIT_WORKS_LIMIT = 2000
 
@@ -57,7 +65,7 @@ def admin_url(name: str, *args) -> str:
     return reverse(f"admin:profiles_author_{name}", args=args)
 
 
-class SeveralDecisionActionsMixin:
+class SeveralDecisionActionsMixin(_ModelAdminBase):
     """A curator's decision about "may combine several researchers": stored apart from what the
     recompute computes, so the next recompute keeps it."""
 
@@ -123,7 +131,9 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     # Only what curation_works.author_curator_edit accepts is a form field; identity (slug,
     # owner, level, merge), the owner's own choices, counters and scores change only through
     # claims, merges, splits, flag decisions and the recompute.
-    readonly_fields = [f for f in fields if f not in curation_works.CURATOR_EDITABLE_FIELDS]
+    readonly_fields = [
+        f for f in cast(list[str], fields) if f not in curation_works.CURATOR_EDITABLE_FIELDS
+    ]
     actions = ["merge_selected", "recompute_scores", "clear_flag", "flag_several",
                "flag_to_recompute"]
 

@@ -3,6 +3,8 @@ selector, serialize (see bzpeer/api.py for what is shared)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -25,6 +27,10 @@ from publications.selectors import (
     work_get_with_first_authors,
     works_filtered,
 )
+
+if TYPE_CHECKING:
+    from profiles.models import Author
+    from publications.models import ListedAuthorship, WorkWithListedAuthors
 
 # New-style ids (2101.00001) and old-style ids with a slash (hep-th/9901001), without version.
 ARXIV_ID_PATTERN = r"(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})"
@@ -49,10 +55,12 @@ class WorkAuthorSerializer(serializers.Serializer):
     )
     author_url = serializers.SerializerMethodField()
 
+    # The parameter's annotation stays one that resolves at run time: drf-spectacular reads this
+    # method's type hints for the schema.
     def get_author_url(self, authorship: Authorship) -> str | None:
         if getattr(authorship, "author_hidden", False):
             return None
-        return link("api:author", slug=authorship.author_slug)
+        return link("api:author", slug=cast("ListedAuthorship", authorship).author_slug)
 
 
 class WorkAuthorDetailSerializer(WorkAuthorSerializer):
@@ -98,7 +106,7 @@ class WorkListItemSerializer(serializers.Serializer):
     def get_html_url(self, work: Work) -> str:
         return link("publications:work", arxiv_id=work.arxiv_id)
 
-    def to_representation(self, work: Work) -> dict:
+    def to_representation(self, work: WorkWithListedAuthors) -> dict:
         # The fields above, written out: a page holds 20 works and up to 160 author lines, and
         # DRF's field-by-field path was most of the page's time. test_list_items_match_their_schema
         # keeps the two in step.
@@ -282,7 +290,7 @@ class AuthorWorksView(GenericAPIView):
         author = public_author_get(slug=slug)
         if author.merged_into_id:
             return HttpResponsePermanentRedirect(
-                reverse("api:author-works", kwargs={"slug": author.merged_into.slug})
+                reverse("api:author-works", kwargs={"slug": cast("Author", author.merged_into).slug})
             )
         page = self.paginate_queryset(author_works(author_id=author.pk))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -11,7 +11,7 @@ with enough in ``before``/``after`` to see (and for a merge, undo) exactly what 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -120,7 +120,7 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
         if record.merged_into_id:
             preview.conflicts.append(
                 f"{record.display_name} ({record.slug}) was already merged into "
-                f"{record.merged_into.slug}; pick that record instead."
+                f"{cast(Author, record.merged_into).slug}; pick that record instead."
             )
 
     moving = Authorship.objects.filter(author_id__in=merged_ids)
@@ -424,11 +424,11 @@ def _keep_for_records_still_merged(
     if not siblings or not (users_followed_back or users_pending_back):
         return {}
     latest: dict[int, CurationEvent] = {}
-    for event in CurationEvent.objects.filter(
+    for past in CurationEvent.objects.filter(
         target_type="author", target_id__in=[str(pk) for pk in siblings],
         action__in=["merge", "unmerge"],
     ).order_by("created_at", "id"):
-        latest[int(event.target_id)] = event
+        latest[int(past.target_id)] = past
     following = set(
         Follow.objects.filter(author_id=current, user_id__in=users_followed_back)
         .values_list("user_id", flat=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -62,7 +63,9 @@ class Work(models.Model):
     primary_topic = models.ForeignKey(
         Topic, null=True, on_delete=models.PROTECT, related_name="primary_works"
     )
-    topics = models.ManyToManyField(Topic, through="WorkTopic", related_name="works")
+    topics: models.ManyToManyField[Topic, WorkTopic] = models.ManyToManyField(
+        Topic, through="WorkTopic", related_name="works"
+    )
     first_submitted = models.DateTimeField(null=True, blank=True, help_text="Date of v1.")
     latest_version_date = models.DateTimeField(null=True, blank=True)
     version_count = models.PositiveSmallIntegerField(default=1)
@@ -92,6 +95,10 @@ class Work(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = WorkQuerySet.as_manager()
+
+    # Set by publications.selectors.work_get_with_first_authors, not a column: declared here for
+    # the type checker only.
+    ordered_authorships: list[Authorship]
 
     class Meta:
         indexes = [
@@ -220,6 +227,10 @@ class Authorship(models.Model):
         max_length=10, choices=AuthorshipSource.choices, default=AuthorshipSource.ARXIV
     )
 
+    # Set by publications.pages on the lines it numbers, not a column: declared here for the type
+    # checker only.
+    affiliation_number: int | None
+
     class Meta:
         ordering = ["work", "position"]
         constraints = [
@@ -239,10 +250,11 @@ class Authorship(models.Model):
         """The author record's page; uses the `author_slug` annotation of list selectors when
         present, so lists need no Author instance per name.
         Empty for a record its owner hid: the printed name is shown unlinked."""
-        if getattr(self, "author_hidden", None) is None:
+        author_hidden = getattr(self, "author_hidden", None)
+        if author_hidden is None:
             if self.author.hidden:
                 return ""
-        elif self.author_hidden:
+        elif author_hidden:
             return ""
         slug = getattr(self, "author_slug", None)
         return author_url(slug) if slug is not None else self.author.get_absolute_url()
@@ -341,3 +353,26 @@ class DigestItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.work_id} sent to {self.user_id}"
+
+
+if TYPE_CHECKING:
+    # Instances as the list selectors return them, with what annotate() and Prefetch(to_attr=...)
+    # add (django-stubs checks those names against the queries, so they are not declared on the
+    # models themselves).
+    from django_stubs_ext import WithAnnotations
+
+    class _ListedAuthorshipFields(TypedDict):
+        author_slug: str
+        author_hidden: bool
+
+    ListedAuthorship = WithAnnotations[Authorship, _ListedAuthorshipFields]
+
+    class _WorkListedAuthorsFields(TypedDict):
+        listed_authorships: list[ListedAuthorship]
+
+    WorkWithListedAuthors = WithAnnotations[Work, _WorkListedAuthorsFields]
+
+    class _TopicWorksHereFields(TypedDict):
+        works_here: int
+
+    TopicWithWorksHere = WithAnnotations[Topic, _TopicWorksHereFields]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -24,6 +24,9 @@ from profiles.text import neutral_bio
 from publications import selectors
 from publications.arxiv import taxonomy
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Topic, Work, WorkVersion
+
+if TYPE_CHECKING:
+    from publications.models import TopicWithWorksHere
 
 WORKS_PER_PAGE = 20
 SEARCH_AUTHORS_PER_PAGE = 10
@@ -59,7 +62,7 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
     author = author_get(slug=slug)
 
     @cache
-    def top_topics() -> list[Topic]:
+    def top_topics() -> list[TopicWithWorksHere]:
         return selectors.author_top_topics(author_id=author.pk)
 
     def bio() -> str:
@@ -244,7 +247,7 @@ class TopicGroup:
 @dataclass
 class HomePage:
     recent: selectors.Window
-    topics: list[Topic]
+    topics: list[TopicWithWorksHere]
 
     @property
     def topic_groups(self) -> list[TopicGroup]:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
@@ -34,6 +35,9 @@ from profiles.models import Author
 from profiles.selectors import visibility_version
 from publications.arxiv.text import fold_accents
 from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
+
+if TYPE_CHECKING:
+    from publications.models import TopicWithWorksHere
 
 # Lists of works show at most this many names per work, then "and N more" (Work.authors_count):
 # a 300-author collaboration paper must not load 300 rows to print one line.
@@ -347,7 +351,7 @@ def author_works_for_feed(*, author_id: int, limit: int = 50) -> list[Work]:
     )
 
 
-def author_top_topics(*, author_id: int, limit: int = 3) -> list[Topic]:
+def author_top_topics(*, author_id: int, limit: int = 3) -> list[TopicWithWorksHere]:
     """The primary topics an author record publishes in most, each with `works_here` (its count).
     1 query, cached for CACHE_SECONDS (an aggregate over all the record's works)."""
     key = f"author-top-topics:{author_id}:{limit}"
@@ -412,7 +416,7 @@ def recent_works_queryset() -> QuerySet[Work]:
     return work_list().order_by("-first_submitted", "-id")
 
 
-def topics_with_counts() -> list[Topic]:
+def topics_with_counts() -> list[TopicWithWorksHere]:
     """Topics that have works, each with `works_here` (visible works whose primary topic it is), most
     works first. 1 query, cached for CACHE_SECONDS."""
     key = "topics-with-counts"

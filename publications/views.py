@@ -7,6 +7,7 @@ same key (publications/page_cache.py)."""
 
 import re
 from collections.abc import Callable, Collection
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.contrib import messages
@@ -178,7 +179,9 @@ def search(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=86400, public=True)
 def favicon(request: HttpRequest) -> FileResponse:
     """/favicon.ico, which browsers and feed readers ask for whatever the page links."""
-    return FileResponse(open(finders.find("bzpeer/favicon.ico"), "rb"), content_type="image/x-icon")
+    # The file ships with the app (bzpeer/static): find() returns its path, never None here.
+    path = cast(str, finders.find("bzpeer/favicon.ico"))
+    return FileResponse(open(path, "rb"), content_type="image/x-icon")
 
 
 # --- Exports: BibTeX, RIS, CSV; the conflict-of-interest list -------------------------------------

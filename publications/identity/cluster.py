@@ -23,6 +23,7 @@ import heapq
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -254,8 +255,11 @@ def resolve(
     cluster_of: dict[Hashable, int] = {}
     # First every block's candidate pairs, then all pairs scored at once (small blocks are the
     # vast majority: scoring them one by one would cost more in overhead than in work).
+    # (members, variant_of, compat, groups, pairs, locked): the middle four are None for a block of
+    # one, and set together otherwise (so Any rather than four Optionals to narrow one by one).
+    prepared: list[tuple[list[int], Any, Any, Any, tuple[np.ndarray, np.ndarray] | None, set[int]]]
     prepared = []
-    pair_blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    pair_blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     for block in blocks if blocks is not None else corpus.blocks:
         members = corpus.blocks.get(block, [])
         if not members:
@@ -302,7 +306,7 @@ def resolve(
         x = pair_features(corpus, gi[part], gj[part], levels[part], sizes[part])
         probs[part] = model.predict(x)
     offset = 0
-    for members, variant_of, compat, local_groups, pairs, locked_local in prepared:
+    for members, variant_of, compat, block_groups, pairs, locked_local in prepared:
         if pairs is None:
             found = [([0], 1.0, bool(locked_local))]
         else:
@@ -311,7 +315,7 @@ def resolve(
             offset += len(a)
             found = _cluster(
                 len(members), a, b, block_probs, variant_of, compat, threshold,
-                local_groups, locked_local,
+                block_groups, locked_local,
             )  # fmt: skip
         for local_members, weakest, _ in found:
             global_members = [members[k] for k in local_members]

@@ -202,10 +202,14 @@ def _rowwise_dot(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
 
 
 def pair_features(
-    corpus: Corpus, i: np.ndarray, j: np.ndarray, levels: np.ndarray, block_size: np.ndarray
+    corpus: Corpus,
+    i: np.ndarray,
+    j: np.ndarray,
+    levels: np.ndarray,
+    block_size: np.ndarray | int,
 ) -> np.ndarray:
     """One row per pair (i[k], j[k]) of mention indexes; ``levels`` their name compatibility,
-    ``block_size`` the size of their block."""
+    ``block_size`` the size of their block (one int when all pairs share a block)."""
     out = np.zeros((len(i), len(FEATURES)), dtype=np.float64)
     if not len(i):
         return out

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ def _pairs(n: int) -> int:
 
 
 def evaluate(
-    labels: Mapping[Hashable, Hashable],
-    assigned: Mapping[Hashable, Hashable],
+    labels: Mapping[Any, Hashable],
+    assigned: Mapping[Any, Hashable],
     flagged: Iterable[Hashable] = (),
 ) -> Report:
     """Compare a result with labels. Labelled authorships missing from ``assigned`` count as

@@ -67,7 +67,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
             support: Counter[int] = Counter()
             best_p: dict[int, list[float]] = defaultdict(list)
             for k in (m for member in joined[r] for m in mentions_of[member]):
-                seen = {}
+                seen: dict[int, float] = {}
                 for other, p in partners.get(k, {}).items():
                     t = root(other)
                     if t != r:
