@@ -52,6 +52,8 @@ test: install browser
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
 
 # wrk, the HTTP load generator of the page, API and graph benchmarks, also from Debian.
