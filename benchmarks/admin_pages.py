@@ -31,13 +31,12 @@ def main() -> None:
     ensure_curators_group()
     curator, _ = User.objects.get_or_create(username="bench-curator", defaults={"is_staff": True})
     curator.groups.add(Group.objects.get(name="curators"))
-    claimant, _ = User.objects.get_or_create(username="bench-claimant",
-                                             defaults={"email": "c@example.org"})
+    claimant, _ = User.objects.get_or_create(
+        username="bench-claimant", defaults={"email": "c@example.org"}
+    )
     # The two records with the most authorships (homonym-heavy names): the worst case for
     # split and merge previews.
-    big = list(
-        Authorship.objects.values("author_id").annotate(n=Count("id")).order_by("-n")[:2]
-    )
+    big = list(Authorship.objects.values("author_id").annotate(n=Count("id")).order_by("-n")[:2])
     biggest, second = (row["author_id"] for row in big)
     Author.objects.filter(pk=biggest).update(may_combine_several=True)
     if not Claim.objects.filter(user=claimant, author_id=biggest, state="pending").exists():
@@ -55,13 +54,24 @@ def main() -> None:
         ("work full-text search", "/admin/publications/work/?q=dark+matter+halo", "dark"),
         ("work by arXiv id", f"/admin/publications/work/?q={work.arxiv_id}", work.arxiv_id),
         ("authorships", "/admin/publications/authorship/", "Select authorship"),
-        ("authorships of a work", f"/admin/publications/authorship/?q={work.arxiv_id}", work.arxiv_id),
+        (
+            "authorships of a work",
+            f"/admin/publications/authorship/?q={work.arxiv_id}",
+            work.arxiv_id,
+        ),
         ("claims queue", "/admin/profiles/claim/", f"Review #{claim.pk}"),
-        ("claim review (biggest record)", f"/admin/profiles/claim/{claim.pk}/change/", "Approve claim"),
+        (
+            "claim review (biggest record)",
+            f"/admin/profiles/claim/{claim.pk}/change/",
+            "Approve claim",
+        ),
         ("author record page", f"/admin/profiles/author/{biggest}/change/", "Split"),
         ("split form (biggest record)", f"/admin/profiles/author/{biggest}/split/", "split-works"),
-        ("merge preview (two biggest)", f"/admin/profiles/author/merge/?ids={biggest},{second}",
-         "Confirm merge"),
+        (
+            "merge preview (two biggest)",
+            f"/admin/profiles/author/merge/?ids={biggest},{second}",
+            "Confirm merge",
+        ),
         ("history", f"/admin/profiles/author/{biggest}/history/", "History of"),
         ("import runs", "/admin/publications/importrun/", "Select import run"),
         ("curation events", "/admin/profiles/curationevent/", "curation event"),

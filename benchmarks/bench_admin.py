@@ -20,12 +20,23 @@ def run() -> None:
         conn.execute("ANALYZE")  # fresh statistics, as autovacuum keeps them in production
     env = bench_env(url)
     env.setdefault("DJANGO_SETTINGS_MODULE", "bzpeer.settings")
-    out = subprocess.run([sys.executable, "-m", "benchmarks.admin_pages"], cwd=ROOT, env=env,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.admin_pages"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     rows = json.loads(out.strip().splitlines()[-1])
-    lines = ["## Curation admin (astro-ph, 143k works)", "",
-             f"In-process Django test client as a curator; {load_note}.", "",
-             "| page | path | median ms | max ms | queries |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        "## Curation admin (astro-ph, 143k works)",
+        "",
+        f"In-process Django test client as a curator; {load_note}.",
+        "",
+        "| page | path | median ms | max ms | queries |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for label, path, median, worst, queries in rows:
         lines.append(f"| {label} | `{path}` | {median:.0f} | {worst:.0f} | {queries} |")
         print(f"{label:32} {median:8.0f} ms  {queries} queries", flush=True)

@@ -42,7 +42,11 @@ def run(batch: int = 5000) -> dict:
     code = CHILD.format(path=str(ASTRO_PH), batch=batch)
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", code], env=bench_env(url), cwd=ROOT, check=True, text=True,
+        [sys.executable, "-c", code],
+        env=bench_env(url),
+        cwd=ROOT,
+        check=True,
+        text=True,
         capture_output=True,
     )
     wall = time.perf_counter() - started
@@ -52,21 +56,25 @@ def run(batch: int = 5000) -> dict:
     assert result["works"] == result["created"] == result["seen"] - result["skipped"], result
     assert result["failed"] == 0 and result["authorships"] > 800_000, result
     result["rate"] = result["seen"] / result["elapsed"]
-    verdict = "meets" if result["elapsed"] < TARGET_S and result["maxrss_mib"] < MEMORY_LIMIT_MIB else "MISSES"
+    verdict = (
+        "meets"
+        if result["elapsed"] < TARGET_S and result["maxrss_mib"] < MEMORY_LIMIT_MIB
+        else "MISSES"
+    )
     body = f"""## Import: astro-ph snapshot into an empty database
 
-`{ASTRO_PH.name}`: {result['seen']:,} records seen, {result['created']:,} works created,
-{result['skipped']:,} skipped, {result['failed']:,} failed; {result['authorships']:,} authorships,
-{result['authors']:,} author records, {result['versions']:,} versions.
+`{ASTRO_PH.name}`: {result["seen"]:,} records seen, {result["created"]:,} works created,
+{result["skipped"]:,} skipped, {result["failed"]:,} failed; {result["authorships"]:,} authorships,
+{result["authors"]:,} author records, {result["versions"]:,} versions.
 
 | measure | value | target |
 | --- | --- | --- |
-| import time (loader, excluding migrate) | {result['elapsed']:.1f} s | < {TARGET_S} s (aim < {AIM_S} s) |
-| records per second | {result['rate']:,.0f} | |
-| peak memory of the importing process (max RSS) | {result['maxrss_mib']:.0f} MiB | < {MEMORY_LIMIT_MIB} MiB |
-| wall time including process start | {result['wall']:.1f} s | |
+| import time (loader, excluding migrate) | {result["elapsed"]:.1f} s | < {TARGET_S} s (aim < {AIM_S} s) |
+| records per second | {result["rate"]:,.0f} | |
+| peak memory of the importing process (max RSS) | {result["maxrss_mib"]:.0f} MiB | < {MEMORY_LIMIT_MIB} MiB |
+| wall time including process start | {result["wall"]:.1f} s | |
 
-Batch size {batch}; database: {'DATABASE_URL' if os.environ.get('DATABASE_URL') else 'embedded PostgreSQL'}.
+Batch size {batch}; database: {"DATABASE_URL" if os.environ.get("DATABASE_URL") else "embedded PostgreSQL"}.
 Verdict: {verdict} the target.
 """
     write_section("import", body)

@@ -84,8 +84,12 @@ def run() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tail = _tail(Path(tmp) / "astro-ph-last-1000.jsonl", NEW_RECORDS)
         out = subprocess.run(
-            [sys.executable, "-c", CHILD.format(tail=str(tail))], env=bench_env(url), cwd=ROOT,
-            check=True, text=True, capture_output=True,
+            [sys.executable, "-c", CHILD.format(tail=str(tail))],
+            env=bench_env(url),
+            cwd=ROOT,
+            check=True,
+            text=True,
+            capture_output=True,
         )
     r = json.loads(out.stdout.strip().splitlines()[-1])
     # Self-checks: the records came back, the recompute wrote them, and nothing was left over.
@@ -98,20 +102,20 @@ def run() -> dict:
     incr_ok = r["incr_s"] < INCREMENTAL_TARGET_S
     body = f"""## Scores: counters and trust scores on the astro-ph database
 
-{r['works_after']:,} works, {r['authorships']:,} authorships, {r['authors']:,} live author records;
-{r['flagged']:,} flagged "may combine several researchers".
+{r["works_after"]:,} works, {r["authorships"]:,} authorships, {r["authors"]:,} live author records;
+{r["flagged"]:,} flagged "may combine several researchers".
 
 | measure | value | target |
 | --- | --- | --- |
-| full recompute (every record; {r['full']['changed']:,} changed) | {r['full_s']:.1f} s | < {FULL_TARGET_S} s (aim < {FULL_AIM_S} s) |
-| full recompute again (nothing to change: {r['again']['changed']} changed) | {r['again_s']:.1f} s | |
-| import of the snapshot's last {NEW_RECORDS:,} records (without recompute) | {r['import_s']:.1f} s | |
-| incremental recompute after that import ({r['touched']:,} touched records, i.e. every author of the imported works; {r['incr']['changed']:,} changed) | {r['incr_s']:.2f} s | < {INCREMENTAL_TARGET_S} s |
+| full recompute (every record; {r["full"]["changed"]:,} changed) | {r["full_s"]:.1f} s | < {FULL_TARGET_S} s (aim < {FULL_AIM_S} s) |
+| full recompute again (nothing to change: {r["again"]["changed"]} changed) | {r["again_s"]:.1f} s | |
+| import of the snapshot's last {NEW_RECORDS:,} records (without recompute) | {r["import_s"]:.1f} s | |
+| incremental recompute after that import ({r["touched"]:,} touched records, i.e. every author of the imported works; {r["incr"]["changed"]:,} changed) | {r["incr_s"]:.2f} s | < {INCREMENTAL_TARGET_S} s |
 
-Checked: a full recompute after the incremental one changes {r['check']['changed']} records.
+Checked: a full recompute after the incremental one changes {r["check"]["changed"]} records.
 Machine load average (1 min) at the end of the run: {os.getloadavg()[0]:.1f}.
-Verdict: full recompute {'meets' if full_ok else 'MISSES'} its target; incremental
-{'meets' if incr_ok else 'MISSES'} its target.
+Verdict: full recompute {"meets" if full_ok else "MISSES"} its target; incremental
+{"meets" if incr_ok else "MISSES"} its target.
 """
     write_section("scores", body)
     print(body)

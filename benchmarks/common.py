@@ -105,7 +105,11 @@ def write_section(name: str, body: str) -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     block = f"<!-- bench:{name} -->\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n<!-- /bench:{name} -->"
     pattern = re.compile(rf"<!-- bench:{name} -->.*?<!-- /bench:{name} -->", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    text = (
+        pattern.sub(lambda _: block, text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + block + "\n"
+    )
     DOC.write_text(text)
 
 
@@ -127,7 +131,9 @@ def astro_database() -> str:
     if exists:
         with psycopg.connect(url) as conn:
             try:
-                ready = conn.execute("SELECT count(*) FROM publications_work").fetchone()[0] > 140_000
+                ready = (
+                    conn.execute("SELECT count(*) FROM publications_work").fetchone()[0] > 140_000
+                )
             except psycopg.Error:
                 ready = False
     if not ready:

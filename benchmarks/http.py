@@ -31,11 +31,15 @@ class LoadResult:
     errors: int
 
     def row(self, label: str) -> str:
-        return (f"| {label} | `{self.path}` | {self.requests_per_s:,.0f} | {self.p50_ms:.1f} | "
-                f"{self.p99_ms:.1f} | {self.errors} |")
+        return (
+            f"| {label} | `{self.path}` | {self.requests_per_s:,.0f} | {self.p50_ms:.1f} | "
+            f"{self.p99_ms:.1f} | {self.errors} |"
+        )
 
 
-TABLE_HEAD = "| page | path | requests/s | p50 ms | p99 ms | errors |\n| --- | --- | --- | --- | --- | --- |"
+TABLE_HEAD = (
+    "| page | path | requests/s | p50 ms | p99 ms | errors |\n| --- | --- | --- | --- | --- | --- |"
+)
 
 
 def free_port() -> int:
@@ -52,9 +56,20 @@ class Server:
         env = bench_env(url)
         env["BZPEER_DEBUG"] = "0"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "bzpeer.wsgi:application", "--bind",
-             f"127.0.0.1:{self.port}", "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "bzpeer.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
         )
 
     @property
@@ -94,9 +109,15 @@ function request() i = i + 1; return wrk.format("GET", paths[(i %% #paths) + 1])
 """
 
 
-def load(server: Server, path: str, *, duration: int = DURATION_S,
-         connections: int = WRK_CONNECTIONS, headers: dict[str, str] | None = None,
-         rotate: list[str] | None = None) -> LoadResult:
+def load(
+    server: Server,
+    path: str,
+    *,
+    duration: int = DURATION_S,
+    connections: int = WRK_CONNECTIONS,
+    headers: dict[str, str] | None = None,
+    rotate: list[str] | None = None,
+) -> LoadResult:
     """Warm up, then `wrk --latency` for `duration` seconds; returns throughput and percentiles.
     `headers` go with every request (a session cookie); `rotate` is a list of paths requested in
     turn instead of `path` (distinct searches, which no cache answers), with no warm-up."""
@@ -115,25 +136,45 @@ def load(server: Server, path: str, *, duration: int = DURATION_S,
             script.write(_ROTATE_LUA % (quoted, len(rotate) // WRK_THREADS))
         options += ["-s", script.name]
     else:  # warm-up
-        subprocess.run(["wrk", "-t", "1", "-c", "2", "-d", "2", *options, url], check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["wrk", "-t", "1", "-c", "2", "-d", "2", *options, url], check=True, capture_output=True
+        )
     try:
         out = subprocess.run(
-            ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{duration}s",
-             "--latency", *options, url],
-            check=True, capture_output=True, text=True,
+            [
+                "wrk",
+                "-t",
+                str(WRK_THREADS),
+                "-c",
+                str(connections),
+                "-d",
+                f"{duration}s",
+                "--latency",
+                *options,
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     finally:
         if script is not None:
             os.unlink(script.name)
-    pct = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)}
+    pct = {
+        m[0]: _ms(m[1], m[2])
+        for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
+    }
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
     errors = int(bad.group(1)) if bad else 0
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
-    return LoadResult(path=path, requests_per_s=rps, p50_ms=pct["50"], p99_ms=pct["99"], errors=errors)
+    return LoadResult(
+        path=path, requests_per_s=rps, p50_ms=pct["50"], p99_ms=pct["99"], errors=errors
+    )
 
 
 def machine_is_quiet() -> str:

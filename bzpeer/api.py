@@ -102,7 +102,9 @@ class Cursor(CursorPagination):
         else:
             valid = cursor is None or self._position_is_valid(cursor.position)
         if not valid:
-            raise exceptions.ValidationError({self.cursor_query_param: [self.invalid_cursor_message]})
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            )
         return cursor
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list | None:
@@ -144,7 +146,11 @@ class Cursor(CursorPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
         return parameters
 
 
@@ -214,7 +220,10 @@ def conditional_response(request: Request, data: Any) -> Response:
     payload = json.dumps(data, sort_keys=True, cls=DjangoJSONEncoder).encode()
     etag = '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=60"}
-    held = [tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")]
+    held = [
+        tag.strip().removeprefix("W/")
+        for tag in request.headers.get("If-None-Match", "").split(",")
+    ]
     if etag in held or "*" in held:
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(data, headers=headers)
@@ -256,8 +265,9 @@ def parse_query(serializer_class: type[serializers.Serializer], request: Request
 
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="Your user name or e-mail address.")
-    password = serializers.CharField(max_length=4096, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenSerializer(serializers.Serializer):
@@ -284,8 +294,11 @@ def obtain_token_view():
         # Every request also counts against the anonymous allowance.
         throttle_classes = [AnonThrottle]
 
-        @extend_schema(operation_id="auth_token_create", request=TokenRequestSerializer,
-                       responses={200: TokenSerializer})
+        @extend_schema(
+            operation_id="auth_token_create",
+            request=TokenRequestSerializer,
+            responses={200: TokenSerializer},
+        )
         def post(self, request: Request) -> Response:
             given = TokenRequestSerializer(data=request.data)
             given.is_valid(raise_exception=True)
@@ -312,7 +325,11 @@ def path_parameter(name: str, pattern: str, example: str, description: str):
     from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
     return OpenApiParameter(
-        name, str, OpenApiParameter.PATH, pattern=f"^{pattern}$", description=description,
+        name,
+        str,
+        OpenApiParameter.PATH,
+        pattern=f"^{pattern}$",
+        description=description,
         examples=[OpenApiExample(example, value=example)],
     )
 
@@ -329,7 +346,7 @@ def _link_template(name: str, kwarg: str) -> tuple[str, str]:
     sample = _SAMPLES[kwarg]
     path = reverse(name, kwargs={kwarg: sample})
     cut = path.rindex(sample)
-    return path[:cut], path[cut + len(sample):]
+    return path[:cut], path[cut + len(sample) :]
 
 
 def link(name: str, **kwargs: Any) -> str:

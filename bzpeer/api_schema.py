@@ -40,4 +40,3 @@ class ApiSchema(AutoSchema):
 
     def _requires_auth(self) -> bool:
         return any(isinstance(p, IsAuthenticated) for p in self.view.get_permissions())
-

@@ -259,7 +259,9 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
-WHITENOISE_USE_FINDERS = True  # serve from the source folders too, so `make run` needs no collectstatic
+WHITENOISE_USE_FINDERS = (
+    True  # serve from the source folders too, so `make run` needs no collectstatic
+)
 
 # Reverse proxies in front of the site: how many X-Forwarded-For entries (counted from the right)
 # to trust for the client address of rate limits. 0: the client is the TCP peer (REMOTE_ADDR), and

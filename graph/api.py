@@ -16,11 +16,18 @@ from publications.api_cache import cached_for_visitors
 
 class SliceQuerySerializer(serializers.Serializer):
     author = serializers.CharField(required=False, max_length=320, help_text="Author record slug.")
-    work = serializers.CharField(required=False, max_length=60, help_text="arXiv id, e.g. 2101.04061.")
-    topic = serializers.CharField(required=False, max_length=40, help_text="arXiv category, e.g. astro-ph.GA.")
+    work = serializers.CharField(
+        required=False, max_length=60, help_text="arXiv id, e.g. 2101.04061."
+    )
+    topic = serializers.CharField(
+        required=False, max_length=40, help_text="arXiv category, e.g. astro-ph.GA."
+    )
     depth = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_DEPTH)
     limit = serializers.IntegerField(
-        required=False, default=DEFAULT_LIMIT, min_value=MIN_LIMIT, max_value=MAX_LIMIT,
+        required=False,
+        default=DEFAULT_LIMIT,
+        min_value=MIN_LIMIT,
+        max_value=MAX_LIMIT,
         help_text="Most nodes in the slice, the centre included.",
     )
 
@@ -43,9 +50,13 @@ class NodeSerializer(serializers.Serializer):
     id = serializers.CharField()
     kind = serializers.ChoiceField(choices=NODE_KINDS)
     label = serializers.CharField()
-    url = serializers.CharField(allow_blank=True, help_text="The node's page; empty for institutions.")
+    url = serializers.CharField(
+        allow_blank=True, help_text="The node's page; empty for institutions."
+    )
     depth = serializers.IntegerField(help_text="0 for the centre, then 1 or 2 hops.")
-    weight = serializers.IntegerField(help_text="Shared works (people), works (topics, institutions).")
+    weight = serializers.IntegerField(
+        help_text="Shared works (people), works (topics, institutions)."
+    )
     year = serializers.IntegerField(allow_null=True)
     expand = serializers.SerializerMethodField(help_text="Query parameters centring a slice on it.")
 
@@ -70,7 +81,8 @@ class SliceSerializer(serializers.Serializer):
     nodes = NodeSerializer(many=True)
     edges = EdgeSerializer(many=True)
     left_out = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Neighbours ranked out by the cap, per node kind."
+        child=serializers.IntegerField(),
+        help_text="Neighbours ranked out by the cap, per node kind.",
     )
     left_out_total = serializers.IntegerField()
 

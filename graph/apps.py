@@ -42,7 +42,9 @@ def _enqueue(task, ids: list[int], *args) -> None:
         log.error(
             "broker unavailable (%s): recompute of %d author record(s) %s not enqueued; the "
             "nightly full recompute will catch up",
-            type(exc).__name__, len(ids), ids[:20],
+            type(exc).__name__,
+            len(ids),
+            ids[:20],
         )
 
 

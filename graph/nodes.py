@@ -17,19 +17,32 @@ def year_of(value: datetime | None) -> int | None:
     return value.year if value else None
 
 
-def person_node(slug: str, name: str, *, depth: int, weight: int = 1, year: int | None = None) -> Node:
+def person_node(
+    slug: str, name: str, *, depth: int, weight: int = 1, year: int | None = None
+) -> Node:
     return Node(
-        id=node_id(PERSON, slug), kind=PERSON, label=name,
+        id=node_id(PERSON, slug),
+        kind=PERSON,
+        label=name,
         url=reverse("profiles:author", kwargs={"slug": slug}),
-        depth=depth, weight=weight, year=year, expand_param="author", expand_value=slug,
+        depth=depth,
+        weight=weight,
+        year=year,
+        expand_param="author",
+        expand_value=slug,
     )
 
 
 def paper_node(arxiv_id: str, title: str, *, depth: int, year: int | None) -> Node:
     return Node(
-        id=node_id(PAPER, arxiv_id), kind=PAPER, label=" ".join(title.split()),
+        id=node_id(PAPER, arxiv_id),
+        kind=PAPER,
+        label=" ".join(title.split()),
         url=reverse("publications:work", kwargs={"arxiv_id": arxiv_id}),
-        depth=depth, year=year, expand_param="work", expand_value=arxiv_id,
+        depth=depth,
+        year=year,
+        expand_param="work",
+        expand_value=arxiv_id,
     )
 
 
@@ -40,18 +53,33 @@ def topic_url(code: str) -> str:
         return f"/topics/{code}/"
 
 
-def topic_node(code: str, name: str, *, depth: int, weight: int = 1, year: int | None = None) -> Node:
+def topic_node(
+    code: str, name: str, *, depth: int, weight: int = 1, year: int | None = None
+) -> Node:
     return Node(
-        id=node_id(TOPIC, code), kind=TOPIC, label=f"{code} · {name}" if name else code,
-        url=topic_url(code), depth=depth, weight=weight, year=year,
-        expand_param="topic", expand_value=code,
+        id=node_id(TOPIC, code),
+        kind=TOPIC,
+        label=f"{code} · {name}" if name else code,
+        url=topic_url(code),
+        depth=depth,
+        weight=weight,
+        year=year,
+        expand_param="topic",
+        expand_value=code,
     )
 
 
 def institution_node(pk: int, name: str, *, depth: int, weight: int, year: int | None) -> Node:
     # Institutions have no page yet: the node shows its name and links people, nothing more.
-    return Node(id=node_id(INSTITUTION, pk), kind=INSTITUTION, label=name, url="",
-                depth=depth, weight=weight, year=year)
+    return Node(
+        id=node_id(INSTITUTION, pk),
+        kind=INSTITUTION,
+        label=name,
+        url="",
+        depth=depth,
+        weight=weight,
+        year=year,
+    )
 
 
 @dataclass
@@ -77,29 +105,49 @@ def person_candidates(ranked: queries.Ranked, *, depth: int, weighted: bool = Tr
     return Candidates(PERSON, nodes, pks, ranked.total, extra)
 
 
-def paper_candidates(ranked: queries.Ranked, *, depth: int, topic_code: str | None = None) -> Candidates:
+def paper_candidates(
+    ranked: queries.Ranked, *, depth: int, topic_code: str | None = None
+) -> Candidates:
     nodes = [paper_node(r[1], r[2], depth=depth, year=year_of(r[3])) for r in ranked.rows]
-    return Candidates(PAPER, nodes, [r[0] for r in ranked.rows], ranked.total,
-                       [r[4] or topic_code for r in ranked.rows])
+    return Candidates(
+        PAPER,
+        nodes,
+        [r[0] for r in ranked.rows],
+        ranked.total,
+        [r[4] or topic_code for r in ranked.rows],
+    )
 
 
 def topic_candidates(ranked: queries.Ranked, *, depth: int, weighted: bool = True) -> Candidates:
     nodes = [
-        topic_node(r[0], r[1], depth=depth, weight=r[2] if weighted else 1,
-               year=year_of(r[3]) if weighted else None)
+        topic_node(
+            r[0],
+            r[1],
+            depth=depth,
+            weight=r[2] if weighted else 1,
+            year=year_of(r[3]) if weighted else None,
+        )
         for r in ranked.rows
     ]
     return Candidates(TOPIC, nodes, [r[0] for r in ranked.rows], ranked.total, [None] * len(nodes))
 
 
-def institution_candidates(ranked: queries.Ranked, *, depth: int, year: int | None = None) -> Candidates:
+def institution_candidates(
+    ranked: queries.Ranked, *, depth: int, year: int | None = None
+) -> Candidates:
     nodes = [
-        institution_node(r[0], r[1], depth=depth, weight=r[2],
-                     year=year_of(r[3]) if len(r) > 3 and isinstance(r[3], datetime) else year)
+        institution_node(
+            r[0],
+            r[1],
+            depth=depth,
+            weight=r[2],
+            year=year_of(r[3]) if len(r) > 3 and isinstance(r[3], datetime) else year,
+        )
         for r in ranked.rows
     ]
-    return Candidates(INSTITUTION, nodes, [r[0] for r in ranked.rows], ranked.total,
-                       [None] * len(nodes))
+    return Candidates(
+        INSTITUTION, nodes, [r[0] for r in ranked.rows], ranked.total, [None] * len(nodes)
+    )
 
 
 def no_candidates(kind: str) -> Candidates:

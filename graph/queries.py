@@ -49,7 +49,9 @@ _SHOWN_PERSON = f"NOT EXISTS (SELECT 1 FROM {AUTHOR} h WHERE h.id = {{author_id}
 
 def people_of_author(author_id: int, limit: int) -> Ranked:
     """Co-authors by works shared with the author (visible works only), then the latest shared."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         WITH mine AS (
             SELECT DISTINCT a.work_id, w.first_submitted
             FROM {AUTHORSHIP} a JOIN {WORK} w ON w.id = a.work_id AND NOT w.hidden
@@ -70,33 +72,48 @@ def people_of_author(author_id: int, limit: int) -> Ranked:
         SELECT r.author_id, p.slug, p.display_name, r.shared, r.latest, r.total
         FROM ranked r JOIN {AUTHOR} p ON p.id = r.author_id
         ORDER BY r.shared DESC, r.latest DESC NULLS LAST, r.author_id
-    """, {"centre": author_id, "limit": limit}))
+    """,
+            {"centre": author_id, "limit": limit},
+        )
+    )
 
 
 def papers_of_author(author_id: int, limit: int) -> Ranked:
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT w.id, w.arxiv_id, w.title, w.first_submitted, t.code, count(*) OVER ()
         FROM {WORK} w LEFT JOIN {TOPIC} t ON t.id = w.primary_topic_id
         WHERE NOT w.hidden AND w.id IN (SELECT work_id FROM {AUTHORSHIP} WHERE author_id = %(centre)s)
         ORDER BY w.first_submitted DESC NULLS LAST, w.id DESC
         LIMIT %(limit)s
-    """, {"centre": author_id, "limit": limit}))
+    """,
+            {"centre": author_id, "limit": limit},
+        )
+    )
 
 
 def topics_of_author(author_id: int, limit: int) -> Ranked:
     """Primary topics of the author's works (as the profile counts them), most works first."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT t.code, t.name, count(*) AS works, max(w.first_submitted) AS latest, count(*) OVER ()
         FROM {WORK} w JOIN {TOPIC} t ON t.id = w.primary_topic_id
         WHERE NOT w.hidden AND w.id IN (SELECT work_id FROM {AUTHORSHIP} WHERE author_id = %(centre)s)
         GROUP BY t.id
         ORDER BY works DESC, latest DESC NULLS LAST, t.code
         LIMIT %(limit)s
-    """, {"centre": author_id, "limit": limit}))
+    """,
+            {"centre": author_id, "limit": limit},
+        )
+    )
 
 
 def institutions_of_author(author_id: int, limit: int) -> Ranked:
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT i.id, i.name, count(DISTINCT a.work_id) AS works, max(w.first_submitted) AS latest,
                count(*) OVER ()
         FROM {AUTHORSHIP} a JOIN {WORK} w ON w.id = a.work_id AND NOT w.hidden JOIN {INSTITUTION} i ON i.id = a.institution_id
@@ -104,55 +121,78 @@ def institutions_of_author(author_id: int, limit: int) -> Ranked:
         GROUP BY i.id
         ORDER BY works DESC, latest DESC NULLS LAST, i.name, i.id
         LIMIT %(limit)s
-    """, {"centre": author_id, "limit": limit}))
+    """,
+            {"centre": author_id, "limit": limit},
+        )
+    )
 
 
 def people_of_work(work_id: int, limit: int) -> Ranked:
     """The work's authors in printed order."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT a.author_id, p.slug, p.display_name, min(a.position) AS position, count(*) OVER ()
         FROM {AUTHORSHIP} a JOIN {AUTHOR} p ON p.id = a.author_id
         WHERE a.work_id = %(centre)s AND NOT p.hidden
         GROUP BY a.author_id, p.slug, p.display_name
         ORDER BY position
         LIMIT %(limit)s
-    """, {"centre": work_id, "limit": limit}))
+    """,
+            {"centre": work_id, "limit": limit},
+        )
+    )
 
 
 def topics_of_work(work_id: int, limit: int) -> Ranked:
     """Every category the work is listed in, the primary one first."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT t.code, t.name, count(*) OVER ()
         FROM {TOPIC} t JOIN {WORK} w ON w.id = %(centre)s
         WHERE t.id = w.primary_topic_id
            OR t.id IN (SELECT topic_id FROM {WORK_TOPIC} WHERE work_id = %(centre)s)
         ORDER BY t.id = w.primary_topic_id DESC, t.code
         LIMIT %(limit)s
-    """, {"centre": work_id, "limit": limit}))
+    """,
+            {"centre": work_id, "limit": limit},
+        )
+    )
 
 
 def institutions_of_work(work_id: int, limit: int) -> Ranked:
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT i.id, i.name, count(*) AS authors, count(*) OVER ()
         FROM {AUTHORSHIP} a JOIN {INSTITUTION} i ON i.id = a.institution_id
         WHERE a.work_id = %(centre)s
         GROUP BY i.id
         ORDER BY authors DESC, min(a.position)
         LIMIT %(limit)s
-    """, {"centre": work_id, "limit": limit}))
+    """,
+            {"centre": work_id, "limit": limit},
+        )
+    )
 
 
 def papers_of_topic(topic_id: int, limit: int) -> Ranked:
     """The topic's works (primary category), newest first; the count is a separate index scan so
     the ranking can stop after `limit` rows."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         SELECT w.id, w.arxiv_id, w.title, w.first_submitted, NULL,
                (SELECT count(*) FROM {WORK} c WHERE c.primary_topic_id = %(centre)s AND NOT c.hidden)
         FROM {WORK} w
         WHERE w.primary_topic_id = %(centre)s AND NOT w.hidden
         ORDER BY w.first_submitted DESC, w.id DESC
         LIMIT %(limit)s
-    """, {"centre": topic_id, "limit": limit}))
+    """,
+            {"centre": topic_id, "limit": limit},
+        )
+    )
 
 
 _TOPIC_RECENT = f"""
@@ -165,7 +205,9 @@ _TOPIC_RECENT = f"""
 
 def people_of_topic(topic_id: int, limit: int) -> Ranked:
     """Authors of the topic's most recent works, by how many of them they wrote."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         WITH recent AS ({_TOPIC_RECENT}), ranked AS (
             SELECT a.author_id, count(DISTINCT a.work_id) AS works, max(r.first_submitted) AS latest,
                    count(*) OVER () AS total
@@ -178,7 +220,10 @@ def people_of_topic(topic_id: int, limit: int) -> Ranked:
         SELECT r.author_id, p.slug, p.display_name, r.works, r.latest, r.total
         FROM ranked r JOIN {AUTHOR} p ON p.id = r.author_id
         ORDER BY r.works DESC, r.latest DESC NULLS LAST, r.author_id
-    """, {"centre": topic_id, "limit": limit}))
+    """,
+            {"centre": topic_id, "limit": limit},
+        )
+    )
 
 
 # For depth 2: the people and papers that are candidates of the first ring (shown or not), so the
@@ -200,7 +245,9 @@ _NOT_RING1_PAPER = {
 def people_of_seeds(centre_kind: str, centre_pk: int, seeds: list[int], limit: int) -> Ranked:
     """Second ring: co-authors of the seeds, by how many seeds they share works with, then shared
     works, then recency; with the seeds each one is linked to."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         WITH sw AS MATERIALIZED (
             SELECT DISTINCT a.author_id AS seed, a.work_id, w.first_submitted
             FROM {AUTHORSHIP} a JOIN {WORK} w ON w.id = a.work_id AND NOT w.hidden
@@ -222,12 +269,17 @@ def people_of_seeds(centre_kind: str, centre_pk: int, seeds: list[int], limit: i
         SELECT r.author_id, p.slug, p.display_name, r.shared, r.latest, r.seed_ids, r.total
         FROM ranked r JOIN {AUTHOR} p ON p.id = r.author_id
         ORDER BY r.seeds DESC, r.shared DESC, r.latest DESC NULLS LAST, r.author_id
-    """, {"centre": centre_pk, "seeds": seeds, "limit": limit}))
+    """,
+            {"centre": centre_pk, "seeds": seeds, "limit": limit},
+        )
+    )
 
 
 def papers_of_seeds(centre_kind: str, centre_pk: int, seeds: list[int], limit: int) -> Ranked:
     """Second ring: the seeds' other works, those with more seeds on them first, then newest."""
-    return Ranked.of(rows(f"""
+    return Ranked.of(
+        rows(
+            f"""
         WITH s AS MATERIALIZED (
             SELECT work_id, count(DISTINCT author_id) AS seeds FROM {AUTHORSHIP}
             WHERE author_id = ANY(%(seeds)s) GROUP BY work_id
@@ -238,15 +290,21 @@ def papers_of_seeds(centre_kind: str, centre_pk: int, seeds: list[int], limit: i
         WHERE NOT w.hidden AND {_NOT_RING1_PAPER[centre_kind]}
         ORDER BY s.seeds DESC, w.first_submitted DESC NULLS LAST, w.id DESC
         LIMIT %(limit)s
-    """, {"centre": centre_pk, "seeds": seeds, "limit": limit}))
+    """,
+            {"centre": centre_pk, "seeds": seeds, "limit": limit},
+        )
+    )
 
 
 def links(people: Sequence[int], papers: Sequence[int], institutions: Sequence[int]) -> list[tuple]:
     """(author, work, institution) of every authorship joining a shown person to a shown paper or
     (on any visible work) to a shown institution."""
-    return rows(f"""
+    return rows(
+        f"""
         SELECT a.author_id, a.work_id, a.institution_id
         FROM {AUTHORSHIP} a JOIN {WORK} w ON w.id = a.work_id AND NOT w.hidden
         WHERE a.author_id = ANY(%(people)s)
           AND (a.work_id = ANY(%(papers)s) OR a.institution_id = ANY(%(institutions)s))
-    """, {"people": list(people), "papers": list(papers), "institutions": list(institutions)})
+    """,
+        {"people": list(people), "papers": list(papers), "institutions": list(institutions)},
+    )

@@ -94,10 +94,18 @@ def inputs_key(inputs: ScoreInputs) -> str:
     """A compact fingerprint of the inputs, stored with the components: with the formula version it
     tells a recompute whether a stored breakdown is current without comparing the whole breakdown."""
     return "|".join(
-        "" if v is None else str(int(v)) for v in (
-            inputs.verification_level, inputs.claimed, inputs.works, inputs.first_year,
-            inputs.last_year, inputs.close_collaborators, inputs.verified_collaborators,
-            inputs.followers, inputs.may_combine_several, inputs.open_disputes,
+        "" if v is None else str(int(v))
+        for v in (
+            inputs.verification_level,
+            inputs.claimed,
+            inputs.works,
+            inputs.first_year,
+            inputs.last_year,
+            inputs.close_collaborators,
+            inputs.verified_collaborators,
+            inputs.followers,
+            inputs.may_combine_several,
+            inputs.open_disputes,
         )
     )
 

@@ -61,8 +61,12 @@ ARXIV_ID = re.compile(r"^(?:arxiv:)?([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5
 # --- assembling a slice ------------------------------------------------------------------------
 
 
-def _check_arguments(author: str | None, work: str | None, topic: str | None, depth: int, limit: int) -> None:
-    given = [name for name, value in (("author", author), ("work", work), ("topic", topic)) if value]
+def _check_arguments(
+    author: str | None, work: str | None, topic: str | None, depth: int, limit: int
+) -> None:
+    given = [
+        name for name, value in (("author", author), ("work", work), ("topic", topic)) if value
+    ]
     if len(given) != 1:
         raise ValueError("Give exactly one centre: author, work or topic.")
     if not 1 <= depth <= MAX_DEPTH:
@@ -135,7 +139,9 @@ def _ring1_of_work(arxiv_id: str, fetch: int) -> _Ring1:
             people,
             no_candidates(PAPER),
             topic_candidates(queries.topics_of_work(record.pk, fetch), depth=1, weighted=False),
-            institution_candidates(queries.institutions_of_work(record.pk, fetch), depth=1, year=year),
+            institution_candidates(
+                queries.institutions_of_work(record.pk, fetch), depth=1, year=year
+            ),
         ],
     )
 
@@ -148,7 +154,9 @@ def _ring1_of_topic(code: str, fetch: int) -> _Ring1:
         centre_pk=record.pk,
         candidates=[
             person_candidates(queries.people_of_topic(record.pk, fetch), depth=1),
-            paper_candidates(queries.papers_of_topic(record.pk, fetch), depth=1, topic_code=record.code),
+            paper_candidates(
+                queries.papers_of_topic(record.pk, fetch), depth=1, topic_code=record.code
+            ),
             no_candidates(TOPIC),
             no_candidates(INSTITUTION),
         ],
@@ -202,8 +210,12 @@ def graph_slice(
         seeds = ring1[0].pks[: min(DEPTH2_SEEDS, counts1[PERSON])]
         if seeds:
             ring2 = [
-                person_candidates(queries.people_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2),
-                paper_candidates(queries.papers_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2),
+                person_candidates(
+                    queries.people_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2
+                ),
+                paper_candidates(
+                    queries.papers_of_seeds(centre_kind, centre_pk, seeds, fetch), depth=2
+                ),
             ]
             counts2 = allocate(
                 budget - sum(counts1.values()), {c.kind: len(c.nodes) for c in ring2}, DEPTH2_SHARES
@@ -215,7 +227,9 @@ def graph_slice(
             counts1 = allocate(budget, available1, DEPTH1_SHARES)
 
     shown1 = take(ring1, counts1)
-    left_out = {kind: c.total - len(shown1[kind].nodes) for kind, c in zip(available1, ring1, strict=True)}
+    left_out = {
+        kind: c.total - len(shown1[kind].nodes) for kind, c in zip(available1, ring1, strict=True)
+    }
     for c in ring2:
         left_out[c.kind] += c.total - len(c.nodes)
 
@@ -229,7 +243,10 @@ def graph_slice(
     elif centre.kind == PAPER:
         paper_ids[centre_pk] = centre.id
     ids_of_kind: dict[str, dict] = {
-        PERSON: person_ids, PAPER: paper_ids, INSTITUTION: institution_ids, TOPIC: topic_ids
+        PERSON: person_ids,
+        PAPER: paper_ids,
+        INSTITUTION: institution_ids,
+        TOPIC: topic_ids,
     }
     for c in [*shown1.values(), *ring2]:
         nodes.extend(c.nodes)
@@ -246,9 +263,11 @@ def graph_slice(
         else:
             edges.add(node.id, centre.id, IN_TOPIC, node.weight)
     for node in shown1[PAPER].nodes:
-        edges.add(node.id if centre.kind == TOPIC else centre.id,
-                  centre.id if centre.kind == TOPIC else node.id,
-                  IN_TOPIC if centre.kind == TOPIC else AUTHORED)
+        edges.add(
+            node.id if centre.kind == TOPIC else centre.id,
+            centre.id if centre.kind == TOPIC else node.id,
+            IN_TOPIC if centre.kind == TOPIC else AUTHORED,
+        )
     for node in shown1[TOPIC].nodes:
         edges.add(centre.id, node.id, IN_TOPIC, node.weight)
     for node in shown1[INSTITUTION].nodes:
@@ -268,26 +287,38 @@ def graph_slice(
     # Authorship and affiliation links among everything shown.
     if person_ids:
         seen_affiliations: set[tuple[int, int, int]] = set()
-        for author_pk, work_pk, institution_pk in queries.links(list(person_ids), list(paper_ids), list(institution_ids)):
+        for author_pk, work_pk, institution_pk in queries.links(
+            list(person_ids), list(paper_ids), list(institution_ids)
+        ):
             person = person_ids.get(author_pk)
             if person is None:
                 continue
             if work_pk in paper_ids:
                 edges.add(person, paper_ids[work_pk], AUTHORED)
-            if (institution_pk in institution_ids and person != centre.id
-                    and (author_pk, work_pk, institution_pk) not in seen_affiliations):
+            if (
+                institution_pk in institution_ids
+                and person != centre.id
+                and (author_pk, work_pk, institution_pk) not in seen_affiliations
+            ):
                 seen_affiliations.add((author_pk, work_pk, institution_pk))
                 edges.bump(person, institution_ids[institution_pk], AFFILIATED)
 
-    return Slice(centre=centre, depth=depth, limit=limit, nodes=nodes, edges=edges.as_list(),
-                 left_out=left_out)
+    return Slice(
+        centre=centre,
+        depth=depth,
+        limit=limit,
+        nodes=nodes,
+        edges=edges.as_list(),
+        left_out=left_out,
+    )
 
 
 # --- the explorer's centre ---------------------------------------------------------------------
 
 
-def graph_centre_get(*, author: str | None = None, work: str | None = None,
-                     topic: str | None = None) -> Node:
+def graph_centre_get(
+    *, author: str | None = None, work: str | None = None, topic: str | None = None
+) -> Node:
     """The node a slice would be centred on. 1 query; Http404 when unknown, ValueError unless
     exactly one of the arguments is given."""
     _check_arguments(author, work, topic, 1, DEFAULT_LIMIT)
@@ -310,10 +341,16 @@ def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
     found: list[Node] = []
     match = ARXIV_ID.match(q)
     if match:
-        for paper in Work.objects.visible().filter(arxiv_id=match.group(1)).only(
-            "arxiv_id", "title", "first_submitted"
+        for paper in (
+            Work.objects.visible()
+            .filter(arxiv_id=match.group(1))
+            .only("arxiv_id", "title", "first_submitted")
         ):
-            found.append(paper_node(paper.arxiv_id, paper.title, depth=0, year=year_of(paper.first_submitted)))
+            found.append(
+                paper_node(
+                    paper.arxiv_id, paper.title, depth=0, year=year_of(paper.first_submitted)
+                )
+            )
     if len(q) >= 2:
         topics = Topic.objects.filter(code__iexact=q) | Topic.objects.filter(name__icontains=q)
         for t in topics.order_by("code")[:limit]:
@@ -347,6 +384,4 @@ def author_score_trend(*, author_id: int, limit: int = TREND_LENGTH) -> list[Sco
 def several_researchers_queue(*, limit: int = 50) -> list[Author]:
     """Live records flagged "may combine several researchers" (by a curator, or by the recompute
     when no curator decided), most works first. 1 query."""
-    return list(
-        Author.objects.live().flagged_several().order_by("-works_count", "id")[:limit]
-    )
+    return list(Author.objects.live().flagged_several().order_by("-works_count", "id")[:limit])

@@ -189,12 +189,24 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     for r in cursor.fetchall():
         rows[r[0]] = [
             r,
-            {"level": r[1], "claimed": r[2], "works": 0, "topics": 0, "first": None,
-             "last": None, "followers": 0, "close": 0, "verified": 0, "disputes": 0,
-             # a curator's decision about the flag ("" = none): outranks what is computed
-             "decision": r[16],
-             # not score inputs: what _several_people selects its candidates by
-             "small_works": 0, "small_topics": 0, "pairs": 0},
+            {
+                "level": r[1],
+                "claimed": r[2],
+                "works": 0,
+                "topics": 0,
+                "first": None,
+                "last": None,
+                "followers": 0,
+                "close": 0,
+                "verified": 0,
+                "disputes": 0,
+                # a curator's decision about the flag ("" = none): outranks what is computed
+                "decision": r[16],
+                # not score inputs: what _several_people selects its candidates by
+                "small_works": 0,
+                "small_topics": 0,
+                "pairs": 0,
+            },
         ]
 
     _load_authorships(cursor, scope)
@@ -210,7 +222,11 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
     for author_id, works, topics, first, last, small_works, small_topics in cursor.fetchall():
         if author_id in rows:
             rows[author_id][1].update(
-                works=works, topics=topics, first=first, last=last, small_works=small_works,
+                works=works,
+                topics=topics,
+                first=first,
+                last=last,
+                small_works=small_works,
                 small_topics=small_topics,
             )
 
@@ -343,6 +359,7 @@ def _several_people(cursor, rows: dict[int, list]) -> set[int]:
 
 # --- compute and write -------------------------------------------------------------------------
 
+
 def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
     """New stored values of the records whose values differ from what is stored.
 
@@ -360,8 +377,16 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
         several = author_id in flagged
         penalised = several_shown(computed=several, decision=i["decision"])
         fields = (
-            i["level"], i["claimed"], i["works"], i["first"], i["last"], i["close"],
-            i["verified"], i["followers"], penalised, i["disputes"],
+            i["level"],
+            i["claimed"],
+            i["works"],
+            i["first"],
+            i["last"],
+            i["close"],
+            i["verified"],
+            i["followers"],
+            penalised,
+            i["disputes"],
         )
         scored = scores.get(fields)
         if scored is None:
@@ -379,12 +404,22 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
             )
             result = scoring.compute_score(inputs)
             scored = scores[fields] = (
-                result, json.dumps(result.components), scoring.inputs_key(inputs)
+                result,
+                json.dumps(result.components),
+                scoring.inputs_key(inputs),
             )
         result, components_json, key = scored
         new = (
-            i["works"], i["followers"], i["topics"], i["close"], i["verified"], i["first"],
-            i["last"], result.score, result.tier, result.version,
+            i["works"],
+            i["followers"],
+            i["topics"],
+            i["close"],
+            i["verified"],
+            i["first"],
+            i["last"],
+            result.score,
+            result.tier,
+            result.version,
         )
         if current[15] and current[3:13] == new and current[13] == key and current[14] == several:
             continue

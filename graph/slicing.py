@@ -75,7 +75,9 @@ def node_id(kind: str, key: object) -> str:
     return f"{kind}:{key}"
 
 
-def allocate(budget: int, available: Mapping[str, int], shares: Mapping[str, float]) -> dict[str, int]:
+def allocate(
+    budget: int, available: Mapping[str, int], shares: Mapping[str, float]
+) -> dict[str, int]:
     """How many of each kind's ranked candidates to show within `budget` places.
 
     Weighted fair sharing: the i-th candidate (from 0) of a kind with share s has the virtual

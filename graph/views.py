@@ -12,7 +12,11 @@ from graph.slicing import DEFAULT_LIMIT, NODE_KINDS
 def explorer(request: HttpRequest) -> HttpResponse:
     """?author=<slug>, ?work=<arXiv id> or ?topic=<code> centres the explorer; ?q= searches for a
     centre and goes straight to it when there is a single match. At most 3 queries."""
-    params = {k: request.GET[k].strip() for k in ("author", "work", "topic") if request.GET.get(k, "").strip()}
+    params = {
+        k: request.GET[k].strip()
+        for k in ("author", "work", "topic")
+        if request.GET.get(k, "").strip()
+    }
     q = request.GET.get("q", "").strip()
     centre = None
     results = []

@@ -101,7 +101,8 @@ def following_feed_rotate(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         return _refuse(request, exc, reverse("profiles:following"))
     messages.success(
-        request, "Your feed has a new address; the old one no longer works. Update your feed reader."
+        request,
+        "Your feed has a new address; the old one no longer works. Update your feed reader.",
     )
     return redirect("profiles:following")
 
@@ -133,7 +134,9 @@ def following_feed(request: HttpRequest, token: str) -> HttpResponse:
             updateddate=work.latest_version_date or work.first_submitted,
             unique_id=f"arXiv:{work.arxiv_id}",
         )
-    return HttpResponse(feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8")
+    return HttpResponse(
+        feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
+    )
 
 
 # --- Claims ----------------------------------------------------------------------------------
@@ -159,22 +162,30 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
             status, retry_after = 429, exc.retry_after
         else:
             if made.state == "approved":
-                messages.success(request, f"Your strong evidence verified you: {author} is now yours.")
+                messages.success(
+                    request, f"Your strong evidence verified you: {author} is now yours."
+                )
             else:
                 messages.success(request, "Your claim was sent to the curators.")
             return redirect("profiles:claims")
         # Back to the form with everything the user gave, ticked works included.
         response = render(
-            request, "profiles/claim_form.html",
-            {"author": author, "form": request.POST, "ticked": set(request.POST.getlist("works")),
-             **_claim_form_context(request, author)},
+            request,
+            "profiles/claim_form.html",
+            {
+                "author": author,
+                "form": request.POST,
+                "ticked": set(request.POST.getlist("works")),
+                **_claim_form_context(request, author),
+            },
             status=status,
         )
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
         return response
     return render(
-        request, "profiles/claim_form.html",
+        request,
+        "profiles/claim_form.html",
         {"author": author, "form": {}, "ticked": set(), **_claim_form_context(request, author)},
     )
 
@@ -202,7 +213,9 @@ def _claim_form_context(request: HttpRequest, author: Author) -> dict:
 @login_required
 @require_GET
 def claims(request: HttpRequest) -> HttpResponse:
-    return render(request, "profiles/claims.html", {"claims": selectors.claims_of_user(user=request.user)})
+    return render(
+        request, "profiles/claims.html", {"claims": selectors.claims_of_user(user=request.user)}
+    )
 
 
 @login_required
@@ -290,7 +303,8 @@ def work_add(request: HttpRequest, slug: str) -> HttpResponse:
     arxiv_id = request.POST.get("arxiv_id", "")
     if position and not (position.isascii() and position.isdigit() and len(position) < 7):
         return _refuse(
-            request, ValidationError("Choose one of the printed names."),
+            request,
+            ValidationError("Choose one of the printed names."),
             reverse("profiles:author-edit", args=[slug]),
         )
     try:
@@ -305,7 +319,8 @@ def work_add(request: HttpRequest, slug: str) -> HttpResponse:
     except publication_services.AmbiguousAuthorship as exc:
         # Several printed names fit: the owner picks theirs (a plain form, no script needed).
         return render(
-            request, "profiles/work_add_choose.html",
+            request,
+            "profiles/work_add_choose.html",
             {"author": author, "work": exc.work, "choices": exc.choices, "message": str(exc)},
         )
     messages.success(request, f"arXiv:{added.work.arxiv_id} was added to your record.")
@@ -321,7 +336,8 @@ def author_visibility(request: HttpRequest, slug: str) -> HttpResponse:
     services.author_set_hidden(user=request.user, author=author, hidden=hidden)
     if hidden:
         messages.success(
-            request, "Your page is hidden: visitors get a short note (410) and your record left "
+            request,
+            "Your page is hidden: visitors get a short note (410) and your record left "
             "search, the graph, feeds and the API. Show it again here whenever you like.",
         )
         return redirect("profiles:author-edit", slug=slug)
@@ -356,7 +372,9 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
         return too_many_requests(request, "You sent too many invitations; try again later.")
     try:
         services.invitation_send(
-            sender=request.user, author=author, message=request.POST.get("message", ""),
+            sender=request.user,
+            author=author,
+            message=request.POST.get("message", ""),
             contact=request.POST.get("contact", ""),
         )
     except ValidationError as exc:
@@ -378,7 +396,9 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
     try:
         if action in ("accept", "decline"):
             services.invitation_answer(
-                user=request.user, invitation=invitation, accept=action == "accept",
+                user=request.user,
+                invitation=invitation,
+                accept=action == "accept",
                 contact=request.POST.get("contact", ""),
             )
         elif action == "withdraw":

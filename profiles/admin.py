@@ -131,12 +131,17 @@ class InstitutionDomainAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             saved = institution_domain_change(
-                user=request.user, entry=obj, institution=data["institution"],
-                domain=data["domain"], note=data.get("note", ""),
+                user=request.user,
+                entry=obj,
+                institution=data["institution"],
+                domain=data["domain"],
+                note=data.get("note", ""),
             )
         else:
             saved = institution_domain_add(
-                user=request.user, institution=data["institution"], domain=data["domain"],
+                user=request.user,
+                institution=data["institution"],
+                domain=data["domain"],
                 note=data.get("note", ""),
             )
         obj.pk = saved.pk  # the admin's messages and redirects use the saved row
@@ -176,8 +181,18 @@ class CurationEventAdmin(ReadOnlyAdmin):
 
     list_display = ["created_at", "actor", "what", "author", "note", "follow_up"]
     # The event in words first; the raw before/after data stays below it for the audit.
-    fields = ["what", "created_at", "actor", "action", "target_type", "target_id", "author", "note",
-              "before", "after"]
+    fields = [
+        "what",
+        "created_at",
+        "actor",
+        "action",
+        "target_type",
+        "target_id",
+        "author",
+        "note",
+        "before",
+        "after",
+    ]
     readonly_fields = ["what", "created_at"]
     list_filter = ["action", "target_type"]
     list_select_related = ["actor", "author"]

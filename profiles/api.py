@@ -138,7 +138,9 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
 
 class AuthorListQuery(serializers.Serializer):
     q = QueryTextField(max_length=200, help_text="Name, in any order or spelling of accents.")
-    claimed = StrictBooleanField(required=False, help_text="Only claimed (true) or unclaimed (false) records.")
+    claimed = StrictBooleanField(
+        required=False, help_text="Only claimed (true) or unclaimed (false) records."
+    )
     verification_level = serializers.ChoiceField(
         choices=VerificationLevel.values, required=False, help_text="0 to 4 (L0 to L4)."
     )
@@ -180,8 +182,11 @@ class AuthorDetailView(GenericAPIView):
     @extend_schema(
         operation_id="authors_retrieve",
         parameters=[SLUG_PARAMETER],
-        responses={200: AuthorDetailSerializer, 301: OpenApiResponse(description="Merged record."),
-                   410: OpenApiResponse(description="Its owner hid the record.")},
+        responses={
+            200: AuthorDetailSerializer,
+            301: OpenApiResponse(description="Merged record."),
+            410: OpenApiResponse(description="Its owner hid the record."),
+        },
     )
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
         author = public_author_get(slug=slug)
@@ -213,15 +218,23 @@ class AuthorFollowView(GenericAPIView):
         answered.following = following
         return Response(self.get_serializer(answered).data, status=status_code)
 
-    @extend_schema(operation_id="authors_follow", request=None, parameters=[SLUG_PARAMETER],
-                   responses={200: FollowStateSerializer, 201: FollowStateSerializer})
+    @extend_schema(
+        operation_id="authors_follow",
+        request=None,
+        parameters=[SLUG_PARAMETER],
+        responses={200: FollowStateSerializer, 201: FollowStateSerializer},
+    )
     def post(self, request: Request, slug: str) -> Response:
         author = public_author_get(slug=slug)
         created = follow_author(user=request.user, author=author)
         return self._answer(author, following=True, status_code=201 if created else 200)
 
-    @extend_schema(operation_id="authors_unfollow", request=None, parameters=[SLUG_PARAMETER],
-                   responses={200: FollowStateSerializer})
+    @extend_schema(
+        operation_id="authors_unfollow",
+        request=None,
+        parameters=[SLUG_PARAMETER],
+        responses={200: FollowStateSerializer},
+    )
     def delete(self, request: Request, slug: str) -> Response:
         author = author_get(slug=slug)
         unfollow_author(user=request.user, author=author)
@@ -255,14 +268,17 @@ class ClaimEvidenceSerializer(serializers.Serializer):
     email = serializers.CharField(required=False, max_length=254)
     message = serializers.CharField(required=False, max_length=2000, help_text="To the curators.")
     works = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=200,
+        child=serializers.CharField(max_length=40),
+        required=False,
+        max_length=200,
         help_text="arXiv ids of works on the record that are yours.",
     )
 
 
 class ClaimCreateSerializer(serializers.Serializer):
-    author = serializers.RegexField(rf"^{SLUG_PATTERN}$", max_length=320,
-                                    help_text="Slug of the author record you claim.")
+    author = serializers.RegexField(
+        rf"^{SLUG_PATTERN}$", max_length=320, help_text="Slug of the author record you claim."
+    )
     evidence = ClaimEvidenceSerializer()
 
 
@@ -274,7 +290,7 @@ class ClaimSerializer(serializers.Serializer):
     evidence_level = serializers.IntegerField(help_text="The level the evidence proves.")
     level = serializers.IntegerField(
         help_text="The level the claim stands at: what an approval granted (a curator's: 4), "
-                  "else the evidence level."
+        "else the evidence level."
     )
     reason = serializers.CharField(help_text="Why a curator rejected it.")
     created_at = serializers.DateTimeField()
@@ -301,8 +317,11 @@ class MyClaimsView(GenericAPIView):
         page = self.paginate_queryset(claims_page_of_user(user_id=request.user.pk))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(operation_id="me_claims_create", request=ClaimCreateSerializer,
-                   responses={201: ClaimSerializer})
+    @extend_schema(
+        operation_id="me_claims_create",
+        request=ClaimCreateSerializer,
+        responses={201: ClaimSerializer},
+    )
     def post(self, request: Request) -> Response:
         given = ClaimCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -322,7 +341,9 @@ class ClaimWithdrawView(GenericAPIView):
     permission_classes = [IsAuthenticated, VerifiedEmailForWrites]
     serializer_class = ClaimSerializer
 
-    @extend_schema(operation_id="me_claims_withdraw", request=None, responses={200: ClaimSerializer})
+    @extend_schema(
+        operation_id="me_claims_withdraw", request=None, responses={200: ClaimSerializer}
+    )
     def post(self, request: Request, claim_id: int) -> Response:
         claim = claim_withdraw(user=request.user, claim=claim_get(claim_id=int(claim_id)))
         return Response(self.get_serializer(claim).data)

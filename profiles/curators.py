@@ -48,9 +48,11 @@ def ensure_curators_group(sender=None, app_config=None, using="default", **kwarg
     from django.contrib.auth.models import Group, Permission
 
     group, _ = Group.objects.using(using).get_or_create(name=CURATORS_GROUP)
-    wanted = Permission.objects.using(using).filter(
-        content_type__app_label__in=list(GROUP_PERMISSIONS)
-    ).select_related("content_type")
+    wanted = (
+        Permission.objects.using(using)
+        .filter(content_type__app_label__in=list(GROUP_PERMISSIONS))
+        .select_related("content_type")
+    )
     group.permissions.add(
         *[p for p in wanted if p.codename in GROUP_PERMISSIONS[p.content_type.app_label]]
     )

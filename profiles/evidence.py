@@ -18,16 +18,54 @@ from profiles.names import name_key
 
 ORCID_RE = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
 ARXIV_ID_RE = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
-_GENERIC_LABELS = {"ac", "edu", "co", "com", "org", "net", "gov", "mail", "email", "www", "uni",
-                   "univ", "staff", "student", "students", "alumni", "dept", "phys", "physics"}
-_FREE_MAIL = {"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com",
-              "live.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com",
-              "gmx.de", "gmx.net", "web.de", "qq.com", "163.com", "126.com", "mail.ru",
-              "yandex.ru", "example.org", "example.com"}
+_GENERIC_LABELS = {
+    "ac",
+    "edu",
+    "co",
+    "com",
+    "org",
+    "net",
+    "gov",
+    "mail",
+    "email",
+    "www",
+    "uni",
+    "univ",
+    "staff",
+    "student",
+    "students",
+    "alumni",
+    "dept",
+    "phys",
+    "physics",
+}
+_FREE_MAIL = {
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "mail.ru",
+    "yandex.ru",
+    "example.org",
+    "example.com",
+}
 
 
 def normalise_orcid(value: str) -> str:
-    """"https://orcid.org/0000-0002-1825-0097" or the bare iD → the bare iD; "" when invalid."""
+    """ "https://orcid.org/0000-0002-1825-0097" or the bare iD → the bare iD; "" when invalid."""
     value = value.strip().rsplit("/", 1)[-1].upper()
     if not ORCID_RE.match(value):
         return ""
@@ -64,8 +102,13 @@ def registrable_domain(email_or_domain: str) -> str:
         value = value.encode("idna").decode("ascii") if not value.isascii() else value
     except UnicodeError:
         return ""
-    if not value or ".." in value or not all(
-        label and re.fullmatch(r"[a-z0-9-]+|xn--[a-z0-9-]+", label) for label in value.split(".")
+    if (
+        not value
+        or ".." in value
+        or not all(
+            label and re.fullmatch(r"[a-z0-9-]+|xn--[a-z0-9-]+", label)
+            for label in value.split(".")
+        )
     ):
         return ""
     return _suffix_list().privatesuffix(value) or ""

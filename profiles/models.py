@@ -207,12 +207,17 @@ class Author(models.Model):
             models.Index(
                 fields=["-works_count", "id"],
                 condition=Q(merged_into__isnull=True)
-                & (Q(several_decision="several") | Q(several_decision="", may_combine_several=True)),
+                & (
+                    Q(several_decision="several") | Q(several_decision="", may_combine_several=True)
+                ),
                 name="author_flagged_queue_idx",
             ),
         ]
         permissions = [
-            ("curate_author", "Can curate author records (merge, split, review claims, hide works)"),
+            (
+                "curate_author",
+                "Can curate author records (merge, split, review claims, hide works)",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -236,14 +241,26 @@ class Author(models.Model):
         """Changes whenever something the public profile shows changes, including counters that
         workers set with bulk UPDATEs (which leave updated_at alone): the key of the profile's
         cached fragments."""
-        return "-".join(str(v) for v in (
-            self.updated_at.timestamp() if self.updated_at else 0, self.works_count,
-            self.followers_count, self.topics_count, self.close_collaborators_count,
-            self.trust_score, self.verification_level, self.claimed_by_id, self.institution_id,
-            self.may_combine_several, self.several_decision, self.hidden, self.homepage,
-            self.scored_at.timestamp() if self.scored_at else 0,
-            zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
-        ))
+        return "-".join(
+            str(v)
+            for v in (
+                self.updated_at.timestamp() if self.updated_at else 0,
+                self.works_count,
+                self.followers_count,
+                self.topics_count,
+                self.close_collaborators_count,
+                self.trust_score,
+                self.verification_level,
+                self.claimed_by_id,
+                self.institution_id,
+                self.may_combine_several,
+                self.several_decision,
+                self.hidden,
+                self.homepage,
+                self.scored_at.timestamp() if self.scored_at else 0,
+                zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
+            )
+        )
 
 
 @lru_cache(maxsize=1)

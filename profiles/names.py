@@ -65,8 +65,30 @@ def split_slug(key: str, n: int) -> str:
 
 
 # Lower-case particles that belong to a family name ("Robin de Jong", "Ewine van Dishoeck").
-_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "das", "dos", "du", "di",
-              "la", "le", "ter", "ten", "zu", "y", "al", "el", "bin", "ibn"}
+_PARTICLES = {
+    "de",
+    "del",
+    "della",
+    "der",
+    "den",
+    "van",
+    "von",
+    "da",
+    "das",
+    "dos",
+    "du",
+    "di",
+    "la",
+    "le",
+    "ter",
+    "ten",
+    "zu",
+    "y",
+    "al",
+    "el",
+    "bin",
+    "ibn",
+}
 _KEY_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 

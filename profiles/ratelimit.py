@@ -11,7 +11,7 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"10/h" → (10, 3600)."""
+    """ "10/h" → (10, 3600)."""
     count, _, period = rate.partition("/")
     return int(count), _PERIODS[period.strip()[-1]] * int(period.strip()[:-1] or 1)
 

@@ -59,9 +59,11 @@ def owner_orcid(*, author: Author) -> ProvenOrcid | None:
         return None
     from allauth.socialaccount.models import SocialAccount
 
-    uids = SocialAccount.objects.filter(user_id=author.claimed_by_id, provider="orcid").order_by(
-        "pk"
-    ).values_list("uid", flat=True)[:1]
+    uids = (
+        SocialAccount.objects.filter(user_id=author.claimed_by_id, provider="orcid")
+        .order_by("pk")
+        .values_list("uid", flat=True)[:1]
+    )
     orcid = normalise_orcid(uids[0]) if uids else ""
     if not orcid:
         return None
@@ -233,7 +235,9 @@ def inbox_of_user(*, user) -> dict:
         .order_by("-created_at", "-id")[:200]
     )
     blocked = list(
-        InvitationBlock.objects.filter(blocker=user).select_related("blocked").order_by("-created_at")
+        InvitationBlock.objects.filter(blocker=user)
+        .select_related("blocked")
+        .order_by("-created_at")
     )
     blocked_ids = {b.blocked_id for b in blocked}
     for invitation in received:

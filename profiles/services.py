@@ -61,7 +61,14 @@ def records_changed(author_ids) -> None:
 
 
 def record_event(
-    *, actor, action: str, target_type: str, target_id, author=None, before=None, after=None,
+    *,
+    actor,
+    action: str,
+    target_type: str,
+    target_id,
+    author=None,
+    before=None,
+    after=None,
     note: str = "",
 ) -> CurationEvent:
     return CurationEvent.objects.create(
@@ -173,9 +180,13 @@ def institution_using_domain(*, author: Author, domain: str) -> InstitutionDomai
     if not domain:
         return None
     authorship = apps.get_model("publications", "Authorship")
-    on_record = Q(Exists(
-        authorship.objects.filter(author_id=author.pk, institution_id=OuterRef("institution_id"))
-    ))
+    on_record = Q(
+        Exists(
+            authorship.objects.filter(
+                author_id=author.pk, institution_id=OuterRef("institution_id")
+            )
+        )
+    )
     if author.institution_id:
         on_record |= Q(institution_id=author.institution_id)
     return (
@@ -209,7 +220,9 @@ def clean_evidence(*, user, author: Author, evidence: dict) -> tuple[dict, int]:
             level = VerificationLevel.L3
     email = str(evidence.get("email") or "").strip().lower()
     if email:
-        verified = EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+        verified = EmailAddress.objects.filter(
+            user=user, email__iexact=email, verified=True
+        ).exists()
         if not verified:
             raise ValidationError(
                 f"{email} is not a verified address of your account; add and verify it under "
@@ -218,7 +231,9 @@ def clean_evidence(*, user, author: Author, evidence: dict) -> tuple[dict, int]:
         domain = registrable_domain(email)
         cleaned["email"] = email
         cleaned["email_domain"] = domain
-        known = None if is_free_mail(domain) else institution_using_domain(author=author, domain=domain)
+        known = (
+            None if is_free_mail(domain) else institution_using_domain(author=author, domain=domain)
+        )
         if known is not None:
             cleaned["email_institution"] = known.institution.name
             level = VerificationLevel.L3
@@ -280,7 +295,9 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     run twice by design: the second call is refused while the first claim is pending."""
     require_signed_in(user)
     rate_limit(
-        "claim", str(user.pk), settings.BZPEER_RATE_CLAIM,
+        "claim",
+        str(user.pk),
+        settings.BZPEER_RATE_CLAIM,
         "You have made too many claims in a short time; try again later.",
     )
     author = Author.objects.select_related("institution").get(pk=author.pk)
@@ -310,8 +327,12 @@ def claim_create(*, user, author: Author, evidence: dict) -> Claim:
     except IntegrityError:
         raise ValidationError("You already have a pending claim on this record.") from None
     record_event(
-        actor=user, action="claim_created", target_type="claim", target_id=claim.pk,
-        author=author, after={"state": claim.state, "evidence_level": level},
+        actor=user,
+        action="claim_created",
+        target_type="claim",
+        target_id=claim.pk,
+        author=author,
+        after={"state": claim.state, "evidence_level": level},
     )
     # Lock the record so that of two strong claims made at once, one approves itself and the
     # other finds the record claimed and waits for a curator.
@@ -340,8 +361,13 @@ def claim_withdraw(*, user, claim: Claim) -> Claim:
     claim.decided_at = timezone.now()
     claim.save(update_fields=["state", "decided_at"])
     record_event(
-        actor=user, action="claim_withdrawn", target_type="claim", target_id=claim.pk,
-        author=claim.author, before={"state": before}, after={"state": claim.state},
+        actor=user,
+        action="claim_withdrawn",
+        target_type="claim",
+        target_id=claim.pk,
+        author=claim.author,
+        before={"state": before},
+        after={"state": claim.state},
     )
     records_changed([claim.author_id])
     return claim
@@ -353,9 +379,12 @@ def _require_independent_reviewer(claim: Claim, reviewer) -> None:
     if claim.user_id == reviewer.pk:
         raise PermissionDenied("A claim by a curator needs another curator: ask a colleague.")
     author_owner = Author.objects.values_list("claimed_by_id", flat=True).get(pk=claim.author_id)
-    if author_owner == reviewer.pk or Claim.objects.filter(
-        author_id=claim.author_id, user=reviewer, state=ClaimState.PENDING
-    ).exists():
+    if (
+        author_owner == reviewer.pk
+        or Claim.objects.filter(
+            author_id=claim.author_id, user=reviewer, state=ClaimState.PENDING
+        ).exists()
+    ):
         raise PermissionDenied(
             "You own or claim this record: another curator decides the claims on it."
         )
@@ -378,14 +407,20 @@ def claim_approve(
     _require_independent_reviewer(claim, reviewer)
     claim = _approve(claim, reviewer=reviewer, level=level or VerificationLevel.L4, actor=reviewer)
     if record_domain_for is not None:
-        domain = str(claim.evidence.get("email_domain") or registrable_domain(
-            str(claim.evidence.get("email") or "")))
+        domain = str(
+            claim.evidence.get("email_domain")
+            or registrable_domain(str(claim.evidence.get("email") or ""))
+        )
         if not domain:
-            raise ValidationError("This claim gives no e-mail address whose domain could be recorded.")
+            raise ValidationError(
+                "This claim gives no e-mail address whose domain could be recorded."
+            )
         if record_domain_for not in {i.pk for i in record_institutions(author=claim.author)}:
             raise ValidationError("Choose one of the record's institutions for the e-mail domain.")
         institution_domain_add(
-            user=reviewer, institution=Institution.objects.get(pk=record_domain_for), domain=domain,
+            user=reviewer,
+            institution=Institution.objects.get(pk=record_domain_for),
+            domain=domain,
             note=f"confirmed with claim #{claim.pk}",
         )
     return claim
@@ -410,16 +445,25 @@ def _approve(claim: Claim, *, reviewer, level: int, actor) -> Claim:
         with transaction.atomic():
             claim.save(update_fields=["state", "reviewer", "decided_at", "granted_level"])
     except IntegrityError:
-        raise ValidationError("Another claim on this record was approved at the same time.") from None
+        raise ValidationError(
+            "Another claim on this record was approved at the same time."
+        ) from None
     author.claimed_by_id = claim.user_id
     author.verification_level = level
     author.save(update_fields=["claimed_by", "verification_level", "updated_at"])
     claim.author = author
     record_event(
-        actor=actor, action="claim_approved", target_type="claim", target_id=claim.pk,
-        author=author, before=before,
-        after={"claimed_by": claim.user_id, "verification_level": level,
-               "automatic": reviewer is None},
+        actor=actor,
+        action="claim_approved",
+        target_type="claim",
+        target_id=claim.pk,
+        author=author,
+        before=before,
+        after={
+            "claimed_by": claim.user_id,
+            "verification_level": level,
+            "automatic": reviewer is None,
+        },
     )
     _mail_claimant(claim, approved=True)
     records_changed([author.pk])
@@ -447,8 +491,13 @@ def claim_reject(*, claim: Claim, reviewer, reason: str) -> Claim:
     claim.decided_at = timezone.now()
     claim.save(update_fields=["state", "reviewer", "reason", "decided_at"])
     record_event(
-        actor=reviewer, action="claim_rejected", target_type="claim", target_id=claim.pk,
-        author=claim.author, before={"state": before}, after={"state": claim.state},
+        actor=reviewer,
+        action="claim_rejected",
+        target_type="claim",
+        target_id=claim.pk,
+        author=claim.author,
+        before={"state": before},
+        after={"state": claim.state},
         note=reason,
     )
     _mail_claimant(claim, approved=False)
@@ -459,12 +508,18 @@ def claim_reject(*, claim: Claim, reviewer, reason: str) -> Claim:
 def claim_has_other_party(claim: Claim) -> bool:
     """Whether a pending claim contests someone else's: the record is owned by another person, or
     another person also has a pending claim on it. 1 query."""
-    return Author.objects.filter(pk=claim.author_id).filter(
-        Q(claimed_by__isnull=False) & ~Q(claimed_by_id=claim.user_id)
-        | Exists(Claim.objects.filter(
-            author_id=OuterRef("pk"), state=ClaimState.PENDING
-        ).exclude(user_id=claim.user_id))
-    ).exists()
+    return (
+        Author.objects.filter(pk=claim.author_id)
+        .filter(
+            Q(claimed_by__isnull=False) & ~Q(claimed_by_id=claim.user_id)
+            | Exists(
+                Claim.objects.filter(author_id=OuterRef("pk"), state=ClaimState.PENDING).exclude(
+                    user_id=claim.user_id
+                )
+            )
+        )
+        .exists()
+    )
 
 
 @transaction.atomic
@@ -487,8 +542,12 @@ def claim_mark_disputed(*, claim: Claim, reviewer) -> Claim:
     claim.dispute_seen_by = reviewer
     claim.save(update_fields=["dispute_seen_at", "dispute_seen_by"])
     record_event(
-        actor=reviewer, action="claim_dispute_seen", target_type="claim", target_id=claim.pk,
-        author=claim.author, after={"dispute_seen": True},
+        actor=reviewer,
+        action="claim_dispute_seen",
+        target_type="claim",
+        target_id=claim.pk,
+        author=claim.author,
+        after={"dispute_seen": True},
     )
     records_changed([claim.author_id])
     return claim
@@ -513,7 +572,9 @@ def clean_institution_domain(domain: str) -> str:
     raw = (domain or "").strip().lower()
     value = registrable_domain(raw)
     if not value:
-        raise ValidationError(f"{raw!r} is not a domain name with a registrable part (e.g. psu.edu).")
+        raise ValidationError(
+            f"{raw!r} is not a domain name with a registrable part (e.g. psu.edu)."
+        )
     if value != raw.rstrip(".") and value != raw.rstrip(".").encode("idna").decode("ascii"):
         raise ValidationError(
             f"Record the registrable domain {value}, not {raw}: addresses at every sub-domain of "
@@ -525,7 +586,9 @@ def clean_institution_domain(domain: str) -> str:
 
 
 @transaction.atomic
-def institution_domain_add(*, user, institution: Institution, domain: str, note: str = "") -> InstitutionDomain:
+def institution_domain_add(
+    *, user, institution: Institution, domain: str, note: str = ""
+) -> InstitutionDomain:
     """A curator records that ``institution`` uses ``domain`` for e-mail. Safe to run twice: the
     second run changes nothing and records no event."""
     require_curator(user)
@@ -535,31 +598,45 @@ def institution_domain_add(*, user, institution: Institution, domain: str, note:
     )
     if created:
         record_event(
-            actor=user, action="institution_domain_added", target_type="institution",
-            target_id=institution.pk, after={"domain": domain, "institution": institution.name},
+            actor=user,
+            action="institution_domain_added",
+            target_type="institution",
+            target_id=institution.pk,
+            after={"domain": domain, "institution": institution.name},
             note=note[:500],
         )
     return entry
 
 
 @transaction.atomic
-def institution_domain_change(*, user, entry: InstitutionDomain, institution: Institution, domain: str,
-                              note: str = "") -> InstitutionDomain:
+def institution_domain_change(
+    *, user, entry: InstitutionDomain, institution: Institution, domain: str, note: str = ""
+) -> InstitutionDomain:
     """A curator corrects an entry (domain, institution or note); audited."""
     require_curator(user)
     domain = clean_institution_domain(domain)
-    entry = InstitutionDomain.objects.select_for_update().select_related("institution").get(pk=entry.pk)
+    entry = (
+        InstitutionDomain.objects.select_for_update().select_related("institution").get(pk=entry.pk)
+    )
     before = {"domain": entry.domain, "institution": entry.institution.name, "note": entry.note}
     after = {"domain": domain, "institution": institution.name, "note": note[:500]}
     if before == after:
         return entry
-    if InstitutionDomain.objects.filter(institution=institution, domain=domain).exclude(pk=entry.pk).exists():
+    if (
+        InstitutionDomain.objects.filter(institution=institution, domain=domain)
+        .exclude(pk=entry.pk)
+        .exists()
+    ):
         raise ValidationError(f"{domain} is already recorded for {institution.name}.")
     entry.domain, entry.institution, entry.note = domain, institution, note[:500]
     entry.save(update_fields=["domain", "institution", "note"])
     record_event(
-        actor=user, action="institution_domain_changed", target_type="institution",
-        target_id=institution.pk, before=before, after=after,
+        actor=user,
+        action="institution_domain_changed",
+        target_type="institution",
+        target_id=institution.pk,
+        before=before,
+        after=after,
     )
     return entry
 
@@ -570,7 +647,9 @@ def institution_domain_remove(*, user, entry: InstitutionDomain) -> None:
     require_curator(user)
     entry = InstitutionDomain.objects.select_related("institution").get(pk=entry.pk)
     record_event(
-        actor=user, action="institution_domain_removed", target_type="institution",
+        actor=user,
+        action="institution_domain_removed",
+        target_type="institution",
         target_id=entry.institution_id,
         before={"domain": entry.domain, "institution": entry.institution.name},
     )
@@ -602,9 +681,7 @@ def _mail_claimant(claim: Claim, *, approved: bool) -> None:
             f"Your claims: {settings.BZPEER_SITE_URL}/claims/\n"
         )
     recipient = user.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [recipient], fail_silently=False)
-    )
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient], fail_silently=False))
 
 
 # --- Owner edits -----------------------------------------------------------------------------
@@ -628,7 +705,12 @@ def clean_homepage(value: str) -> str:
 
 @transaction.atomic
 def author_update(
-    *, user, author: Author, bio: str, affiliation: str, open_to_collaborate: bool,
+    *,
+    user,
+    author: Author,
+    bio: str,
+    affiliation: str,
+    open_to_collaborate: bool,
     homepage: str | None = None,
 ) -> Author:
     """The owner edits bio, affiliation, homepage and "open to collaborate" (homepage None keeps
@@ -640,7 +722,9 @@ def author_update(
     homepage = author.homepage if homepage is None else clean_homepage(homepage)
     affiliation = " ".join((affiliation or "").split())[:500]
     author = (
-        Author.objects.select_for_update(of=("self",)).select_related("institution").get(pk=author.pk)
+        Author.objects.select_for_update(of=("self",))
+        .select_related("institution")
+        .get(pk=author.pk)
     )
     institution = None
     if affiliation:
@@ -673,8 +757,13 @@ def author_update(
     )
     changed = {k for k in after if before[k] != after[k]}
     record_event(
-        actor=user, action="author_edited", target_type="author", target_id=author.pk,
-        author=author, before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+        actor=user,
+        action="author_edited",
+        target_type="author",
+        target_id=author.pk,
+        author=author,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed},
     )
     records_changed([author.pk])
     return author
@@ -690,8 +779,12 @@ def merge_request(*, user, author: Author, other: Author, message: str = "") -> 
     if author.pk == other.pk:
         raise ValidationError("Choose two different records to merge.")
     # Lock both records (in id order) so two requests sent at once cannot both pass the check.
-    locked = {a.pk: a for a in Author.objects.select_for_update().filter(
-        pk__in=[author.pk, other.pk]).order_by("pk")}
+    locked = {
+        a.pk: a
+        for a in Author.objects.select_for_update()
+        .filter(pk__in=[author.pk, other.pk])
+        .order_by("pk")
+    }
     author, other = locked[author.pk], locked[other.pk]
     require_owner(user, author)
     require_owner(user, other)
@@ -702,8 +795,13 @@ def merge_request(*, user, author: Author, other: Author, message: str = "") -> 
             "You already asked the curators to merge these two records; they will review it."
         )
     return record_event(
-        actor=user, action="merge_requested", target_type="author", target_id=other.pk,
-        author=author, after={"merge": other.pk, "into": author.pk}, note=message[:MESSAGE_LIMIT],
+        actor=user,
+        action="merge_requested",
+        target_type="author",
+        target_id=other.pk,
+        author=author,
+        after={"merge": other.pk, "into": author.pk},
+        note=message[:MESSAGE_LIMIT],
     )
 
 
@@ -712,13 +810,19 @@ def merge_request_pending(*, first: int, second: int) -> bool:
     after the last merge or undo of either record. 2 queries (curation_target_idx)."""
     targets = [str(first), str(second)]
     done = (
-        CurationEvent.objects.filter(target_type="author", target_id__in=targets,
-                                     action__in=["merge", "unmerge"])
-        .order_by("-created_at").values_list("created_at", flat=True).first()
+        CurationEvent.objects.filter(
+            target_type="author", target_id__in=targets, action__in=["merge", "unmerge"]
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
     )
     requests = CurationEvent.objects.filter(
-        target_type="author", target_id__in=targets, action="merge_requested",
-        after__merge__in=[first, second], after__into__in=[first, second],
+        target_type="author",
+        target_id__in=targets,
+        action="merge_requested",
+        after__merge__in=[first, second],
+        after__into__in=[first, second],
     )
     if done is not None:
         requests = requests.filter(created_at__gt=done)
@@ -743,8 +847,13 @@ def author_set_hidden(*, user, author: Author, hidden: bool) -> Author:
     author.hidden_at = timezone.now() if hidden else None
     author.save(update_fields=["hidden", "hidden_at", "updated_at"])
     record_event(
-        actor=user, action="author_hidden" if hidden else "author_shown", target_type="author",
-        target_id=author.pk, author=author, before={"hidden": not hidden}, after={"hidden": hidden},
+        actor=user,
+        action="author_hidden" if hidden else "author_shown",
+        target_type="author",
+        target_id=author.pk,
+        author=author,
+        before={"hidden": not hidden},
+        after={"hidden": hidden},
     )
     # The co-authors' pages link to this record from their works: their cached pages go too.
     co_authors = (
@@ -772,7 +881,11 @@ def invitation_lock_reason(*, author: Author, user=None) -> str:
             "Invitations are locked: nobody has claimed this record yet, so there is no verified "
             "person to receive them."
         )
-    if user is not None and getattr(user, "is_authenticated", False) and user.pk == author.claimed_by_id:
+    if (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.pk == author.claimed_by_id
+    ):
         return "This is your own record."
     return ""
 
@@ -825,7 +938,9 @@ def invitation_send(
     contact = _clean_contact(contact, required=True)
     get_user_model().objects.select_for_update().filter(pk=sender.pk).first()
     since = timezone.now() - dt.timedelta(days=1)
-    sent_today = CollaborationInvitation.objects.filter(sender=sender, created_at__gte=since).count()
+    sent_today = CollaborationInvitation.objects.filter(
+        sender=sender, created_at__gte=since
+    ).count()
     if sent_today >= settings.BZPEER_INVITATIONS_PER_DAY:
         raise ValidationError(
             f"You can send {settings.BZPEER_INVITATIONS_PER_DAY} invitations a day; try tomorrow."
@@ -833,7 +948,10 @@ def invitation_send(
     try:
         with transaction.atomic():
             invitation = CollaborationInvitation.objects.create(
-                sender=sender, author=author, receiver_id=author.claimed_by_id, message=message,
+                sender=sender,
+                author=author,
+                receiver_id=author.claimed_by_id,
+                message=message,
                 sender_contact=contact,
             )
     except IntegrityError:
@@ -842,8 +960,10 @@ def invitation_send(
     if recipient:
         # The sender's contact detail is not in the mail: the receiver sees it on accepting.
         subject = f"BZPEER: a collaboration invitation for {author.display_name}"
-        body = f"{sender.get_username()} invites you to collaborate:\n\n{message}\n\n" \
-               f"Answer it in your inbox: {settings.BZPEER_SITE_URL}/inbox/\n"
+        body = (
+            f"{sender.get_username()} invites you to collaborate:\n\n{message}\n\n"
+            f"Answer it in your inbox: {settings.BZPEER_SITE_URL}/inbox/\n"
+        )
         transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
     return invitation
 
@@ -916,7 +1036,9 @@ def _lock_as_receiver(
 def _close_invitation(invitation: CollaborationInvitation, state: str) -> None:
     """Move a locked, open invitation to its final state; an answered one is refused."""
     if invitation.state != InvitationState.PENDING:
-        raise ValidationError(f"This invitation is already {invitation.get_state_display().lower()}.")
+        raise ValidationError(
+            f"This invitation is already {invitation.get_state_display().lower()}."
+        )
     invitation.state = state
     invitation.answered_at = timezone.now()
     invitation.save(update_fields=["state", "answered_at"])

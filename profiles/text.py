@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 
 def year_span(first_year: int | None, last_year: int | None, *, current_year: int) -> str:
-    """"in 2007", "since 2007" (still publishing: a work this year or last) or "2003–2010"."""
+    """ "in 2007", "since 2007" (still publishing: a work this year or last) or "2003–2010"."""
     if not first_year or not last_year:
         return ""
     if first_year == last_year:
@@ -22,8 +22,13 @@ def _named_list(topics: Sequence[tuple[str, str]]) -> str:
 
 
 def neutral_bio(
-    *, name: str, works_count: int, topics: Sequence[tuple[str, str]],
-    first_year: int | None = None, last_year: int | None = None, current_year: int,
+    *,
+    name: str,
+    works_count: int,
+    topics: Sequence[tuple[str, str]],
+    first_year: int | None = None,
+    last_year: int | None = None,
+    current_year: int,
 ) -> str:
     """A one-line description built only from imported facts, for records whose owner has not
     written a bio: no claims about the person, only what arXiv shows. `topics` are the record's

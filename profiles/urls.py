@@ -19,15 +19,22 @@ urlpatterns = [
     path("authors/<str:slug>/invite/", actions.invite, name="invite"),
     path("following/", actions.following, name="following"),
     path("following/feed/<str:token>/", actions.following_feed, name="following-feed"),
-    path("following/new-feed-address/", actions.following_feed_rotate, name="following-feed-rotate"),
+    path(
+        "following/new-feed-address/", actions.following_feed_rotate, name="following-feed-rotate"
+    ),
     path("claims/", actions.claims, name="claims"),
     path("claims/<int:claim_id>/withdraw/", actions.claim_withdraw, name="claim-withdraw"),
     path("inbox/", actions.inbox, name="inbox"),
     path("settings/digest/", digest_views.digest_settings, name="digest-settings"),
-    path("digest/unsubscribe/<str:token>/", digest_views.digest_unsubscribe,
-         name="digest-unsubscribe"),
+    path(
+        "digest/unsubscribe/<str:token>/",
+        digest_views.digest_unsubscribe,
+        name="digest-unsubscribe",
+    ),
     path("inbox/blocked/<int:user_id>/unblock/", actions.sender_unblock, name="sender-unblock"),
     path(
-        "inbox/<int:invitation_id>/<str:action>/", actions.invitation_action, name="invitation-action"
+        "inbox/<int:invitation_id>/<str:action>/",
+        actions.invitation_action,
+        name="invitation-action",
     ),
 ]

@@ -55,25 +55,38 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect(cast("Author", page.author.merged_into), permanent=True)
     if page.author.hidden:
         return author_gone(request, page.author)
-    response = render(request, "profiles/author_detail.html", {
-        "author": page.author, "works": page.works, "top_topics": page.top_topics,
-        "bio": page.bio, "bio_is_generated": page.bio_is_generated,
-        "printed_affiliation": page.printed_affiliation, "owner_orcid": page.orcid,
-        "last_synced": page.last_synced,
-        # The visitor's own follow/claim state and why invitations are locked (0-1 query).
-        "viewer": author_viewer_state(author=page.author, user=request.user),
-        "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
-        "score_trend": author_score_trend(author_id=page.author.pk),  # 1 query
-        "visibility": visibility_version(),  # keys the cached works list (co-author links)
-    })
+    response = render(
+        request,
+        "profiles/author_detail.html",
+        {
+            "author": page.author,
+            "works": page.works,
+            "top_topics": page.top_topics,
+            "bio": page.bio,
+            "bio_is_generated": page.bio_is_generated,
+            "printed_affiliation": page.printed_affiliation,
+            "owner_orcid": page.orcid,
+            "last_synced": page.last_synced,
+            # The visitor's own follow/claim state and why invitations are locked (0-1 query).
+            "viewer": author_viewer_state(author=page.author, user=request.user),
+            "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
+            "score_trend": author_score_trend(author_id=page.author.pk),  # 1 query
+            "visibility": visibility_version(),  # keys the cached works list (co-author links)
+        },
+    )
     if cached is not None:
         number, author_id, token = cached
         # Past the last page (an empty list) nothing is stored: a page number is no way to fill
         # the cache.
         beyond = page.works.num_pages is not None and page.works.number > page.works.num_pages
         if token is not None and author_id == page.author.pk and not beyond:
-            page_cache.put(slug=slug, page=number, author_id=author_id, generation=token,
-                           content=response.content)
+            page_cache.put(
+                slug=slug,
+                page=number,
+                author_id=author_id,
+                generation=token,
+                content=response.content,
+            )
         else:  # first anonymous view: the token must be read before the data, next time
             page_cache.remember(slug=slug, author_id=page.author.pk)
     return response
@@ -83,8 +96,13 @@ def author_gone(request: HttpRequest, author) -> HttpResponse:
     """A record its owner hid: 410 with a short note, in the site layout. The owner sees how to
     show it again. Never stored in the anonymous page cache."""
     is_owner = request.user.is_authenticated and author.claimed_by_id == request.user.pk
-    return render(request, "410.html", {
-        "note": "Its owner chose to hide this researcher page. Their works are still listed on "
-                "their publication pages.",
-        "hidden_author": author if is_owner else None,
-    }, status=410)
+    return render(
+        request,
+        "410.html",
+        {
+            "note": "Its owner chose to hide this researcher page. Their works are still listed on "
+            "their publication pages.",
+            "hidden_author": author if is_owner else None,
+        },
+        status=410,
+    )

@@ -72,8 +72,13 @@ class WorkVersionInline(admin.TabularInline):
 @admin.register(Work)
 class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
     list_display = [
-        "arxiv_id", "short_title", "primary_topic", "first_submitted", "version_count",
-        "authors_count", "hidden",
+        "arxiv_id",
+        "short_title",
+        "primary_topic",
+        "first_submitted",
+        "version_count",
+        "authors_count",
+        "hidden",
     ]
     list_filter = ["hidden"]  # a filter on `source` would scan every work for its values
     list_select_related = ["primary_topic"]
@@ -84,10 +89,27 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
     raw_id_fields = ["primary_topic"]
     exclude = ["topics"]
     readonly_fields = [
-        "arxiv_id", "title", "abstract", "comments", "journal_ref", "doi", "report_no", "license",
-        "submitter", "primary_topic", "first_submitted", "latest_version_date", "version_count",
-        "metadata_date", "authors_count", "hidden", "hidden_reason", "source", "content_hash",
-        "created_at", "updated_at",
+        "arxiv_id",
+        "title",
+        "abstract",
+        "comments",
+        "journal_ref",
+        "doi",
+        "report_no",
+        "license",
+        "submitter",
+        "primary_topic",
+        "first_submitted",
+        "latest_version_date",
+        "version_count",
+        "metadata_date",
+        "authors_count",
+        "hidden",
+        "hidden_reason",
+        "source",
+        "content_hash",
+        "created_at",
+        "updated_at",
     ]
     inlines = [AuthorshipInline, WorkVersionInline]
     actions = ["hide_works", "restore_works", "reimport_works"]
@@ -137,7 +159,9 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
                 },
             )
         done = sum(
-            curation_works.work_set_hidden(work_id=pk, hidden=True, actor=request.user, reason=reason)
+            curation_works.work_set_hidden(
+                work_id=pk, hidden=True, actor=request.user, reason=reason
+            )
             is not None
             for pk in queryset.values_list("pk", flat=True)
         )
@@ -169,8 +193,10 @@ class WorkAdmin(CurateActionsMixin, admin.ModelAdmin):
             )
         else:
             self.message_user(
-                request, f"Queued {len(outcome.queued)} re-import(s) from arXiv (at most "
-                f"{REIMPORT_LIMIT} at a time).", messages.SUCCESS,
+                request,
+                f"Queued {len(outcome.queued)} re-import(s) from arXiv (at most "
+                f"{REIMPORT_LIMIT} at a time).",
+                messages.SUCCESS,
             )
 
 
@@ -220,16 +246,41 @@ class ImportRunAdmin(CurateActionsMixin, ReadOnlyAdmin):
     they are in or a curator acknowledges them here, after reading why they failed."""
 
     list_display = [
-        "started_at", "source", "status", "records_seen", "records_created", "records_updated",
-        "records_unchanged", "records_skipped", "records_failed", "failures", "watermark",
-        "heartbeat_at", "finished_at",
+        "started_at",
+        "source",
+        "status",
+        "records_seen",
+        "records_created",
+        "records_updated",
+        "records_unchanged",
+        "records_skipped",
+        "records_failed",
+        "failures",
+        "watermark",
+        "heartbeat_at",
+        "finished_at",
     ]
     list_filter = ["source", "status", FailuresWaitingFilter]
     readonly_fields = [
-        "source", "parameters", "status", "watermark", "window_end", "records_seen",
-        "records_created", "records_updated", "records_unchanged", "records_skipped",
-        "records_failed", "errors", "started_at", "heartbeat_at", "finished_at", "host", "pid",
-        "failures_acknowledged_at", "failures_acknowledged_by",
+        "source",
+        "parameters",
+        "status",
+        "watermark",
+        "window_end",
+        "records_seen",
+        "records_created",
+        "records_updated",
+        "records_unchanged",
+        "records_skipped",
+        "records_failed",
+        "errors",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "host",
+        "pid",
+        "failures_acknowledged_at",
+        "failures_acknowledged_by",
     ]
     show_full_result_count = False
     actions = ["acknowledge_failures"]
@@ -267,8 +318,9 @@ class ImportRunAdmin(CurateActionsMixin, ReadOnlyAdmin):
         done = sum(acknowledge_failures(run, user=request.user) for run in queryset)
         self.message_user(
             request,
-            f"{done} harvest run(s) acknowledged; their watermark moved to the end of their "
-            "window." if done else "Nothing to acknowledge: pick finished harvests with failed "
+            f"{done} harvest run(s) acknowledged; their watermark moved to the end of their window."
+            if done
+            else "Nothing to acknowledge: pick finished harvests with failed "
             "records not yet acknowledged.",
             messages.SUCCESS if done else messages.WARNING,
         )

@@ -71,25 +71,36 @@ class SeveralDecisionActionsMixin(_ModelAdminBase):
 
     def _decide(self, request, queryset, decision: str, done: str) -> None:
         n = curation_works.authors_decide_several(
-            author_ids=list(queryset.values_list("pk", flat=True)[:1000]), decision=decision,
+            author_ids=list(queryset.values_list("pk", flat=True)[:1000]),
+            decision=decision,
             actor=request.user,
         )
         self.message_user(request, done.format(n=n), messages.SUCCESS)
 
     @admin.action(description="Clear the flag (one researcher after all)", permissions=["curate"])
     def clear_flag(self, request, queryset):
-        self._decide(request, queryset, SeveralDecision.ONE,
-                     "Cleared the flag on {n} record(s); later recomputes keep it cleared.")
+        self._decide(
+            request,
+            queryset,
+            SeveralDecision.ONE,
+            "Cleared the flag on {n} record(s); later recomputes keep it cleared.",
+        )
 
     @admin.action(description="Flag: may combine several researchers", permissions=["curate"])
     def flag_several(self, request, queryset):
         self._decide(request, queryset, SeveralDecision.SEVERAL, "Flagged {n} record(s).")
 
-    @admin.action(description="Forget the curators' decision (the recompute decides again)",
-                  permissions=["curate"])
+    @admin.action(
+        description="Forget the curators' decision (the recompute decides again)",
+        permissions=["curate"],
+    )
     def flag_to_recompute(self, request, queryset):
-        self._decide(request, queryset, SeveralDecision.NONE,
-                     "The recompute decides the flag of {n} record(s) again.")
+        self._decide(
+            request,
+            queryset,
+            SeveralDecision.NONE,
+            "The recompute decides the flag of {n} record(s) again.",
+        )
 
 
 class CurationViewsMixin:
@@ -109,11 +120,22 @@ class CurationViewsMixin:
 class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAdmin):
     change_form_template = "admin/curation/author_change_form.html"
     list_display = [
-        "display_name", "slug", "works_count", "followers_count", "verification_level",
-        "claimed_by", "merged_into", "flagged",
+        "display_name",
+        "slug",
+        "works_count",
+        "followers_count",
+        "verification_level",
+        "claimed_by",
+        "merged_into",
+        "flagged",
     ]
-    list_filter = [MergedFilter, "may_combine_several", "several_decision", "verification_level",
-                   "receives_imports"]
+    list_filter = [
+        MergedFilter,
+        "may_combine_several",
+        "several_decision",
+        "verification_level",
+        "receives_imports",
+    ]
     list_select_related = ["claimed_by", "merged_into"]
     search_fields = ["slug"]  # replaced by get_search_results; keeps the search box
     search_help_text = "A name (any spelling or order), an exact slug or a record id."
@@ -121,12 +143,32 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     paginator = EstimatedCountPaginator
     raw_id_fields = ["institution"]
     fields = [
-        "display_name", "name_variants", "institution", "bio", "slug", "open_to_collaborate",
-        "may_combine_several", "several_decision", "receives_imports", "claimed_by",
-        "verification_level", "merged_into", "works_count", "followers_count", "topics_count",
-        "close_collaborators_count", "verified_collaborators_count", "first_year", "last_year",
-        "trust_score", "trust_tier", "trust_formula_version", "scored_at", "name_key",
-        "created_at", "updated_at",
+        "display_name",
+        "name_variants",
+        "institution",
+        "bio",
+        "slug",
+        "open_to_collaborate",
+        "may_combine_several",
+        "several_decision",
+        "receives_imports",
+        "claimed_by",
+        "verification_level",
+        "merged_into",
+        "works_count",
+        "followers_count",
+        "topics_count",
+        "close_collaborators_count",
+        "verified_collaborators_count",
+        "first_year",
+        "last_year",
+        "trust_score",
+        "trust_tier",
+        "trust_formula_version",
+        "scored_at",
+        "name_key",
+        "created_at",
+        "updated_at",
     ]
     # Only what curation_works.author_curator_edit accepts is a form field; identity (slug,
     # owner, level, merge), the owner's own choices, counters and scores change only through
@@ -134,8 +176,13 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     readonly_fields = [
         f for f in cast(list[str], fields) if f not in curation_works.CURATOR_EDITABLE_FIELDS
     ]
-    actions = ["merge_selected", "recompute_scores", "clear_flag", "flag_several",
-               "flag_to_recompute"]
+    actions = [
+        "merge_selected",
+        "recompute_scores",
+        "clear_flag",
+        "flag_several",
+        "flag_to_recompute",
+    ]
 
     def get_search_results(self, request, queryset, search_term):
         return search_authors(queryset, search_term), False
@@ -167,10 +214,16 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     def get_urls(self):
         return [
             path("merge/", self._curator_view(self.merge_view), name="profiles_author_merge"),
-            path("<int:object_id>/split/", self._curator_view(self.split_view),
-                 name="profiles_author_split"),
-            path("<int:object_id>/unmerge/", self._curator_view(self.unmerge_view),
-                 name="profiles_author_unmerge"),
+            path(
+                "<int:object_id>/split/",
+                self._curator_view(self.split_view),
+                name="profiles_author_split",
+            ),
+            path(
+                "<int:object_id>/unmerge/",
+                self._curator_view(self.unmerge_view),
+                name="profiles_author_unmerge",
+            ),
             *super().get_urls(),
         ]
 
@@ -206,8 +259,13 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
         ids = [int(i) for i in data.get("ids", "").split(",") if i.strip().isdigit()]
         added = data.get("add", "").strip()
         if added:
-            found = Author.objects.filter(Q(slug=added) | Q(pk=int(added)) if added.isdigit()
-                                          else Q(slug=added)).values_list("pk", flat=True).first()
+            found = (
+                Author.objects.filter(
+                    Q(slug=added) | Q(pk=int(added)) if added.isdigit() else Q(slug=added)
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
             if found is None:
                 self.message_user(request, f"No author record {added!r}.", messages.ERROR)
             elif found not in ids:
@@ -226,24 +284,41 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
             merged_ids = [c.pk for c in candidates if c.pk != kept_id]
             if request.method == "POST" and "confirm" in request.POST:
                 try:
-                    curation.merge_authors(kept_id=kept_id, merged_ids=merged_ids,
-                                           actor=request.user, note=request.POST.get("note", ""))
+                    curation.merge_authors(
+                        kept_id=kept_id,
+                        merged_ids=merged_ids,
+                        actor=request.user,
+                        note=request.POST.get("note", ""),
+                    )
                 except curation.CurationError as exc:
                     error = str(exc)
                 else:
                     kept = next(c for c in candidates if c.pk == kept_id)
                     self.message_user(
                         request,
-                        format_html("Merged {} record(s) into {} (<a href=\"{}\">public page</a>).",
-                                    len(merged_ids), kept.slug, kept.get_absolute_url()),
+                        format_html(
+                            'Merged {} record(s) into {} (<a href="{}">public page</a>).',
+                            len(merged_ids),
+                            kept.slug,
+                            kept.get_absolute_url(),
+                        ),
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(admin_url("change", kept_id))
             preview = curation.merge_preview(kept_id=kept_id, merged_ids=merged_ids)
-        return TemplateResponse(request, "admin/curation/merge.html", self._context(
-            request, "Merge author records", candidates=candidates, kept_id=kept_id,
-            ids=",".join(str(c.pk) for c in candidates), preview=preview, error=error,
-        ))
+        return TemplateResponse(
+            request,
+            "admin/curation/merge.html",
+            self._context(
+                request,
+                "Merge author records",
+                candidates=candidates,
+                kept_id=kept_id,
+                ids=",".join(str(c.pk) for c in candidates),
+                preview=preview,
+                error=error,
+            ),
+        )
 
     def split_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         author = get_object_or_404(Author, pk=object_id)
@@ -252,16 +327,23 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
             work_ids = [int(i) for i in request.POST.getlist("works") if i.isdigit()]
             try:
                 new, _ = curation.split_author(
-                    author_id=author.pk, work_ids=work_ids, actor=request.user,
-                    note=request.POST.get("note", ""), resolved="resolved" in request.POST,
+                    author_id=author.pk,
+                    work_ids=work_ids,
+                    actor=request.user,
+                    note=request.POST.get("note", ""),
+                    resolved="resolved" in request.POST,
                 )
             except curation.CurationError as exc:
                 error = str(exc)
             else:
                 self.message_user(
                     request,
-                    format_html("Moved {} work(s) to the new record {} (<a href=\"{}\">public "
-                                "page</a>).", len(work_ids), new.slug, new.get_absolute_url()),
+                    format_html(
+                        'Moved {} work(s) to the new record {} (<a href="{}">public page</a>).',
+                        len(work_ids),
+                        new.slug,
+                        new.get_absolute_url(),
+                    ),
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(admin_url("change", new.pk))
@@ -270,11 +352,19 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
             .select_related("work", "work__primary_topic")
             .order_by("-work__first_submitted", "-work_id")[:SPLIT_WORKS_LIMIT]
         )
-        return TemplateResponse(request, "admin/curation/split.html", self._context(
-            request, f"Split {author.display_name}", author=author, authorships=authorships,
-            limit=SPLIT_WORKS_LIMIT, error=error,
-            chosen={int(i) for i in request.POST.getlist("works") if i.isdigit()},
-        ))
+        return TemplateResponse(
+            request,
+            "admin/curation/split.html",
+            self._context(
+                request,
+                f"Split {author.display_name}",
+                author=author,
+                authorships=authorships,
+                limit=SPLIT_WORKS_LIMIT,
+                error=error,
+                chosen={int(i) for i in request.POST.getlist("works") if i.isdigit()},
+            ),
+        )
 
     def unmerge_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Its own page (the change form cannot hold a second form): what the undo brings
@@ -282,17 +372,25 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
         author = get_object_or_404(Author.objects.select_related("merged_into"), pk=object_id)
         if request.method == "POST":
             try:
-                curation.unmerge_author(author_id=author.pk, actor=request.user,
-                                        note=request.POST.get("note", ""))
+                curation.unmerge_author(
+                    author_id=author.pk, actor=request.user, note=request.POST.get("note", "")
+                )
             except curation.CurationError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 self.message_user(request, "The merge was undone.", messages.SUCCESS)
             return HttpResponseRedirect(admin_url("change", author.pk))
         merge = curation.last_merge_event(author_id=author.pk) if author.merged_into_id else None
-        return TemplateResponse(request, "admin/curation/unmerge.html", self._context(
-            request, f"Undo the merge of {author.display_name}", author=author, merge=merge,
-        ))
+        return TemplateResponse(
+            request,
+            "admin/curation/unmerge.html",
+            self._context(
+                request,
+                f"Undo the merge of {author.display_name}",
+                author=author,
+                merge=merge,
+            ),
+        )
 
     def history_view(self, request, object_id, extra_context=None):
         """The record's curation history (merges, splits, claims, edits), newest first."""
@@ -303,10 +401,18 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
         undoable = None
         if author.merged_into_id and request.user.has_perm(CURATE_PERMISSION):
             undoable = curation.last_merge_event(author_id=author.pk)
-        return TemplateResponse(request, "admin/curation/history.html", self._context(
-            request, f"History of {author.display_name}", author=author, events=events,
-            undoable=undoable, object=author,
-        ))
+        return TemplateResponse(
+            request,
+            "admin/curation/history.html",
+            self._context(
+                request,
+                f"History of {author.display_name}",
+                author=author,
+                events=events,
+                undoable=undoable,
+                object=author,
+            ),
+        )
 
 
 class SeveralReviewFilter(admin.SimpleListFilter):
@@ -347,8 +453,14 @@ class FlaggedAuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.
     """The one queue of records that may combine several researchers (flagged by the recompute
     or by a curator), biggest first. Records are edited on their author record page only."""
 
-    list_display = ["display_name", "works_count", "topics_count", "claimed_by", "decision",
-                    "links"]
+    list_display = [
+        "display_name",
+        "works_count",
+        "topics_count",
+        "claimed_by",
+        "decision",
+        "links",
+    ]
     list_display_links = None
     list_filter = [SeveralReviewFilter]
     list_select_related = ["claimed_by"]
@@ -391,6 +503,7 @@ class FlaggedAuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.
         return format_html(
             '<a class="split-link" href="{}">Split…</a> · <a href="{}">record</a> · '
             '<a href="{}">public page</a>',
-            admin_url("split", author.pk), admin_url("change", author.pk),
+            admin_url("split", author.pk),
+            admin_url("change", author.pk),
             author.get_absolute_url(),
         )

@@ -76,8 +76,9 @@ class ClaimQueueAdmin(admin.ModelAdmin):
                 approved += 1
             except (ValidationError, PermissionDenied) as exc:
                 text = " ".join(getattr(exc, "messages", [str(exc)]))
-                self.message_user(request, f"Claim {claim.pk} ({claim.author}): {text}",
-                                  messages.ERROR)
+                self.message_user(
+                    request, f"Claim {claim.pk} ({claim.author}): {text}", messages.ERROR
+                )
         if approved:
             self.message_user(request, f"{approved} claim(s) approved.", messages.SUCCESS)
 
@@ -89,8 +90,11 @@ class ClaimQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="claim")
     def review(self, claim: Claim):
-        return format_html('<a class="review-link" href="{}">Review #{}</a>',
-                           reverse("admin:profiles_claim_change", args=[claim.pk]), claim.pk)
+        return format_html(
+            '<a class="review-link" href="{}">Review #{}</a>',
+            reverse("admin:profiles_claim_change", args=[claim.pk]),
+            claim.pk,
+        )
 
     @admin.display(description="claimant")
     def claimant(self, claim: Claim) -> str:
@@ -98,8 +102,12 @@ class ClaimQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="author record")
     def record(self, claim: Claim):
-        return format_html('<a href="{}">{}</a> ({} works)', claim.author.get_absolute_url(),
-                           claim.author.display_name, claim.author.works_count)
+        return format_html(
+            '<a href="{}">{}</a> ({} works)',
+            claim.author.get_absolute_url(),
+            claim.author.display_name,
+            claim.author.works_count,
+        )
 
     @admin.display(description="evidence")
     def evidence_summary(self, claim: Claim) -> str:
@@ -107,22 +115,25 @@ class ClaimQueueAdmin(admin.ModelAdmin):
 
     @admin.display(description="waiting", ordering="created_at")
     def waiting(self, claim: Claim) -> str:
-        """"3 days" on one line, the exact time on hover."""
+        """ "3 days" on one line, the exact time on hover."""
         end = claim.decided_at or timezone.now()
         return format_html(
             '<span class="claim-age" title="since {}" style="white-space: nowrap">{}</span>',
-            claim.created_at.strftime("%Y-%m-%d %H:%M UTC"), timesince(claim.created_at, end, depth=1),
+            claim.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            timesince(claim.created_at, end, depth=1),
         )
 
     @admin.display(description="level", ordering="evidence_level")
     def level(self, claim: Claim) -> str:
-        return format_html('<span title="{}">L{}</span>', claim.get_evidence_level_display(),
-                           claim.evidence_level)
+        return format_html(
+            '<span title="{}">L{}</span>', claim.get_evidence_level_display(), claim.evidence_level
+        )
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         """A claim opens on its review page; decisions are POSTed to it."""
-        claim = get_object_or_404(Claim.objects.select_related("user", "author", "reviewer"),
-                                  pk=object_id)
+        claim = get_object_or_404(
+            Claim.objects.select_related("user", "author", "reviewer"), pk=object_id
+        )
         if not self.has_view_or_change_permission(request, claim):
             raise PermissionDenied
         error = None
@@ -130,8 +141,9 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             response, error = self._decide(request, claim)
             if response is not None:
                 return response
-        return TemplateResponse(request, "admin/curation/claim_review.html",
-                                self._review_context(request, claim, error))
+        return TemplateResponse(
+            request, "admin/curation/claim_review.html", self._review_context(request, claim, error)
+        )
 
     def _decide(self, request: HttpRequest, claim: Claim) -> tuple[HttpResponse | None, str | None]:
         if not is_curator(request.user):
@@ -146,8 +158,10 @@ class ClaimQueueAdmin(admin.ModelAdmin):
                     else None
                 )
                 profile_services.claim_approve(
-                    claim=claim, reviewer=request.user,
-                    level=int(level) if level.isascii() and level.isdigit() and len(level) < 3
+                    claim=claim,
+                    reviewer=request.user,
+                    level=int(level)
+                    if level.isascii() and level.isdigit() and len(level) < 3
                     else None,
                     record_domain_for=domain_pk,
                 )
@@ -156,8 +170,10 @@ class ClaimQueueAdmin(admin.ModelAdmin):
                     done += f" {claim.evidence.get('email_domain', '')} is now an institution e-mail domain."
             elif "dispute_seen" in request.POST:
                 profile_services.claim_mark_disputed(claim=claim, reviewer=request.user)
-                done = (f"The claim of {claim.user} on {claim.author} stays open as a dispute; it "
-                        "now counts against the record's trust score.")
+                done = (
+                    f"The claim of {claim.user} on {claim.author} stays open as a dispute; it "
+                    "now counts against the record's trust score."
+                )
             elif "reject" in request.POST:
                 profile_services.claim_reject(
                     claim=claim, reviewer=request.user, reason=request.POST.get("reason", "")
@@ -185,11 +201,14 @@ class ClaimQueueAdmin(admin.ModelAdmin):
         listed_ids = [str(w) for w in claim.evidence.get("works", [])][:200]
         listed = {w.arxiv_id: w for w in Work.objects.filter(arxiv_id__in=listed_ids)}
         on_record = set(
-            Authorship.objects.filter(author=author, work__arxiv_id__in=listed_ids)
-            .values_list("work__arxiv_id", flat=True)
+            Authorship.objects.filter(author=author, work__arxiv_id__in=listed_ids).values_list(
+                "work__arxiv_id", flat=True
+            )
         )
         others = list(
-            Claim.objects.select_related("user").filter(author=author).exclude(pk=claim.pk)
+            Claim.objects.select_related("user")
+            .filter(author=author)
+            .exclude(pk=claim.pk)
             .order_by("created_at")[:20]
         )
         email_domain = claim.evidence.get("email_domain", "")
@@ -208,17 +227,22 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             "is_pending": is_pending,
             "can_decide": is_curator(request.user),
             # A curator's own claim, or one on a record they own or claim, is another curator's.
-            "own_stake": claim.user_id == request.user.pk or author.claimed_by_id == request.user.pk
+            "own_stake": claim.user_id == request.user.pk
+            or author.claimed_by_id == request.user.pk
             or any(c.user_id == request.user.pk and c.state == ClaimState.PENDING for c in others),
             # Approving can record the claimant's e-mail domain for one of the record's
             # institutions (offered when the domain is not known to be theirs yet).
             "email_domain": email_domain,
             "domain_institutions": (
                 profile_services.record_institutions(author=author)
-                if is_pending and email_domain and not claim.evidence.get("email_institution")
-                and not is_free_mail(email_domain) else []
+                if is_pending
+                and email_domain
+                and not claim.evidence.get("email_institution")
+                and not is_free_mail(email_domain)
+                else []
             ),
-            "can_mark_dispute": is_pending and claim.dispute_seen_at is None
+            "can_mark_dispute": is_pending
+            and claim.dispute_seen_at is None
             and profile_services.claim_has_other_party(claim),
             "levels": [(v, label) for v, label in VerificationLevel.choices if v >= 2],
             "waiting": timesince(claim.created_at, claim.decided_at or timezone.now()),
@@ -228,8 +252,10 @@ class ClaimQueueAdmin(admin.ModelAdmin):
 def evidence_summary(evidence: dict) -> str:
     parts = []
     if evidence.get("orcid"):
-        parts.append(f"ORCID {evidence['orcid']}" + (" (proven)" if evidence.get("orcid_proven")
-                                                     else " (not proven)"))
+        parts.append(
+            f"ORCID {evidence['orcid']}"
+            + (" (proven)" if evidence.get("orcid_proven") else " (not proven)")
+        )
     if evidence.get("email"):
         if evidence.get("email_institution"):
             note = f" (a domain of {evidence['email_institution']})"

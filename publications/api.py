@@ -64,10 +64,16 @@ class WorkAuthorSerializer(serializers.Serializer):
 
 
 class WorkAuthorDetailSerializer(WorkAuthorSerializer):
-    author_slug = serializers.SerializerMethodField(help_text="Null when the record's owner hid it.")
-    author_name = serializers.SerializerMethodField(help_text="Null when the record's owner hid it.")
+    author_slug = serializers.SerializerMethodField(
+        help_text="Null when the record's owner hid it."
+    )
+    author_name = serializers.SerializerMethodField(
+        help_text="Null when the record's owner hid it."
+    )
     printed_affiliation = serializers.CharField()
-    source = serializers.CharField(help_text="Where the attribution came from: arxiv, claim, curator.")
+    source = serializers.CharField(
+        help_text="Where the attribution came from: arxiv, claim, curator."
+    )
 
     def get_author_slug(self, authorship: Authorship) -> str | None:
         return None if authorship.author.hidden else authorship.author.slug
@@ -94,8 +100,9 @@ class WorkListItemSerializer(serializers.Serializer):
     version_count = serializers.IntegerField()
     authors_count = serializers.IntegerField()
     authors = WorkAuthorSerializer(
-        source="listed_authorships", many=True,
-        help_text=f"The first {LISTED_AUTHORS} authors, in printed order (authors_count says how many)."
+        source="listed_authorships",
+        many=True,
+        help_text=f"The first {LISTED_AUTHORS} authors, in printed order (authors_count says how many).",
     )
     url = serializers.SerializerMethodField()
     html_url = serializers.SerializerMethodField()
@@ -156,7 +163,8 @@ class WorkDetailSerializer(serializers.Serializer):
     version_count = serializers.IntegerField()
     authors_count = serializers.IntegerField()
     authors = WorkAuthorDetailSerializer(
-        source="ordered_authorships", many=True,
+        source="ordered_authorships",
+        many=True,
         help_text=f"The first {WORK_PAGE_FIRST_AUTHORS} authors, in printed order (authors_count "
         "says how many; authors_url lists every one, page by page).",
     )
@@ -165,11 +173,13 @@ class WorkDetailSerializer(serializers.Serializer):
     )
     versions = VersionSerializer(source="version_list", many=True)
     tex = serializers.DictField(
-        source="tex_originals", child=serializers.CharField(),
+        source="tex_originals",
+        child=serializers.CharField(),
         help_text="The text fields as typed on arXiv (TeX), only those shown converted to Unicode.",
     )
     last_synced_at = serializers.DateTimeField(
-        source="last_seen_at", allow_null=True,
+        source="last_seen_at",
+        allow_null=True,
         help_text="When BZPEER last saw this work in an arXiv import or harvest.",
     )
     abs_url = serializers.CharField()
@@ -198,7 +208,9 @@ class AuthorWorksCursor(Cursor):
 
 class WorkListQuery(serializers.Serializer):
     category = serializers.RegexField(
-        r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$", max_length=40, required=False,
+        r"^[A-Za-z\-]+(\.[A-Za-z\-]+)?$",
+        max_length=40,
+        required=False,
         help_text="arXiv category (primary or cross-list), e.g. astro-ph.GA.",
     )
     submitted_from = serializers.DateField(required=False, help_text="v1 on or after (UTC).")
@@ -290,7 +302,9 @@ class AuthorWorksView(GenericAPIView):
         author = public_author_get(slug=slug)
         if author.merged_into_id:
             return HttpResponsePermanentRedirect(
-                reverse("api:author-works", kwargs={"slug": cast("Author", author.merged_into).slug})
+                reverse(
+                    "api:author-works", kwargs={"slug": cast("Author", author.merged_into).slug}
+                )
             )
         page = self.paginate_queryset(author_works(author_id=author.pk))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

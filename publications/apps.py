@@ -12,5 +12,6 @@ class PublicationsConfig(AppConfig):
         from publications.signals import authors_changed
 
         authors_changed.connect(page_cache.on_records_changed, dispatch_uid="profile-page-cache")
-        author_records_changed.connect(page_cache.on_records_changed,
-                                       dispatch_uid="profile-page-cache")
+        author_records_changed.connect(
+            page_cache.on_records_changed, dispatch_uid="profile-page-cache"
+        )

@@ -135,7 +135,9 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
         .order_by("-first_submitted", "-id")[:works_limit]
     )
     follows = list(
-        Follow.objects.filter(author_id__in=[kept_id, *merged_ids]).values_list("user_id", "author_id")
+        Follow.objects.filter(author_id__in=[kept_id, *merged_ids]).values_list(
+            "user_id", "author_id"
+        )
     )
     kept_followers = {u for u, a in follows if a == kept_id}
     seen: set[int] = set(kept_followers)
@@ -149,7 +151,8 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
             preview.follows_moving += 1
 
     claims = list(
-        Claim.objects.select_related("user", "author").filter(author_id__in=[kept_id, *merged_ids])
+        Claim.objects.select_related("user", "author")
+        .filter(author_id__in=[kept_id, *merged_ids])
         .exclude(state__in=[ClaimState.REJECTED, ClaimState.WITHDRAWN])
     )
     approved = [c for c in claims if c.state == ClaimState.APPROVED]
@@ -336,14 +339,16 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
             author=record, source=source
         )
     follows_back = list(
-        Follow.objects.filter(pk__in=before.get("follows_moved", []), author_id=current)
-        .values_list("id", "user_id")
+        Follow.objects.filter(
+            pk__in=before.get("follows_moved", []), author_id=current
+        ).values_list("id", "user_id")
     )
     Follow.objects.filter(pk__in=[f for f, _ in follows_back]).update(author=record)
     # Follows an earlier partial undo kept on the kept record on this record's behalf come back
     # first (they are this record's follows), then the duplicates removed at the merge.
-    Follow.objects.filter(pk__in=_kept_for(record.pk, merge, "follows_kept_for"),
-                          author_id=current).update(author=record)
+    Follow.objects.filter(
+        pk__in=_kept_for(record.pk, merge, "follows_kept_for"), author_id=current
+    ).update(author=record)
     Follow.objects.bulk_create(
         [Follow(user_id=u, author=record) for u in before.get("follows_removed_users", [])],
         ignore_conflicts=True,
@@ -363,7 +368,10 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         pk__in=before.get("invitations_moved", []), author_id=current
     ).update(author=record)
     kept_state = before.get("kept", {})
-    if any(state == ClaimState.APPROVED for _, state, _ in claims_back) and current == merge.author_id:
+    if (
+        any(state == ClaimState.APPROVED for _, state, _ in claims_back)
+        and current == merge.author_id
+    ):
         Author.objects.filter(pk=current).update(
             claimed_by=kept_state.get("claimed_by"),
             verification_level=kept_state.get("verification_level", 1),
@@ -404,7 +412,9 @@ def _kept_for(record_id: int, merge: CurationEvent, key: str) -> list[int]:
     """Ids that partial undos since ``merge`` kept on the kept record on behalf of this record
     (``key`` of their ``after``). 1 query."""
     events = CurationEvent.objects.filter(
-        action="unmerge", created_at__gte=merge.created_at, **{f"after__{key}__has_key": str(record_id)}
+        action="unmerge",
+        created_at__gte=merge.created_at,
+        **{f"after__{key}__has_key": str(record_id)},
     ).values_list("after", flat=True)
     return [pk for after in events for pk in after[key][str(record_id)]]
 
@@ -418,24 +428,29 @@ def _keep_for_records_still_merged(
     its merge (a person following both): that one is given back to the kept record, and noted
     so that undoing the other record later moves it home. 3 queries."""
     siblings = list(
-        Author.objects.filter(merged_into_id=current).exclude(pk=record_id)
-        .order_by("pk").values_list("pk", flat=True)
+        Author.objects.filter(merged_into_id=current)
+        .exclude(pk=record_id)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     if not siblings or not (users_followed_back or users_pending_back):
         return {}
     latest: dict[int, CurationEvent] = {}
     for past in CurationEvent.objects.filter(
-        target_type="author", target_id__in=[str(pk) for pk in siblings],
+        target_type="author",
+        target_id__in=[str(pk) for pk in siblings],
         action__in=["merge", "unmerge"],
     ).order_by("created_at", "id"):
         latest[int(past.target_id)] = past
     following = set(
-        Follow.objects.filter(author_id=current, user_id__in=users_followed_back)
-        .values_list("user_id", flat=True)
+        Follow.objects.filter(author_id=current, user_id__in=users_followed_back).values_list(
+            "user_id", flat=True
+        )
     )
     pending = set(
-        Claim.objects.filter(author_id=current, state=ClaimState.PENDING,
-                             user_id__in=users_pending_back).values_list("user_id", flat=True)
+        Claim.objects.filter(
+            author_id=current, state=ClaimState.PENDING, user_id__in=users_pending_back
+        ).values_list("user_id", flat=True)
     )
     follows_kept: dict[str, list[int]] = {}
     claims_kept: dict[str, list[int]] = {}
@@ -449,7 +464,8 @@ def _keep_for_records_still_merged(
                 following.add(user_id)
                 follows_kept.setdefault(str(sibling), []).append(follow.pk)
         withdrawn = Claim.objects.filter(
-            pk__in=event.before.get("claims_withdrawn", []), state=ClaimState.WITHDRAWN,
+            pk__in=event.before.get("claims_withdrawn", []),
+            state=ClaimState.WITHDRAWN,
             user_id__in=users_pending_back - pending,
         ).order_by("pk")
         for claim in withdrawn:
@@ -470,9 +486,11 @@ def _keep_for_records_still_merged(
 
 def _free_split_slug(key: str) -> str:
     n = 2
-    taken = set(Author.objects.filter(slug__startswith=split_slug(key, 0)[:-1]).values_list(
-        "slug", flat=True
-    ))
+    taken = set(
+        Author.objects.filter(slug__startswith=split_slug(key, 0)[:-1]).values_list(
+            "slug", flat=True
+        )
+    )
     while split_slug(key, n) in taken:
         n += 1
     return split_slug(key, n)

@@ -31,7 +31,9 @@ REIMPORT_INLINE_DEADLINE = 20.0
 
 
 @transaction.atomic
-def work_set_hidden(*, work_id: int, hidden: bool, actor: Any, reason: str = "") -> CurationEvent | None:
+def work_set_hidden(
+    *, work_id: int, hidden: bool, actor: Any, reason: str = ""
+) -> CurationEvent | None:
     """Hide a work from every page (or show it again). Safe to run twice: the second run changes
     nothing and writes no event (returns None)."""
     require_curator_actor(actor)
@@ -80,35 +82,48 @@ def works_reimport(*, work_ids: list[int], actor: Any) -> ReimportOutcome:
     require_curator_actor(actor)
     with transaction.atomic():
         works = list(
-            Work.objects.filter(pk__in=work_ids).order_by("pk").values_list("arxiv_id",
-                                                                            "version_count")
+            Work.objects.filter(pk__in=work_ids)
+            .order_by("pk")
+            .values_list("arxiv_id", "version_count")
         )
         if not works:
             raise CurationError("Choose at least one work.")
-        CurationEvent.objects.bulk_create([
-            CurationEvent(actor=actor, action="reimport", target_type="work", target_id=arxiv_id,
-                          after={"version_count": versions})
-            for arxiv_id, versions in works
-        ])
+        CurationEvent.objects.bulk_create(
+            [
+                CurationEvent(
+                    actor=actor,
+                    action="reimport",
+                    target_type="work",
+                    target_id=arxiv_id,
+                    after={"version_count": versions},
+                )
+                for arxiv_id, versions in works
+            ]
+        )
         ids = [arxiv_id for arxiv_id, _ in works]
         if workers_configured():
             transaction.on_commit(lambda: [reimport_work.delay(i) for i in ids])
             return ReimportOutcome(queued=ids)
     client = DeadlineClient(
-        settings.ARXIV_USER_AGENT, seconds=REIMPORT_INLINE_DEADLINE,
-        min_interval=settings.ARXIV_MIN_INTERVAL, pacer=harvest.default_pacer(),
+        settings.ARXIV_USER_AGENT,
+        seconds=REIMPORT_INLINE_DEADLINE,
+        min_interval=settings.ARXIV_MIN_INTERVAL,
+        pacer=harvest.default_pacer(),
     )
     try:
         run = harvest.fetch_works(ids, client=client)
     except ArxivRequestError as exc:
-        return ReimportOutcome(error=f"arXiv refused the request ({exc.status}); nothing was "
-                                     "re-imported.")
+        return ReimportOutcome(
+            error=f"arXiv refused the request ({exc.status}); nothing was re-imported."
+        )
     except ArxivError:
-        return ReimportOutcome(error=(
-            f"arXiv did not answer within {REIMPORT_INLINE_DEADLINE:.0f} seconds, so nothing was "
-            "re-imported. No worker is configured, so re-imports run while you wait: try again "
-            "later, or run a Celery worker (set REDIS_URL) to re-import in the background."
-        ))
+        return ReimportOutcome(
+            error=(
+                f"arXiv did not answer within {REIMPORT_INLINE_DEADLINE:.0f} seconds, so nothing was "
+                "re-imported. No worker is configured, so re-imports run while you wait: try again "
+                "later, or run a Celery worker (set REDIS_URL) to re-import in the background."
+            )
+        )
     return ReimportOutcome(run=run)
 
 
@@ -124,8 +139,13 @@ def authors_recompute(*, author_ids: list[int], actor: Any) -> list[CurationEven
     authors_changed_on_commit(ids)
     return CurationEvent.objects.bulk_create(
         [
-            CurationEvent(actor=actor, action="recompute", target_type="author",
-                          target_id=str(pk), author_id=pk)
+            CurationEvent(
+                actor=actor,
+                action="recompute",
+                target_type="author",
+                target_id=str(pk),
+                author_id=pk,
+            )
             for pk in ids
         ]
     )
@@ -155,14 +175,22 @@ def authors_decide_several(
     CurationEvent.objects.bulk_create(
         [
             CurationEvent(
-                actor=actor, action=action, target_type="author", target_id=str(a.pk),
-                author_id=a.pk, note=note,
-                before={"several_decision": a.several_decision, "flagged": a.flagged_several,
-                        "computed": a.may_combine_several},
-                after={"several_decision": decision,
-                       "flagged": several_shown(computed=a.may_combine_several,
-                                                decision=decision),
-                       "computed": a.may_combine_several},
+                actor=actor,
+                action=action,
+                target_type="author",
+                target_id=str(a.pk),
+                author_id=a.pk,
+                note=note,
+                before={
+                    "several_decision": a.several_decision,
+                    "flagged": a.flagged_several,
+                    "computed": a.may_combine_several,
+                },
+                after={
+                    "several_decision": decision,
+                    "flagged": several_shown(computed=a.may_combine_several, decision=decision),
+                    "computed": a.may_combine_several,
+                },
             )
             for a in records
         ]
@@ -227,8 +255,14 @@ def author_curator_edit(
     fields = ["institution" if k == "institution_id" else k for k in after]
     author.save(update_fields=[*fields, "updated_at"])
     event = CurationEvent.objects.create(
-        actor=actor, action="edit", target_type="author", target_id=str(author.pk),
-        author=author, before=before, after=after, note=note,
+        actor=actor,
+        action="edit",
+        target_type="author",
+        target_id=str(author.pk),
+        author=author,
+        before=before,
+        after=after,
+        note=note,
     )
     authors_changed_on_commit([author.pk])
     return event

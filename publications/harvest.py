@@ -48,9 +48,7 @@ def default_pacer():
         from publications.arxiv.clients import RedisPacer
 
         _redis_pacer = RedisPacer(
-            redis.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2
-            )
+            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
         )
     return _redis_pacer
 
@@ -173,7 +171,10 @@ def harvest_oai(
             logger.warning(
                 "harvest run %s of %s: %d records refused by the database; the watermark stays "
                 "at %s until they are in or a curator acknowledges them",
-                run.pk, set_spec, run.records_failed, from_date,
+                run.pk,
+                set_spec,
+                run.records_failed,
+                from_date,
             )
         else:
             run.watermark = window_end.isoformat()
@@ -185,16 +186,20 @@ def acknowledge_failures(run: ImportRun, *, user) -> bool:
     """A person has seen why the run's records failed: the watermark moves to the end of the
     run's window, so later harvests stop reading it again. Returns False when there was
     nothing to acknowledge (no failed records, already acknowledged, or not a finished harvest)."""
-    updated = ImportRun.objects.filter(
-        pk=run.pk,
-        source=OAI_SOURCE,
-        status=ImportRun.Status.FINISHED,
-        records_failed__gt=0,
-        failures_acknowledged_at__isnull=True,
-    ).exclude(window_end="").update(
-        failures_acknowledged_at=timezone.now(),
-        failures_acknowledged_by=user,
-        watermark=run.window_end,
+    updated = (
+        ImportRun.objects.filter(
+            pk=run.pk,
+            source=OAI_SOURCE,
+            status=ImportRun.Status.FINISHED,
+            records_failed__gt=0,
+            failures_acknowledged_at__isnull=True,
+        )
+        .exclude(window_end="")
+        .update(
+            failures_acknowledged_at=timezone.now(),
+            failures_acknowledged_by=user,
+            watermark=run.window_end,
+        )
     )
     return bool(updated)
 

@@ -325,7 +325,7 @@ class Loader:
             cat = taxonomy.describe(code)
             rows.append((code, cat.name, cat.archive, cat.group, cat.retired))
         cursor.executemany(
-            "INSERT INTO publications_topic (code, name, archive, \"group\", retired) "
+            'INSERT INTO publications_topic (code, name, archive, "group", retired) '
             "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (code) DO NOTHING",
             rows,
         )
@@ -476,8 +476,15 @@ class Loader:
                     inst_key = name_key(a.affiliation)[:500] if a.affiliation else ""
                     institution_id = self.institution_ids.get(inst_key) if inst_key else None
                     copy.write_row(
-                        (work_id, position, author_id, a.name, a.affiliation, institution_id,
-                         "arxiv")
+                        (
+                            work_id,
+                            position,
+                            author_id,
+                            a.name,
+                            a.affiliation,
+                            institution_id,
+                            "arxiv",
+                        )
                     )
         return touched
 

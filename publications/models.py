@@ -115,7 +115,9 @@ class Work(models.Model):
                 gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
             ),
             models.Index(fields=["-first_submitted"], name="work_first_submitted_idx"),
-            models.Index(fields=["primary_topic", "-first_submitted"], name="work_topic_recent_idx"),
+            models.Index(
+                fields=["primary_topic", "-first_submitted"], name="work_topic_recent_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +143,7 @@ class Work(models.Model):
 
     @property
     def work_type(self) -> str:
-        """"journal article" once arXiv records a journal reference, "preprint" otherwise."""
+        """ "journal article" once arXiv records a journal reference, "preprint" otherwise."""
         return "journal article" if self.journal_ref else "preprint"
 
     @property
@@ -293,7 +295,10 @@ class ImportRun(models.Model):
     window_end = models.CharField(max_length=100, blank=True)
     failures_acknowledged_at = models.DateTimeField(null=True, blank=True)
     failures_acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

@@ -67,9 +67,12 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
 
     def bio() -> str:
         return author.bio or neutral_bio(
-            name=author.display_name, works_count=author.works_count,
-            topics=[(t.name, t.code) for t in top_topics()], first_year=author.first_year,
-            last_year=author.last_year, current_year=timezone.now().year,
+            name=author.display_name,
+            works_count=author.works_count,
+            topics=[(t.name, t.code) for t in top_topics()],
+            first_year=author.first_year,
+            last_year=author.last_year,
+            current_year=timezone.now().year,
         )
 
     def orcid() -> ProvenOrcid | None:
@@ -84,14 +87,18 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
             return None
         return selectors.author_latest_affiliation(author_id=author.pk)
 
-
     works = selectors.author_works_page(
         author_id=author.pk, page=page, per_page=WORKS_PER_PAGE, total=author.works_count
     )
-    return ProfilePage(author=author, works=works, top_topics=top_topics, bio=bio,
-                       printed_affiliation=printed_affiliation, orcid=orcid,
-                       last_synced=last_synced)
-
+    return ProfilePage(
+        author=author,
+        works=works,
+        top_topics=top_topics,
+        bio=bio,
+        printed_affiliation=printed_affiliation,
+        orcid=orcid,
+        last_synced=last_synced,
+    )
 
 
 # A work page lists its first authors, then the visitor's own record with these many neighbours
@@ -127,16 +134,24 @@ class AuthorList:
         return self.lines[-1].position if self.lines else 0
 
 
-def _numbered(lines: list[Authorship], affiliations: list[str], total: int,
-              context_position: int | None = None) -> AuthorList:
+def _numbered(
+    lines: list[Authorship],
+    affiliations: list[str],
+    total: int,
+    context_position: int | None = None,
+) -> AuthorList:
     numbers = {text: n for n, text in enumerate(affiliations, 1)}
     used: dict[int, str] = {}
     for line in lines:
         line.affiliation_number = numbers.get(line.printed_affiliation)
         if line.affiliation_number:
             used[line.affiliation_number] = line.printed_affiliation
-    return AuthorList(lines=lines, affiliations=sorted(used.items()), total=total,
-                      context_position=context_position)
+    return AuthorList(
+        lines=lines,
+        affiliations=sorted(used.items()),
+        total=total,
+        context_position=context_position,
+    )
 
 
 class WorkPage:
@@ -161,18 +176,24 @@ class WorkPage:
     def authors(self) -> AuthorList:
         around = None
         if self.context_position is not None:
-            around = (self.context_position - WORK_CONTEXT_NEIGHBOURS,
-                      self.context_position + WORK_CONTEXT_NEIGHBOURS)
-        lines = selectors.work_author_lines(work_id=self.work.pk, first=WORK_FIRST_AUTHORS,
-                                            around=around)
+            around = (
+                self.context_position - WORK_CONTEXT_NEIGHBOURS,
+                self.context_position + WORK_CONTEXT_NEIGHBOURS,
+            )
+        lines = selectors.work_author_lines(
+            work_id=self.work.pk, first=WORK_FIRST_AUTHORS, around=around
+        )
         up_to = lines[-1].position if lines else 0
         affiliations = selectors.work_affiliations(work_id=self.work.pk, up_to=up_to)
-        return _numbered(lines, affiliations, max(self.work.authors_count, len(lines)),
-                         self.context_position)
+        return _numbered(
+            lines, affiliations, max(self.work.authors_count, len(lines)), self.context_position
+        )
 
     @cached_property
     def related(self) -> list[Work]:
-        first = [line.author_id for line in self.authors.lines if line.position <= WORK_FIRST_AUTHORS]
+        first = [
+            line.author_id for line in self.authors.lines if line.position <= WORK_FIRST_AUTHORS
+        ]
         return selectors.work_related(work=self.work, author_ids=first)
 
 
@@ -190,7 +211,9 @@ def work_page(*, arxiv_id: str, author_slug: str | None = None) -> WorkPage:
     """The publication page of `arxiv_id`, with the author list around `author_slug` when given.
     1 query now (2 with a context record on a long list); see WorkPage for the rest."""
     work = selectors.work_get(arxiv_id=arxiv_id)
-    return WorkPage(work, context_position=work_context_position(work=work, author_slug=author_slug))
+    return WorkPage(
+        work, context_position=work_context_position(work=work, author_slug=author_slug)
+    )
 
 
 class WorkAuthorsPage:
@@ -277,8 +300,11 @@ class SearchPage:
     def __init__(self, query: str, *, page: int | str = 1, author_page: int | str = 1):
         self.query = query
         self.author_page = selectors.page_number(author_page)
-        self.works = (selectors.works_search(query=query, page=page, per_page=SEARCH_WORKS_PER_PAGE)
-                      if query else None)
+        self.works = (
+            selectors.works_search(query=query, page=page, per_page=SEARCH_WORKS_PER_PAGE)
+            if query
+            else None
+        )
 
     @property
     def reads_as_words(self) -> bool:
@@ -286,16 +312,21 @@ class SearchPage:
         a name. The name match is skipped: against every record's name it was half the cost of
         the page, for records whose names only share letters with the words."""
         words = [word for word in name_key(self.query).split() if len(word) > 1]
-        return (len(words) >= NAME_WORDS_AT_MOST + 1 and self.works is not None
-                and (self.works.total or 0) >= SEARCH_WORKS_PER_PAGE)
+        return (
+            len(words) >= NAME_WORDS_AT_MOST + 1
+            and self.works is not None
+            and (self.works.total or 0) >= SEARCH_WORKS_PER_PAGE
+        )
 
     @cached_property
     def _authors(self) -> tuple[list[Author], bool]:
         if not self.query or self.reads_as_words:
             return [], False
-        return authors_search(query=self.query,
-                              offset=(self.author_page - 1) * SEARCH_AUTHORS_PER_PAGE,
-                              limit=SEARCH_AUTHORS_PER_PAGE)
+        return authors_search(
+            query=self.query,
+            offset=(self.author_page - 1) * SEARCH_AUTHORS_PER_PAGE,
+            limit=SEARCH_AUTHORS_PER_PAGE,
+        )
 
     @property
     def authors(self) -> list[Author]:

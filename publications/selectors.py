@@ -53,8 +53,15 @@ class Window:
     cheap count when the caller has one. The rows are fetched on first use, so a page whose list
     comes from a template fragment cache runs no query for it."""
 
-    def __init__(self, queryset: QuerySet | Callable[[], QuerySet], *, number: int, per_page: int,
-                 total: int | None = None, total_from: str | None = None):
+    def __init__(
+        self,
+        queryset: QuerySet | Callable[[], QuerySet],
+        *,
+        number: int,
+        per_page: int,
+        total: int | None = None,
+        total_from: str | None = None,
+    ):
         self._queryset = queryset  # or a function returning it, built only if the rows are needed
         self.number = number
         self.per_page = per_page
@@ -119,7 +126,13 @@ def page_number(value: object) -> int:
     return min(max(number, 1), 10_000)
 
 
-def window(queryset: QuerySet | Callable[[], QuerySet], *, page: int | str, per_page: int, total: int | None = None) -> Window:
+def window(
+    queryset: QuerySet | Callable[[], QuerySet],
+    *,
+    page: int | str,
+    per_page: int,
+    total: int | None = None,
+) -> Window:
     return Window(queryset, number=page_number(page), per_page=per_page, total=total)
 
 
@@ -142,8 +155,15 @@ def work_list() -> QuerySet[Work]:
     return (
         Work.objects.visible()
         .select_related("primary_topic")
-        .defer("search_vector", "search_folded", "tex_originals", "content_hash", "submitter",
-               "report_no", "license")
+        .defer(
+            "search_vector",
+            "search_folded",
+            "tex_originals",
+            "content_hash",
+            "submitter",
+            "report_no",
+            "license",
+        )
         .prefetch_related(listed_authorships())
     )
 
@@ -162,9 +182,15 @@ def work_get_with_first_authors(*, arxiv_id: str, authors: int) -> Work:
     `ordered_authorships`, versions and topics. 4 queries (work, authorships, versions, topics),
     however many authors it has. Raises Http404 for an unknown or hidden id."""
     arxiv_id = arxiv_id.strip()
-    queryset = Work.objects.visible().select_related("primary_topic").prefetch_related(
-        Prefetch("versions", queryset=WorkVersion.objects.order_by("number"), to_attr="version_list"),
-        Prefetch("topics", queryset=Topic.objects.order_by("code"), to_attr="topic_list"),
+    queryset = (
+        Work.objects.visible()
+        .select_related("primary_topic")
+        .prefetch_related(
+            Prefetch(
+                "versions", queryset=WorkVersion.objects.order_by("number"), to_attr="version_list"
+            ),
+            Prefetch("topics", queryset=Topic.objects.order_by("code"), to_attr="topic_list"),
+        )
     )
     try:
         work = queryset.get(arxiv_id=arxiv_id)
@@ -174,7 +200,8 @@ def work_get_with_first_authors(*, arxiv_id: str, authors: int) -> Work:
     # thousands of lines pass that filter and picks a parallel plan hashing every institution.
     work.ordered_authorships = list(
         Authorship.objects.filter(work_id=work.pk, position__lte=authors)
-        .select_related("author", "institution").order_by("position")[:authors]
+        .select_related("author", "institution")
+        .order_by("position")[:authors]
     )
     return work
 
@@ -217,7 +244,9 @@ def work_author_position(*, work_id: int, author_slug: str) -> int | None:
     it stands twice), or None when it is not on the work. 1 query (both indexes of the keys)."""
     return (
         Authorship.objects.filter(work_id=work_id, author__slug=author_slug)
-        .order_by("position").values_list("position", flat=True).first()
+        .order_by("position")
+        .values_list("position", flat=True)
+        .first()
     )
 
 
@@ -225,15 +254,17 @@ def _author_lines() -> QuerySet[Authorship]:
     """Author lines as pages print them: position, name and affiliation as printed, and the
     record's slug (no Author instance per line: a work page may print thousands)."""
     return (
-        Authorship.objects.annotate(author_slug=F("author__slug"), author_hidden=F("author__hidden"))
-        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation",
-              "source")
+        Authorship.objects.annotate(
+            author_slug=F("author__slug"), author_hidden=F("author__hidden")
+        )
+        .only("work_id", "author_id", "position", "printed_name", "printed_affiliation", "source")
         .order_by("position")
     )
 
 
-def work_author_lines(*, work_id: int, first: int | None = None,
-                      around: tuple[int, int] | None = None) -> list[Authorship]:
+def work_author_lines(
+    *, work_id: int, first: int | None = None, around: tuple[int, int] | None = None
+) -> list[Authorship]:
     """The work's author lines in printed order: every line (no arguments), or the first `first`
     lines and those from `around[0]` to `around[1]` (the visitor's own record and its
     neighbours). 1 query."""
@@ -253,8 +284,11 @@ def work_affiliations(*, work_id: int, up_to: int | None = None) -> list[str]:
     numbered n wherever a part of the author list is shown; only those first printed at position
     `up_to` or before, when given. 1 query."""
     rows = (
-        Authorship.objects.filter(work_id=work_id).exclude(printed_affiliation="")
-        .values("printed_affiliation").annotate(first=Min("position")).order_by("first")
+        Authorship.objects.filter(work_id=work_id)
+        .exclude(printed_affiliation="")
+        .values("printed_affiliation")
+        .annotate(first=Min("position"))
+        .order_by("first")
     )
     if up_to is not None:
         rows = rows.filter(first__lte=up_to)
@@ -276,7 +310,9 @@ def work_related(*, work: Work, author_ids: list[int], limit: int = RELATED_WORK
     by_authors = list(
         works.filter(authorships__author_id__in=author_ids)
         .exclude(pk=work.pk)
-        .annotate(shared_authors=Count("authorships", filter=Q(authorships__author_id__in=author_ids)))
+        .annotate(
+            shared_authors=Count("authorships", filter=Q(authorships__author_id__in=author_ids))
+        )
         .order_by("-shared_authors", "-first_submitted", "-id")[:limit]
     )
     seen = {w.pk for w in by_authors} | {work.pk}
@@ -295,14 +331,16 @@ def author_works_page(
 ) -> Window:
     """An author record's visible works, newest first, one page, each with its first authors in
     order and `attached_by` (the source of the record's authorship). 2 queries (the page of works, their first authorships); `total` is the stored count."""
+
     # NULLS LAST differs from the order of the global first_submitted index on purpose: the
     # planner then starts from the record's authorships (a few hundred rows at most) instead of
     # walking every work in the database newest first, looking for the record's.
     def works() -> QuerySet[Work]:
-        return work_list().filter(
-            pk__in=Authorship.objects.filter(author_id=author_id).values("work_id")
-        ).annotate(attached_by=_attached_by(author_id)).order_by(
-            F("first_submitted").desc(nulls_last=True), "-id"
+        return (
+            work_list()
+            .filter(pk__in=Authorship.objects.filter(author_id=author_id).values("work_id"))
+            .annotate(attached_by=_attached_by(author_id))
+            .order_by(F("first_submitted").desc(nulls_last=True), "-id")
         )
 
     return window(works, page=page, per_page=per_page, total=total)
@@ -339,7 +377,9 @@ def author_latest_affiliation(*, author_id: int) -> PrintedAffiliation | None:
     if row is None:
         return None
     text, arxiv_id, submitted = row
-    return PrintedAffiliation(text=text, arxiv_id=arxiv_id, year=submitted.year if submitted else None)
+    return PrintedAffiliation(
+        text=text, arxiv_id=arxiv_id, year=submitted.year if submitted else None
+    )
 
 
 def author_works_for_feed(*, author_id: int, limit: int = 50) -> list[Work]:
@@ -358,8 +398,9 @@ def author_top_topics(*, author_id: int, limit: int = 3) -> list[TopicWithWorksH
     topics = cache.get(key)
     if topics is None:
         topics = list(
-            Topic.objects.filter(primary_works__authorships__author_id=author_id,
-                                 primary_works__hidden=False)
+            Topic.objects.filter(
+                primary_works__authorships__author_id=author_id, primary_works__hidden=False
+            )
             .annotate(works_here=Count("primary_works", distinct=True))
             .order_by("-works_here", "code")[:limit]
         )
@@ -389,8 +430,12 @@ def topic_prolific_authors(*, topic: Topic, limit: int = 10) -> list[Author]:
     authors = cache.get(key)
     if authors is None:
         counts = (
-            Authorship.objects.filter(work__primary_topic=topic, work__hidden=False,
-                                      author__merged_into__isnull=True, author__hidden=False)
+            Authorship.objects.filter(
+                work__primary_topic=topic,
+                work__hidden=False,
+                author__merged_into__isnull=True,
+                author__hidden=False,
+            )
             .values("author_id")
             .annotate(n=Count("work_id", distinct=True))
             .order_by("-n", "author_id")[:limit]
@@ -423,7 +468,9 @@ def topics_with_counts() -> list[TopicWithWorksHere]:
     topics = cache.get(key)
     if topics is None:
         topics = list(
-            Topic.objects.annotate(works_here=Count("primary_works", filter=Q(primary_works__hidden=False)))
+            Topic.objects.annotate(
+                works_here=Count("primary_works", filter=Q(primary_works__hidden=False))
+            )
             .filter(works_here__gt=0)
             .order_by("-works_here", "code")
         )
@@ -434,8 +481,12 @@ def topics_with_counts() -> list[TopicWithWorksHere]:
 def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
     """One page of works_matching(query) with the number of matches. 2 queries (the page with the
     number of matches as a window count, so the matches are read once; first authors)."""
-    return Window(works_matching(query=query), number=page_number(page), per_page=per_page,
-                  total_from="matches")
+    return Window(
+        works_matching(query=query),
+        number=page_number(page),
+        per_page=per_page,
+        total_from="matches",
+    )
 
 
 def works_matching(*, query: str) -> QuerySet[Work]:
@@ -449,9 +500,7 @@ def works_matching(*, query: str) -> QuerySet[Work]:
     folded_query = fold_accents(query)
     folded = SearchQuery(folded_query, config="english", search_type="websearch")
     folded_vector = SearchVector("search_folded", config="english")
-    matches = Q(search_vector=search) | (
-        ~Q(search_folded="") & Q(folded_match=folded)
-    )
+    matches = Q(search_vector=search) | (~Q(search_folded="") & Q(folded_match=folded))
     ranks = [SearchRank(F("search_vector"), search), SearchRank(folded_vector, folded)]
     if folded_query != query:
         matches |= Q(search_vector=folded)
@@ -481,7 +530,9 @@ def works_filtered(
     primary topic, first authorships)."""
     works = work_list()
     if category:
-        works = works.filter(id__in=WorkTopic.objects.filter(topic__code=category).values("work_id"))
+        works = works.filter(
+            id__in=WorkTopic.objects.filter(topic__code=category).values("work_id")
+        )
     if submitted_from:
         works = works.filter(first_submitted__gte=_start_of(submitted_from))
     if submitted_to and submitted_to < dt.date.max:
@@ -539,7 +590,8 @@ def followed_works_page(*, user_id: int, page: int | str = 1, per_page: int = 20
             Prefetch(
                 "authorships",
                 queryset=Authorship.objects.filter(position__lte=LISTED_AUTHORS)
-                .select_related("author").order_by("position"),
+                .select_related("author")
+                .order_by("position"),
                 to_attr="listed_authorships",
             )
         )
@@ -593,9 +645,9 @@ def search_works_for_export(*, query: str, page: int | str = 1, per_page: int = 
     number = page_number(page)
     start = (number - 1) * per_page
     ids = list(
-        works_matching(query=query).prefetch_related(None).values_list("pk", flat=True)[
-            start : start + per_page
-        ]
+        works_matching(query=query)
+        .prefetch_related(None)
+        .values_list("pk", flat=True)[start : start + per_page]
     )
     by_id = {w.pk: w for w in _export_list().filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -642,8 +694,9 @@ def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorL
         Authorship.objects.filter(work_id__in=recent)
         .exclude(author_id=author_id)
         .values("author_id")
-        .annotate(shared=Count("work_id", distinct=True),
-                  work_ids=ArrayAgg("work_id", distinct=True))
+        .annotate(
+            shared=Count("work_id", distinct=True), work_ids=ArrayAgg("work_id", distinct=True)
+        )
         .order_by("-shared", "author_id")[: COAUTHORS_LIMIT + 1]
     )
     more = len(rows) > COAUTHORS_LIMIT
@@ -655,8 +708,10 @@ def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorL
     works = Work.objects.only("arxiv_id", "title", "first_submitted").in_bulk(work_ids)
     newest_first = lambda w: (w.first_submitted or NO_DATE, w.pk)  # noqa: E731
     coauthors = [
-        CoAuthor(author=authors[r["author_id"]],
-                 works=sorted((works[pk] for pk in r["work_ids"]), key=newest_first, reverse=True))
+        CoAuthor(
+            author=authors[r["author_id"]],
+            works=sorted((works[pk] for pk in r["work_ids"]), key=newest_first, reverse=True),
+        )
         for r in rows
     ]
     return CoAuthorList(since=since, coauthors=coauthors, more=more)

@@ -119,7 +119,9 @@ def import_items(
     except Exception as exc:
         _finish(run, loader.stats, status=ImportRun.Status.FAILED, fatal=f"import stopped: {exc}")
         raise
-    _finish(run, stats, status=ImportRun.Status.FAILED if stats.fatal else ImportRun.Status.FINISHED)
+    _finish(
+        run, stats, status=ImportRun.Status.FAILED if stats.fatal else ImportRun.Status.FINISHED
+    )
     _after_import(stats)
     return run
 
@@ -132,7 +134,9 @@ def _finish(run: ImportRun, stats: LoadStats, *, status: str, fatal: str = "") -
     run.records_unchanged = stats.unchanged
     run.records_skipped = stats.skipped
     run.records_failed = stats.failed
-    run.errors = stats.errors + ([{"where": "run", "arxiv_id": "", "reason": fatal}] if fatal else [])
+    run.errors = stats.errors + (
+        [{"where": "run", "arxiv_id": "", "reason": fatal}] if fatal else []
+    )
     run.finished_at = timezone.now()
     run.save()
     run.touched_author_ids = stats.touched_author_ids  # type: ignore[attr-defined]
@@ -145,7 +149,9 @@ def _after_import(stats: LoadStats) -> None:
 
     if stats.touched_author_ids:
         ids = sorted(stats.touched_author_ids)
-        transaction.on_commit(lambda: signals.authors_changed.send(sender=ImportRun, author_ids=ids))
+        transaction.on_commit(
+            lambda: signals.authors_changed.send(sender=ImportRun, author_ids=ids)
+        )
 
 
 def parse_path(path: Path) -> tuple[str, Iterator[ParsedItem]]:
@@ -216,14 +222,18 @@ def authorship_disown(*, user, work: Work, author: Author) -> Author:
 
     require_owner(user, author)
     authorship = (
-        Authorship.objects.select_for_update().filter(work=work, author=author).order_by("position").first()
+        Authorship.objects.select_for_update()
+        .filter(work=work, author=author)
+        .order_by("position")
+        .first()
     )
     if authorship is None:
         raise ValidationError(f"arXiv:{work.arxiv_id} is not among this record's works.")
     key = author.name_key
     taken = set(
-        Author.objects.filter(name_key=key, slug__startswith=f"{author.slug.split('--')[0]}--")
-        .values_list("slug", flat=True)
+        Author.objects.filter(
+            name_key=key, slug__startswith=f"{author.slug.split('--')[0]}--"
+        ).values_list("slug", flat=True)
     )
     n = 2
     while split_slug(key, n) in taken:
@@ -245,8 +255,11 @@ def authorship_disown(*, user, work: Work, author: Author) -> Author:
     authorship.source = AuthorshipSource.CLAIM
     authorship.save(update_fields=["author", "source"])
     record_event(
-        actor=user, action="authorship_disowned", target_type="authorship",
-        target_id=authorship.pk, author=author,
+        actor=user,
+        action="authorship_disowned",
+        target_type="authorship",
+        target_id=authorship.pk,
+        author=author,
         before={"work": work.arxiv_id, "author": author.pk, "position": authorship.position},
         after={"work": work.arxiv_id, "author": new.pk, "author_slug": new.slug},
     )
@@ -265,7 +278,7 @@ class AmbiguousAuthorship(Exception):
 
 
 def normalise_arxiv_id(raw: str) -> str:
-    """"arXiv:1810.04805v2" → "1810.04805"; "" when it is not an arXiv id."""
+    """ "arXiv:1810.04805v2" → "1810.04805"; "" when it is not an arXiv id."""
     from profiles.evidence import ARXIV_ID_RE
 
     value = (raw or "").strip()
@@ -277,7 +290,9 @@ def normalise_arxiv_id(raw: str) -> str:
 
 
 @transaction.atomic
-def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None = None) -> Authorship:
+def authorship_add(
+    *, user, author: Author, arxiv_id: str, position: int | None = None
+) -> Authorship:
     """The owner of ``author`` adds a missing work by arXiv id: the authorship whose printed name
     is theirs moves to ``author`` with source "claim". Only a printed name compatible with the
     record's names (same family name, agreeing given names or initials) can be taken; when
@@ -303,7 +318,9 @@ def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None 
             f"arXiv:{arxiv_id} is not on BZPEER: only works already imported from arXiv can be "
             "added. Check the id; nothing was changed."
         )
-    authorships = list(Authorship.objects.select_for_update().filter(work=work).order_by("position"))
+    authorships = list(
+        Authorship.objects.select_for_update().filter(work=work).order_by("position")
+    )
     if any(a.author_id == author.pk for a in authorships):
         raise ValidationError(f"arXiv:{arxiv_id} is already among this record's works.")
     names = [author.display_name, *author.name_variants]
@@ -329,7 +346,8 @@ def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None 
     if len(candidates) > 1:
         raise AmbiguousAuthorship(
             f"Several names printed on arXiv:{arxiv_id} fit this record; choose yours.",
-            work=work, choices=[(a.position, a.printed_name) for a in candidates],
+            work=work,
+            choices=[(a.position, a.printed_name) for a in candidates],
         )
     authorship = candidates[0]
     holder = Author.objects.get(pk=authorship.author_id)
@@ -348,7 +366,10 @@ def authorship_add(*, user, author: Author, arxiv_id: str, position: int | None 
     authorship.source = AuthorshipSource.CLAIM
     authorship.save(update_fields=["author", "source"])
     record_event(
-        actor=user, action="authorship_added", target_type="authorship", target_id=authorship.pk,
+        actor=user,
+        action="authorship_added",
+        target_type="authorship",
+        target_id=authorship.pk,
         author=author,
         before={"work": arxiv_id, "author": previous, "position": authorship.position},
         after={"work": arxiv_id, "author": author.pk},
@@ -371,12 +392,15 @@ def works_text_convert(*, batch_size: int = 1000) -> int:
     nothing the second time. Returns the number of works rewritten."""
     candidates = (
         Work.objects.filter(
-            Q(title__regex=_MAY_NEED_CONVERSION) | Q(abstract__regex=_MAY_NEED_CONVERSION)
-            | Q(comments__regex=_TEX_MARKS) | Q(journal_ref__regex=_TEX_MARKS)
+            Q(title__regex=_MAY_NEED_CONVERSION)
+            | Q(abstract__regex=_MAY_NEED_CONVERSION)
+            | Q(comments__regex=_TEX_MARKS)
+            | Q(journal_ref__regex=_TEX_MARKS)
         )
         .order_by("pk")
-        .only("pk", "title", "abstract", "comments", "journal_ref", "tex_originals",
-              "search_folded")
+        .only(
+            "pk", "title", "abstract", "comments", "journal_ref", "tex_originals", "search_folded"
+        )
     )
     fields = ("title", "abstract", "comments", "journal_ref")
     rewritten = 0

@@ -50,9 +50,16 @@ def _anonymous_cacheable(request: HttpRequest, params: Collection[str]) -> bool:
     )
 
 
-def _catalogue_page(request: HttpRequest, kind: str, parts: tuple, params: Collection[str],
-                    build: Callable[[str, int], HttpResponse], *,
-                    ttl: int = page_cache.PAGE_TTL, generation: str | None = None) -> HttpResponse:
+def _catalogue_page(
+    request: HttpRequest,
+    kind: str,
+    parts: tuple,
+    params: Collection[str],
+    build: Callable[[str, int], HttpResponse],
+    *,
+    ttl: int = page_cache.PAGE_TTL,
+    generation: str | None = None,
+) -> HttpResponse:
     """Serve a catalogue page: whole from the cache for anonymous visitors (no query), else
     built by `build(fragment_key, fragment_ttl)`, whose template caches its content under that
     key. `parts` are the page's normalised parameters."""
@@ -90,8 +97,10 @@ def _canonical(request: HttpRequest, url: str) -> HttpResponse:
 
 
 def work_version(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    return _canonical(request, reverse("publications:work",
-                                       kwargs={"arxiv_id": selectors.canonical_arxiv_id(arxiv_id)}))
+    return _canonical(
+        request,
+        reverse("publications:work", kwargs={"arxiv_id": selectors.canonical_arxiv_id(arxiv_id)}),
+    )
 
 
 def work_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
@@ -100,32 +109,49 @@ def work_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return _canonical(request, reverse("publications:work", kwargs={"arxiv_id": canonical}))
     slug = _context_author_slug(request)
     if not slug:
-        return _catalogue_page(request, "work", (arxiv_id, None), {"author"}, lambda key, ttl: (
-            _render_work(request, pages.work_page(arxiv_id=arxiv_id), key, ttl)))
+        return _catalogue_page(
+            request,
+            "work",
+            (arxiv_id, None),
+            {"author"},
+            lambda key, ttl: _render_work(request, pages.work_page(arxiv_id=arxiv_id), key, ttl),
+        )
     generation = page_cache.catalogue_generation()
     if _anonymous_cacheable(request, {"author"}):
         content = page_cache.catalogue_get(
-            page_cache.catalogue_key("work", (arxiv_id, slug), generation))
+            page_cache.catalogue_key("work", (arxiv_id, slug), generation)
+        )
         if content is not None:
             return HttpResponse(content)
     page = pages.work_page(arxiv_id=arxiv_id, author_slug=slug)
     # Only a record the page shows apart gets its own entry; any other slug is the plain page.
     context = slug if page.context_position is not None else None
-    return _catalogue_page(request, "work", (arxiv_id, context), {"author"},
-                           lambda key, ttl: _render_work(request, page, key, ttl),
-                           generation=generation)
+    return _catalogue_page(
+        request,
+        "work",
+        (arxiv_id, context),
+        {"author"},
+        lambda key, ttl: _render_work(request, page, key, ttl),
+        generation=generation,
+    )
 
 
 def _render_work(request: HttpRequest, page: pages.WorkPage, key: str, ttl: int) -> HttpResponse:
-    return render(request, "publications/work_detail.html",
-                  {"work": page.work, "page": page, "fragment_key": key, "fragment_ttl": ttl})
+    return render(
+        request,
+        "publications/work_detail.html",
+        {"work": page.work, "page": page, "fragment_key": key, "fragment_ttl": ttl},
+    )
 
 
 def work_authors(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     def build(key: str, ttl: int) -> HttpResponse:
         page = pages.work_authors_page(arxiv_id=arxiv_id)
-        return render(request, "publications/work_authors.html",
-                      {"work": page.work, "page": page, "fragment_key": key, "fragment_ttl": ttl})
+        return render(
+            request,
+            "publications/work_authors.html",
+            {"work": page.work, "page": page, "fragment_key": key, "fragment_ttl": ttl},
+        )
 
     return _catalogue_page(request, "work-authors", (arxiv_id,), (), build)
 
@@ -135,10 +161,17 @@ def topic_detail(request: HttpRequest, code: str) -> HttpResponse:
 
     def build(key: str, ttl: int) -> HttpResponse:
         page = pages.topic_page(code=code, page=number)
-        return render(request, "publications/topic_detail.html", {
-            "topic": page.topic, "works": page.works, "page": page,
-            "fragment_key": key, "fragment_ttl": ttl,
-        })
+        return render(
+            request,
+            "publications/topic_detail.html",
+            {
+                "topic": page.topic,
+                "works": page.works,
+                "page": page,
+                "fragment_key": key,
+                "fragment_ttl": ttl,
+            },
+        )
 
     try:
         return _catalogue_page(request, "topic", (code, number), {"page"}, build)
@@ -152,10 +185,17 @@ def topic_detail(request: HttpRequest, code: str) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     def build(key: str, ttl: int) -> HttpResponse:
         page = pages.home_page()
-        return render(request, "publications/home.html", {
-            "recent": page.recent, "topic_groups": page.topic_groups, "hide_header_search": True,
-            "fragment_key": key, "fragment_ttl": ttl,
-        })
+        return render(
+            request,
+            "publications/home.html",
+            {
+                "recent": page.recent,
+                "topic_groups": page.topic_groups,
+                "hide_header_search": True,
+                "fragment_key": key,
+                "fragment_ttl": ttl,
+            },
+        )
 
     return _catalogue_page(request, "home", (), (), build)
 
@@ -166,13 +206,26 @@ def search(request: HttpRequest) -> HttpResponse:
 
     def build(key: str, ttl: int) -> HttpResponse:
         page = pages.search_page(query=query, page=number, author_page=author_number)
-        return render(request, "publications/search.html", {
-            "query": page.query, "page": page, "hide_header_search": True,
-            "fragment_key": key, "fragment_ttl": ttl,
-        })
+        return render(
+            request,
+            "publications/search.html",
+            {
+                "query": page.query,
+                "page": page,
+                "hide_header_search": True,
+                "fragment_key": key,
+                "fragment_ttl": ttl,
+            },
+        )
 
-    return _catalogue_page(request, "search", (query, number, author_number),
-                           {"q", "page", "apage"}, build, ttl=page_cache.SEARCH_TTL)
+    return _catalogue_page(
+        request,
+        "search",
+        (query, number, author_number),
+        {"q", "page", "apage"},
+        build,
+        ttl=page_cache.SEARCH_TTL,
+    )
 
 
 @require_GET
@@ -222,8 +275,10 @@ def author_works_export(request: HttpRequest, slug: str, fmt: str) -> HttpRespon
     then one query read through a server-side cursor, whatever the number of works."""
     author = author_get(slug=slug)
     if author.merged_into is not None:  # no query when merged_into_id is None
-        return redirect(reverse(f"publications:author-works-{fmt}",
-                                kwargs={"slug": author.merged_into.slug}), permanent=True)
+        return redirect(
+            reverse(f"publications:author-works-{fmt}", kwargs={"slug": author.merged_into.slug}),
+            permanent=True,
+        )
     if _hidden_from(request, author):
         return author_gone(request, author)
     works = selectors.author_works_for_export(author_id=author.pk).iterator(chunk_size=500)
@@ -244,9 +299,7 @@ def search_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
 def _coauthor_years(request: HttpRequest) -> int:
     raw = request.GET.get("years", str(selectors.COAUTHOR_YEARS_DEFAULT))
     if not raw.isdigit() or not 1 <= int(raw) <= selectors.COAUTHOR_YEARS_MAX:
-        raise ValueError(
-            f"years must be a whole number from 1 to {selectors.COAUTHOR_YEARS_MAX}."
-        )
+        raise ValueError(f"years must be a whole number from 1 to {selectors.COAUTHOR_YEARS_MAX}.")
     return int(raw)
 
 
@@ -264,20 +317,35 @@ def author_coauthors(request: HttpRequest, slug: str, fmt: str = "html") -> Http
         return redirect(f"{url}?years={years}", permanent=True)
     if _hidden_from(request, author):
         return author_gone(request, author)
-    listing = selectors.author_coauthors(author_id=author.pk, years=years,
-                                         today=timezone.now().date())
+    listing = selectors.author_coauthors(
+        author_id=author.pk, years=years, today=timezone.now().date()
+    )
     if fmt == "csv":
         rows = (
-            (c.author.display_name,
-             "" if c.author.hidden else request.build_absolute_uri(c.author.get_absolute_url()),
-             len(c.works), c.last_year or "", " ".join(w.arxiv_id for w in c.works),
-             " | ".join(w.title for w in c.works))
+            (
+                c.author.display_name,
+                "" if c.author.hidden else request.build_absolute_uri(c.author.get_absolute_url()),
+                len(c.works),
+                c.last_year or "",
+                " ".join(w.arxiv_id for w in c.works),
+                " | ".join(w.title for w in c.works),
+            )
             for c in listing.coauthors
         )
         header = ("coauthor", "profile", "shared_works", "last_shared_year", "arxiv_ids", "titles")
-        return _download(exports.csv_rows(header, rows), fmt="csv",
-                         filename=f"{_filename(slug)}-coauthors-{years}y")
-    return render(request, "publications/coauthors.html", {
-        "author": author, "listing": listing, "years": years,
-        "limit": selectors.COAUTHORS_LIMIT, "max_years": selectors.COAUTHOR_YEARS_MAX,
-    })
+        return _download(
+            exports.csv_rows(header, rows),
+            fmt="csv",
+            filename=f"{_filename(slug)}-coauthors-{years}y",
+        )
+    return render(
+        request,
+        "publications/coauthors.html",
+        {
+            "author": author,
+            "listing": listing,
+            "years": years,
+            "limit": selectors.COAUTHORS_LIMIT,
+            "max_years": selectors.COAUTHOR_YEARS_MAX,
+        },
+    )

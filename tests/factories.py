@@ -108,4 +108,3 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     author = factory.SubFactory(AuthorFactory)
     evidence = factory.LazyFunction(lambda: {"message": "These are my papers."})
-

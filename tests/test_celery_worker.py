@@ -38,8 +38,13 @@ def redis_worker():
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
     _forget_cached_backend()
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                          queues=["celery", "arxiv"]):
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=10,
+            queues=["celery", "arxiv"],
+        ):
             yield
     finally:
         app.conf.update(saved)

@@ -5,41 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('profiles', '0001_initial'),
+        ("profiles", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SeveralResearchersRecord',
-            fields=[
-            ],
+            name="SeveralResearchersRecord",
+            fields=[],
             options={
-                'verbose_name': 'record that may combine several researchers',
-                'verbose_name_plural': 'records that may combine several researchers',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "record that may combine several researchers",
+                "verbose_name_plural": "records that may combine several researchers",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('profiles.author',),
+            bases=("profiles.author",),
         ),
         migrations.CreateModel(
-            name='ScoreChange',
+            name="ScoreChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField()),
-                ('previous_score', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('tier', models.CharField(max_length=20)),
-                ('formula_version', models.PositiveSmallIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='score_changes', to='profiles.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                ("previous_score", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("tier", models.CharField(max_length=20)),
+                ("formula_version", models.PositiveSmallIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score_changes",
+                        to="profiles.author",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['author', '-created_at'], name='scorechange_author_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["author", "-created_at"], name="scorechange_author_idx")
+                ],
             },
         ),
     ]

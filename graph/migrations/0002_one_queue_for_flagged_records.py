@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('graph', '0001_issue5_score_history'),
+        ("graph", "0001_issue5_score_history"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='SeveralResearchersRecord',
+            name="SeveralResearchersRecord",
         ),
     ]

@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,135 +18,356 @@ class Migration(migrations.Migration):
     operations = [
         TrigramExtension(),
         migrations.CreateModel(
-            name='Institution',
+            name="Institution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=500)),
-                ('name_key', models.CharField(max_length=500, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=500)),
+                ("name_key", models.CharField(max_length=500, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=300)),
-                ('name_key', models.CharField(max_length=300)),
-                ('name_variants', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=300), blank=True, default=list, size=None)),
-                ('slug', models.SlugField(allow_unicode=True, max_length=320, unique=True)),
-                ('receives_imports', models.BooleanField(default=True)),
-                ('bio', models.TextField(blank=True)),
-                ('open_to_collaborate', models.BooleanField(default=False)),
-                ('verification_level', models.PositiveSmallIntegerField(choices=[(0, 'L0 · no public source'), (1, 'L1 · imported from arXiv, unclaimed'), (2, 'L2 · claimed, verified e-mail'), (3, 'L3 · claimed with strong evidence'), (4, 'L4 · confirmed by a curator')], default=1)),
-                ('may_combine_several', models.BooleanField(default=False, help_text="Flagged: the record's works look like several people's.")),
-                ('works_count', models.PositiveIntegerField(default=0)),
-                ('followers_count', models.PositiveIntegerField(default=0)),
-                ('topics_count', models.PositiveIntegerField(default=0)),
-                ('close_collaborators_count', models.PositiveIntegerField(default=0)),
-                ('verified_collaborators_count', models.PositiveIntegerField(default=0)),
-                ('first_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('trust_score', models.PositiveSmallIntegerField(default=0)),
-                ('trust_tier', models.CharField(default='Emerging', max_length=20)),
-                ('trust_formula_version', models.PositiveSmallIntegerField(default=0)),
-                ('trust_components', models.JSONField(blank=True, default=dict)),
-                ('scored_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('claimed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='claimed_authors', to=settings.AUTH_USER_MODEL)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_records', to='profiles.author')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='authors', to='profiles.institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=300)),
+                ("name_key", models.CharField(max_length=300)),
+                (
+                    "name_variants",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=300),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("slug", models.SlugField(allow_unicode=True, max_length=320, unique=True)),
+                ("receives_imports", models.BooleanField(default=True)),
+                ("bio", models.TextField(blank=True)),
+                ("open_to_collaborate", models.BooleanField(default=False)),
+                (
+                    "verification_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "L0 · no public source"),
+                            (1, "L1 · imported from arXiv, unclaimed"),
+                            (2, "L2 · claimed, verified e-mail"),
+                            (3, "L3 · claimed with strong evidence"),
+                            (4, "L4 · confirmed by a curator"),
+                        ],
+                        default=1,
+                    ),
+                ),
+                (
+                    "may_combine_several",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Flagged: the record's works look like several people's.",
+                    ),
+                ),
+                ("works_count", models.PositiveIntegerField(default=0)),
+                ("followers_count", models.PositiveIntegerField(default=0)),
+                ("topics_count", models.PositiveIntegerField(default=0)),
+                ("close_collaborators_count", models.PositiveIntegerField(default=0)),
+                ("verified_collaborators_count", models.PositiveIntegerField(default=0)),
+                ("first_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("trust_score", models.PositiveSmallIntegerField(default=0)),
+                ("trust_tier", models.CharField(default="Emerging", max_length=20)),
+                ("trust_formula_version", models.PositiveSmallIntegerField(default=0)),
+                ("trust_components", models.JSONField(blank=True, default=dict)),
+                ("scored_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "claimed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="claimed_authors",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merged_records",
+                        to="profiles.author",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="authors",
+                        to="profiles.institution",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='pending', max_length=12)),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('evidence_level', models.PositiveSmallIntegerField(choices=[(0, 'L0 · no public source'), (1, 'L1 · imported from arXiv, unclaimed'), (2, 'L2 · claimed, verified e-mail'), (3, 'L3 · claimed with strong evidence'), (4, 'L4 · confirmed by a curator')], default=2)),
-                ('reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='profiles.author')),
-                ('reviewer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reviewed_claims', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                (
+                    "evidence_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "L0 · no public source"),
+                            (1, "L1 · imported from arXiv, unclaimed"),
+                            (2, "L2 · claimed, verified e-mail"),
+                            (3, "L3 · claimed with strong evidence"),
+                            (4, "L4 · confirmed by a curator"),
+                        ],
+                        default=2,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to="profiles.author",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="reviewed_claims",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
-                'indexes': [models.Index(fields=['state', 'created_at'], name='claim_queue_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'approved')), fields=('author',), name='claim_one_approved_per_author'), models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('user', 'author'), name='claim_one_pending_per_user_author')],
+                "ordering": ["created_at"],
+                "indexes": [models.Index(fields=["state", "created_at"], name="claim_queue_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "approved")),
+                        fields=("author",),
+                        name="claim_one_approved_per_author",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "pending")),
+                        fields=("user", "author"),
+                        name="claim_one_pending_per_user_author",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CollaborationInvitation',
+            name="CollaborationInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(max_length=2000)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='pending', max_length=12)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='profiles.author')),
-                ('sender', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sent_invitations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.TextField(max_length=2000)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="profiles.author",
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sent_invitations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('sender', 'author'), name='invitation_one_open_per_sender_author')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "pending")),
+                        fields=("sender", "author"),
+                        name="invitation_one_open_per_sender_author",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CurationEvent',
+            name="CurationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=50)),
-                ('target_type', models.CharField(max_length=50)),
-                ('target_id', models.CharField(max_length=100)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('note', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='curation_events', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='history', to='profiles.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=50)),
+                ("target_type", models.CharField(max_length=50)),
+                ("target_id", models.CharField(max_length=100)),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                ("note", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="curation_events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="history",
+                        to="profiles.author",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['author', '-created_at'], name='curation_author_idx'), models.Index(fields=['target_type', 'target_id'], name='curation_target_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["author", "-created_at"], name="curation_author_idx"),
+                    models.Index(fields=["target_type", "target_id"], name="curation_target_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Follow',
+            name="Follow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to='profiles.author')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follows",
+                        to="profiles.author",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follows",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['author', 'user'], name='follow_author_idx')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'author'), name='follow_unique_user_author')],
+                "indexes": [models.Index(fields=["author", "user"], name="follow_author_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("user", "author"), name="follow_unique_user_author"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='author',
-            index=models.Index(fields=['name_key'], name='author_name_key_idx'),
+            model_name="author",
+            index=models.Index(fields=["name_key"], name="author_name_key_idx"),
         ),
         migrations.AddIndex(
-            model_name='author',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['name_key'], name='author_name_key_trgm', opclasses=['gin_trgm_ops']),
+            model_name="author",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["name_key"], name="author_name_key_trgm", opclasses=["gin_trgm_ops"]
+            ),
         ),
         migrations.AddIndex(
-            model_name='author',
-            index=models.Index(fields=['-works_count'], name='author_works_count_idx'),
+            model_name="author",
+            index=models.Index(fields=["-works_count"], name="author_works_count_idx"),
         ),
         migrations.AddConstraint(
-            model_name='author',
-            constraint=models.UniqueConstraint(condition=models.Q(('receives_imports', True)), fields=('name_key',), name='author_one_import_target_per_name_key'),
+            model_name="author",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("receives_imports", True)),
+                fields=("name_key",),
+                name="author_one_import_target_per_name_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='author',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='author_not_merged_into_itself'),
+            model_name="author",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="author_not_merged_into_itself",
+            ),
         ),
     ]

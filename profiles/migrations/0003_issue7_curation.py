@@ -4,27 +4,32 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0002_issue4_invitation_block'),
+        ("profiles", "0002_issue4_invitation_block"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FlaggedAuthor',
-            fields=[
-            ],
+            name="FlaggedAuthor",
+            fields=[],
             options={
-                'verbose_name': 'flagged author record',
-                'verbose_name_plural': 'flagged author records (may combine several researchers)',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "flagged author record",
+                "verbose_name_plural": "flagged author records (may combine several researchers)",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('profiles.author',),
+            bases=("profiles.author",),
         ),
         migrations.AlterModelOptions(
-            name='author',
-            options={'permissions': [('curate_author', 'Can curate author records (merge, split, review claims, hide works)')]},
+            name="author",
+            options={
+                "permissions": [
+                    (
+                        "curate_author",
+                        "Can curate author records (merge, split, review claims, hide works)",
+                    )
+                ]
+            },
         ),
     ]

@@ -18,60 +18,80 @@ def receivers_of_existing_invitations(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0004_author_name_key_trgm_pending_list'),
+        ("profiles", "0004_author_name_key_trgm_pending_list"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DigestSubscription',
+            name="DigestSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('frequency', models.CharField(choices=[('off', 'No e-mail'), ('daily', 'Daily'), ('weekly', 'Weekly')], default='off', max_length=8)),
-                ('subscribed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("off", "No e-mail"), ("daily", "Daily"), ("weekly", "Weekly")],
+                        default="off",
+                        max_length=8,
+                    ),
+                ),
+                ("subscribed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.AddField(
-            model_name='author',
-            name='hidden',
+            model_name="author",
+            name="hidden",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='author',
-            name='hidden_at',
+            model_name="author",
+            name="hidden_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='collaborationinvitation',
-            name='receiver',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='received_invitations', to=settings.AUTH_USER_MODEL),
+            model_name="collaborationinvitation",
+            name="receiver",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="received_invitations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='collaborationinvitation',
-            name='receiver_contact',
+            model_name="collaborationinvitation",
+            name="receiver_contact",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='collaborationinvitation',
-            name='sender_contact',
+            model_name="collaborationinvitation",
+            name="sender_contact",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddIndex(
-            model_name='collaborationinvitation',
-            index=models.Index(fields=['receiver', '-created_at'], name='invitation_receiver_idx'),
+            model_name="collaborationinvitation",
+            index=models.Index(fields=["receiver", "-created_at"], name="invitation_receiver_idx"),
         ),
         migrations.AddField(
-            model_name='digestsubscription',
-            name='user',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='digest_subscription', to=settings.AUTH_USER_MODEL),
+            model_name="digestsubscription",
+            name="user",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="digest_subscription",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='digestsubscription',
-            index=models.Index(fields=['frequency', 'last_sent_at'], name='digest_due_idx'),
+            model_name="digestsubscription",
+            index=models.Index(fields=["frequency", "last_sent_at"], name="digest_due_idx"),
         ),
         migrations.RunPython(receivers_of_existing_invitations, migrations.RunPython.noop),
     ]

@@ -14,43 +14,91 @@ def granted_levels(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0005_owner_hidden_records_invitation_receivers_digests'),
+        ("profiles", "0005_owner_hidden_records_invitation_receivers_digests"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='claim',
-            name='dispute_seen_at',
+            model_name="claim",
+            name="dispute_seen_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='dispute_seen_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="claim",
+            name="dispute_seen_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='claim',
-            name='granted_level',
-            field=models.PositiveSmallIntegerField(blank=True, choices=[(0, 'L0 · no public source'), (1, 'L1 · imported from arXiv, unclaimed'), (2, 'L2 · claimed, verified e-mail'), (3, 'L3 · claimed with strong evidence'), (4, 'L4 · confirmed by a curator')], null=True),
+            model_name="claim",
+            name="granted_level",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                choices=[
+                    (0, "L0 · no public source"),
+                    (1, "L1 · imported from arXiv, unclaimed"),
+                    (2, "L2 · claimed, verified e-mail"),
+                    (3, "L3 · claimed with strong evidence"),
+                    (4, "L4 · confirmed by a curator"),
+                ],
+                null=True,
+            ),
         ),
         migrations.CreateModel(
-            name='InstitutionDomain',
+            name="InstitutionDomain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(help_text='Registrable domain, e.g. psu.edu.', max_length=253)),
-                ('note', models.CharField(blank=True, help_text='Where this domain was seen.', max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_domains', to='profiles.institution')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "domain",
+                    models.CharField(help_text="Registrable domain, e.g. psu.edu.", max_length=253),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True, help_text="Where this domain was seen.", max_length=500
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_domains",
+                        to="profiles.institution",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'institution e-mail domain',
-                'ordering': ['domain', 'institution'],
-                'indexes': [models.Index(fields=['domain'], name='institution_domain_idx')],
-                'constraints': [models.UniqueConstraint(fields=('institution', 'domain'), name='institution_domain_unique')],
+                "verbose_name": "institution e-mail domain",
+                "ordering": ["domain", "institution"],
+                "indexes": [models.Index(fields=["domain"], name="institution_domain_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("institution", "domain"), name="institution_domain_unique"
+                    )
+                ],
             },
         ),
         migrations.RunPython(granted_levels, migrations.RunPython.noop),

@@ -6,19 +6,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('profiles', '0006_institution_email_domains_and_claim_review'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("profiles", "0006_institution_email_domains_and_claim_review"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FollowingFeedKey',
+            name="FollowingFeedKey",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='following_feed_key', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('key', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="following_feed_key",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("key", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now=True)),
             ],
         ),
     ]

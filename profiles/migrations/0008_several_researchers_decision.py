@@ -22,25 +22,49 @@ def decisions_from_history(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0007_following_feed_keys'),
+        ("profiles", "0007_following_feed_keys"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='author',
-            name='several_decision',
-            field=models.CharField(blank=True, choices=[('', 'not reviewed: the recompute decides'), ('one', 'one researcher: flag cleared by a curator'), ('several', 'several researchers: flagged by a curator')], db_default='', default='', help_text="A curator's decision about the flag; it outranks the recompute.", max_length=10),
+            model_name="author",
+            name="several_decision",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "not reviewed: the recompute decides"),
+                    ("one", "one researcher: flag cleared by a curator"),
+                    ("several", "several researchers: flagged by a curator"),
+                ],
+                db_default="",
+                default="",
+                help_text="A curator's decision about the flag; it outranks the recompute.",
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='author',
-            name='may_combine_several',
-            field=models.BooleanField(default=False, help_text="Computed by the recompute: the record's works look like several people's."),
+            model_name="author",
+            name="may_combine_several",
+            field=models.BooleanField(
+                default=False,
+                help_text="Computed by the recompute: the record's works look like several people's.",
+            ),
         ),
         migrations.RunPython(decisions_from_history, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='author',
-            index=models.Index(condition=models.Q(('merged_into__isnull', True), models.Q(('several_decision', 'several'), models.Q(('may_combine_several', True), ('several_decision', '')), _connector='OR')), fields=['-works_count', 'id'], name='author_flagged_queue_idx'),
+            model_name="author",
+            index=models.Index(
+                condition=models.Q(
+                    ("merged_into__isnull", True),
+                    models.Q(
+                        ("several_decision", "several"),
+                        models.Q(("may_combine_several", True), ("several_decision", "")),
+                        _connector="OR",
+                    ),
+                ),
+                fields=["-works_count", "id"],
+                name="author_flagged_queue_idx",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0008_several_researchers_decision'),
+        ("profiles", "0008_several_researchers_decision"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='author',
-            name='homepage',
-            field=models.URLField(blank=True, db_default='', max_length=500),
+            model_name="author",
+            name="homepage",
+            field=models.URLField(blank=True, db_default="", max_length=500),
         ),
     ]

@@ -383,8 +383,15 @@ class DeadlineClient(ArxivHttpClient):
     def __init__(self, user_agent: str, *, seconds: float, max_retries: int = 1, **kwargs) -> None:
         session = DeadlineSession(time.monotonic() + seconds)
         super().__init__(
-            user_agent, max_retries=max_retries, backoff=1.0, timeout=seconds, session=session,
-            sleep=session.sleep, max_wait=seconds, deadline=seconds, **kwargs,
+            user_agent,
+            max_retries=max_retries,
+            backoff=1.0,
+            timeout=seconds,
+            session=session,
+            sleep=session.sleep,
+            max_wait=seconds,
+            deadline=seconds,
+            **kwargs,
         )
         self.ends_at = session.ends_at
 

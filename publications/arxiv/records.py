@@ -32,7 +32,9 @@ class WorkRecord:
     title: str
     authors: list[AuthorRecord]
     categories: list[str]  # primary category first, no duplicates
-    versions: list[VersionRecord]  # known versions, ascending; may have gaps (the API gives v1 and vN)
+    versions: list[
+        VersionRecord
+    ]  # known versions, ascending; may have gaps (the API gives v1 and vN)
     abstract: str = ""
     comments: str = ""
     journal_ref: str = ""
@@ -81,7 +83,9 @@ class SkippedRecord:
     where: str  # "line 17", "entry 3", "page"
     reason: str  # a sentence a user understands: "empty title (ghost entry)"
     arxiv_id: str = ""
-    fatal: bool = False  # True when the rest of the input could not be read (truncated .gz, XML syntax)
+    fatal: bool = (
+        False  # True when the rest of the input could not be read (truncated .gz, XML syntax)
+    )
 
 
 ParsedItem = WorkRecord | SkippedRecord

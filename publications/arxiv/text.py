@@ -266,15 +266,32 @@ _TEXT_DB.add_context_category(
         l2t.MacroTextSpec("deg", simplify_repl="°"),
         l2t.MacroTextSpec("degr", simplify_repl="°"),
         # Old font switches ("{\\it Cegrell's} classes") change the look, not the text.
-        *(l2t.MacroTextSpec(name, discard=True) for name in ("it", "bf", "em", "rm", "sl", "sc", "tt", "sf")),
+        *(
+            l2t.MacroTextSpec(name, discard=True)
+            for name in ("it", "bf", "em", "rm", "sl", "sc", "tt", "sf")
+        ),
     ],
     environments=[],
     specials=[l2t.SpecialsTextSpec("~", "~")],
 )
 # Kept exactly as typed even when latex2text has a rendering for them.
 _VERBATIM_MACROS = frozenset(
-    {"$", "cite", "citep", "citet", "ref", "eqref", "label", "url", "href", "footnote", "thanks",
-     "input", "include", "verb"}
+    {
+        "$",
+        "cite",
+        "citep",
+        "citet",
+        "ref",
+        "eqref",
+        "label",
+        "url",
+        "href",
+        "footnote",
+        "thanks",
+        "input",
+        "include",
+        "verb",
+    }
 )
 # Only text that holds a backslash, a brace or TeX quotes (``...'') can carry text-mode TeX; the rest
 # (most arXiv text) is returned untouched without parsing. "--" alone is left as typed.
@@ -405,8 +422,22 @@ def tex_paragraphs_to_unicode(text: str) -> str:
 
 _COMBINING_MARK = re.compile(r"[\u0300-\u036f]")
 _FOLDED_LETTERS = str.maketrans(
-    {"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe",
-     "Œ": "OE", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i"}
+    {
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "þ": "th",
+        "ı": "i",
+    }
 )
 
 
@@ -450,13 +481,9 @@ def work_text(*, title: str, abstract: str, comments: str, journal_ref: str) -> 
     }
     # Only real changes count: whitespace the parsers already collapsed is not an original.
     originals = {
-        name: typed[name]
-        for name in typed
-        if shown[name] != typed[name] and _has_tex(typed[name])
+        name: typed[name] for name in typed if shown[name] != typed[name] and _has_tex(typed[name])
     }
     shown = {name: shown[name] if name in originals else typed[name] for name in typed}
     searchable = f"{shown['title']}\n{shown['abstract']}"
     folded = fold_accents(searchable)
-    return WorkText(
-        **shown, originals=originals, folded=folded if folded != searchable else ""
-    )
+    return WorkText(**shown, originals=originals, folded=folded if folded != searchable else "")

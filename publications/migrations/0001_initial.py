@@ -7,146 +7,295 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('profiles', '0001_initial'),
+        ("profiles", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('archive', models.CharField(max_length=40)),
-                ('group', models.CharField(max_length=100)),
-                ('retired', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("archive", models.CharField(max_length=40)),
+                ("group", models.CharField(max_length=100)),
+                ("retired", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=40)),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('watermark', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('finished', 'Finished'), ('failed', 'Failed')], default='running', max_length=10)),
-                ('records_seen', models.PositiveIntegerField(default=0)),
-                ('records_created', models.PositiveIntegerField(default=0)),
-                ('records_updated', models.PositiveIntegerField(default=0)),
-                ('records_unchanged', models.PositiveIntegerField(default=0)),
-                ('records_skipped', models.PositiveIntegerField(default=0)),
-                ('records_failed', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=40)),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("watermark", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="running",
+                        max_length=10,
+                    ),
+                ),
+                ("records_seen", models.PositiveIntegerField(default=0)),
+                ("records_created", models.PositiveIntegerField(default=0)),
+                ("records_updated", models.PositiveIntegerField(default=0)),
+                ("records_unchanged", models.PositiveIntegerField(default=0)),
+                ("records_skipped", models.PositiveIntegerField(default=0)),
+                ("records_failed", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-started_at'],
-                'indexes': [models.Index(fields=['source', '-started_at'], name='importrun_source_idx')],
+                "ordering": ["-started_at"],
+                "indexes": [
+                    models.Index(fields=["source", "-started_at"], name="importrun_source_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Work',
+            name="Work",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('arxiv_id', models.CharField(max_length=40, unique=True)),
-                ('title', models.TextField()),
-                ('abstract', models.TextField(blank=True)),
-                ('comments', models.TextField(blank=True)),
-                ('journal_ref', models.TextField(blank=True)),
-                ('doi', models.TextField(blank=True)),
-                ('report_no', models.TextField(blank=True)),
-                ('license', models.TextField(blank=True)),
-                ('submitter', models.TextField(blank=True)),
-                ('first_submitted', models.DateTimeField(blank=True, help_text='Date of v1.', null=True)),
-                ('latest_version_date', models.DateTimeField(blank=True, null=True)),
-                ('version_count', models.PositiveSmallIntegerField(default=1)),
-                ('metadata_date', models.DateField(blank=True, help_text="When the source last changed this record's metadata.", null=True)),
-                ('authors_count', models.PositiveIntegerField(default=0)),
-                ('hidden', models.BooleanField(default=False)),
-                ('hidden_reason', models.TextField(blank=True)),
-                ('source', models.CharField(blank=True, help_text='Last import source.', max_length=20)),
-                ('content_hash', models.CharField(blank=True, max_length=32)),
-                ('search_vector', models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.CombinedSearchVector(django.contrib.postgres.search.SearchVector('title', config='english', weight='A'), '||', django.contrib.postgres.search.SearchVector('abstract', config='english', weight='B'), django.contrib.postgres.search.SearchConfig('english')), output_field=django.contrib.postgres.search.SearchVectorField())),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('primary_topic', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='primary_works', to='publications.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("arxiv_id", models.CharField(max_length=40, unique=True)),
+                ("title", models.TextField()),
+                ("abstract", models.TextField(blank=True)),
+                ("comments", models.TextField(blank=True)),
+                ("journal_ref", models.TextField(blank=True)),
+                ("doi", models.TextField(blank=True)),
+                ("report_no", models.TextField(blank=True)),
+                ("license", models.TextField(blank=True)),
+                ("submitter", models.TextField(blank=True)),
+                (
+                    "first_submitted",
+                    models.DateTimeField(blank=True, help_text="Date of v1.", null=True),
+                ),
+                ("latest_version_date", models.DateTimeField(blank=True, null=True)),
+                ("version_count", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "metadata_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the source last changed this record's metadata.",
+                        null=True,
+                    ),
+                ),
+                ("authors_count", models.PositiveIntegerField(default=0)),
+                ("hidden", models.BooleanField(default=False)),
+                ("hidden_reason", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(blank=True, help_text="Last import source.", max_length=20),
+                ),
+                ("content_hash", models.CharField(blank=True, max_length=32)),
+                (
+                    "search_vector",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.contrib.postgres.search.CombinedSearchVector(
+                            django.contrib.postgres.search.SearchVector(
+                                "title", config="english", weight="A"
+                            ),
+                            "||",
+                            django.contrib.postgres.search.SearchVector(
+                                "abstract", config="english", weight="B"
+                            ),
+                            django.contrib.postgres.search.SearchConfig("english"),
+                        ),
+                        output_field=django.contrib.postgres.search.SearchVectorField(),
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "primary_topic",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="primary_works",
+                        to="publications.topic",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WorkTopic',
+            name="WorkTopic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_primary', models.BooleanField(default=False)),
-                ('topic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='work_topics', to='publications.topic')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='work_topics', to='publications.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False)),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="work_topics",
+                        to="publications.topic",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="work_topics",
+                        to="publications.work",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='work',
-            name='topics',
-            field=models.ManyToManyField(related_name='works', through='publications.WorkTopic', to='publications.topic'),
+            model_name="work",
+            name="topics",
+            field=models.ManyToManyField(
+                related_name="works", through="publications.WorkTopic", to="publications.topic"
+            ),
         ),
         migrations.CreateModel(
-            name='WorkVersion',
+            name="WorkVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('created', models.DateTimeField()),
-                ('size', models.CharField(blank=True, max_length=20)),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='publications.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("created", models.DateTimeField()),
+                ("size", models.CharField(blank=True, max_length=20)),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="publications.work",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['work', 'number'],
+                "ordering": ["work", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Authorship',
+            name="Authorship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('printed_name', models.TextField()),
-                ('printed_affiliation', models.TextField(blank=True)),
-                ('source', models.CharField(choices=[('arxiv', 'arXiv import'), ('claim', 'Author claim'), ('curator', 'Curator')], default='arxiv', max_length=10)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authorships', to='profiles.author')),
-                ('institution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='authorships', to='profiles.institution')),
-                ('work', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='authorships', to='publications.work')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("printed_name", models.TextField()),
+                ("printed_affiliation", models.TextField(blank=True)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("arxiv", "arXiv import"),
+                            ("claim", "Author claim"),
+                            ("curator", "Curator"),
+                        ],
+                        default="arxiv",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authorships",
+                        to="profiles.author",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="authorships",
+                        to="profiles.institution",
+                    ),
+                ),
+                (
+                    "work",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="authorships",
+                        to="publications.work",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['work', 'position'],
-                'indexes': [models.Index(fields=['author', 'work'], name='authorship_author_idx')],
-                'constraints': [models.UniqueConstraint(fields=('work', 'position'), name='authorship_unique_position'), models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='authorship_position_gte_1')],
+                "ordering": ["work", "position"],
+                "indexes": [models.Index(fields=["author", "work"], name="authorship_author_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("work", "position"), name="authorship_unique_position"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("position__gte", 1)), name="authorship_position_gte_1"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='worktopic',
-            index=models.Index(fields=['topic', 'work'], name='worktopic_topic_idx'),
+            model_name="worktopic",
+            index=models.Index(fields=["topic", "work"], name="worktopic_topic_idx"),
         ),
         migrations.AddConstraint(
-            model_name='worktopic',
-            constraint=models.UniqueConstraint(fields=('work', 'topic'), name='worktopic_unique'),
+            model_name="worktopic",
+            constraint=models.UniqueConstraint(fields=("work", "topic"), name="worktopic_unique"),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='work_search_idx'),
+            model_name="work",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="work_search_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['-first_submitted'], name='work_first_submitted_idx'),
+            model_name="work",
+            index=models.Index(fields=["-first_submitted"], name="work_first_submitted_idx"),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=models.Index(fields=['primary_topic', '-first_submitted'], name='work_topic_recent_idx'),
+            model_name="work",
+            index=models.Index(
+                fields=["primary_topic", "-first_submitted"], name="work_topic_recent_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workversion',
-            constraint=models.UniqueConstraint(fields=('work', 'number'), name='workversion_unique'),
+            model_name="workversion",
+            constraint=models.UniqueConstraint(
+                fields=("work", "number"), name="workversion_unique"
+            ),
         ),
     ]

@@ -5,26 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0003_issue7_curation'),
-        ('publications', '0001_initial'),
+        ("profiles", "0003_issue7_curation"),
+        ("publications", "0001_initial"),
     ]
 
     # The new index first, so the work lookups always have one.
     operations = [
         migrations.AddIndex(
-            model_name='authorship',
-            index=models.Index(fields=['work', 'author'], name='authorship_work_idx'),
+            model_name="authorship",
+            index=models.Index(fields=["work", "author"], name="authorship_work_idx"),
         ),
         migrations.AlterField(
-            model_name='authorship',
-            name='author',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='authorships', to='profiles.author'),
+            model_name="authorship",
+            name="author",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="authorships",
+                to="profiles.author",
+            ),
         ),
         migrations.AlterField(
-            model_name='authorship',
-            name='work',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='authorships', to='publications.work'),
+            model_name="authorship",
+            name="work",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="authorships",
+                to="publications.work",
+            ),
         ),
     ]

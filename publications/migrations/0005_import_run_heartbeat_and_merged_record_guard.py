@@ -36,47 +36,61 @@ DROP FUNCTION IF EXISTS bz_refuse_authorships_of_merged_records();
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publications', '0004_digest_items'),
+        ("publications", "0004_digest_items"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importrun',
-            name='failures_acknowledged_at',
+            model_name="importrun",
+            name="failures_acknowledged_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='failures_acknowledged_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="importrun",
+            name="failures_acknowledged_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='heartbeat_at',
+            model_name="importrun",
+            name="heartbeat_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='host',
+            model_name="importrun",
+            name="host",
             field=models.CharField(blank=True, max_length=255),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='pid',
+            model_name="importrun",
+            name="pid",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='importrun',
-            name='window_end',
+            model_name="importrun",
+            name="window_end",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AlterField(
-            model_name='importrun',
-            name='status',
-            field=models.CharField(choices=[('running', 'Running'), ('finished', 'Finished'), ('failed', 'Failed'), ('interrupted', 'Interrupted')], default='running', max_length=12),
+            model_name="importrun",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("running", "Running"),
+                    ("finished", "Finished"),
+                    ("failed", "Failed"),
+                    ("interrupted", "Interrupted"),
+                ],
+                default="running",
+                max_length=12,
+            ),
         ),
         migrations.RunSQL(GUARD, UNGUARD),
     ]

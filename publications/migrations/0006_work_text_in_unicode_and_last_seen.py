@@ -6,29 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('publications', '0005_import_run_heartbeat_and_merged_record_guard'),
+        ("publications", "0005_import_run_heartbeat_and_merged_record_guard"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='work',
-            name='last_seen_at',
+            model_name="work",
+            name="last_seen_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='work',
-            name='search_folded',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="work",
+            name="search_folded",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddField(
-            model_name='work',
-            name='tex_originals',
-            field=models.JSONField(blank=True, db_default=models.Value({}, models.JSONField()), default=dict),
+            model_name="work",
+            name="tex_originals",
+            field=models.JSONField(
+                blank=True, db_default=models.Value({}, models.JSONField()), default=dict
+            ),
         ),
         migrations.AddIndex(
-            model_name='work',
-            index=django.contrib.postgres.indexes.GinIndex(django.contrib.postgres.search.SearchVector('search_folded', config='english'), condition=models.Q(('search_folded', ''), _negated=True), gin_pending_list_limit=256, name='work_search_folded_idx'),
+            model_name="work",
+            index=django.contrib.postgres.indexes.GinIndex(
+                django.contrib.postgres.search.SearchVector("search_folded", config="english"),
+                condition=models.Q(("search_folded", ""), _negated=True),
+                gin_pending_list_limit=256,
+                name="work_search_folded_idx",
+            ),
         ),
     ]

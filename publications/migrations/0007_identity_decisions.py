@@ -6,28 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('profiles', '0004_author_name_key_trgm_pending_list'),
-        ('publications', '0006_work_text_in_unicode_and_last_seen'),
+        ("profiles", "0004_author_name_key_trgm_pending_list"),
+        ("publications", "0006_work_text_in_unicode_and_last_seen"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdentityDecision',
+            name="IdentityDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('merge', 'Merged'), ('proposal', 'Proposed (a claimed or curated record: nothing moved)')], max_length=20)),
-                ('records', django.contrib.postgres.fields.ArrayField(base_field=models.IntegerField(), help_text='Author ids, the survivor first.', size=None)),
-                ('reason', models.TextField()),
-                ('evidence', models.JSONField(blank=True, default=dict)),
-                ('confidence', models.FloatField()),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('author', models.ForeignKey(help_text='The surviving (or proposing) record.', on_delete=django.db.models.deletion.CASCADE, related_name='identity_decisions', to='profiles.author')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("merge", "Merged"),
+                            ("proposal", "Proposed (a claimed or curated record: nothing moved)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "records",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.IntegerField(),
+                        help_text="Author ids, the survivor first.",
+                        size=None,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("evidence", models.JSONField(blank=True, default=dict)),
+                ("confidence", models.FloatField()),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        help_text="The surviving (or proposing) record.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identity_decisions",
+                        to="profiles.author",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['author', '-created_at'], name='identity_author_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["author", "-created_at"], name="identity_author_idx")
+                ],
             },
         ),
     ]

@@ -33,9 +33,11 @@ def author_lines(authors, all_url: str = "") -> SafeString:
         parts.append(
             f'<li value="{position}" id="author-{position}"{mark}>'
             # A record its owner hid: the printed name stays, unlinked.
-            + (f'<span class="unlinked">{escape(line.printed_name)}</span>'
-               if getattr(line, "author_hidden", False)
-               else f'<a href="{escape(author_url(line.author_slug))}">{escape(line.printed_name)}</a>')
+            + (
+                f'<span class="unlinked">{escape(line.printed_name)}</span>'
+                if getattr(line, "author_hidden", False)
+                else f'<a href="{escape(author_url(line.author_slug))}">{escape(line.printed_name)}</a>'
+            )
         )
         attached = _ATTACHED_BY.get(getattr(line, "source", "arxiv"))
         if attached:  # not the import: the profile's owner or a curator put the name there

@@ -35,7 +35,9 @@ def test_a_repeated_anonymous_read_runs_no_query(api, imported, django_assert_nu
             assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
-def test_signed_in_clients_are_answered_fresh_and_html_is_never_served_from_the_cache(api, imported):
+def test_signed_in_clients_are_answered_fresh_and_html_is_never_served_from_the_cache(
+    api, imported
+):
     api.get("/api/works/0704.0716/")
     Work.objects.filter(arxiv_id="0704.0716").update(title="Renamed without telling anyone")
     assert api.get("/api/works/0704.0716/").json()["title"] != "Renamed without telling anyone"

@@ -33,13 +33,23 @@ def data(request):
     user = UserFactory()  # with a verified address
     followed = list(Author.objects.exclude(pk=author.pk)[: 30 if large else 1])
     Follow.objects.bulk_create([Follow(user=user, author=a) for a in followed])
-    Claim.objects.bulk_create([Claim(user=user, author=a, evidence={"message": "me"})
-                               for a in followed[: 25 if large else 1]])
+    Claim.objects.bulk_create(
+        [
+            Claim(user=user, author=a, evidence={"message": "me"})
+            for a in followed[: 25 if large else 1]
+        ]
+    )
     widest = Work.objects.order_by("-authors_count", "-version_count").first()
     if not large:
         widest = Work.objects.filter(authors_count__gte=1).order_by("authors_count", "id").first()
-    return {"author": author, "user": user, "work": widest, "claim": Claim.objects.first(),
-            "size": request.param, "authorships": Authorship.objects.count()}
+    return {
+        "author": author,
+        "user": user,
+        "work": widest,
+        "claim": Claim.objects.first(),
+        "size": request.param,
+        "authorships": Authorship.objects.count(),
+    }
 
 
 ANONYMOUS = [
@@ -127,7 +137,9 @@ def test_claim_create(api, data, django_assert_num_queries, settings):
     api.force_authenticate(data["user"])
     # ... and the user row locked while the waiting claims are counted (one query)
     with django_assert_num_queries(12):
-        response = api.post("/api/me/claims/", {"author": "query-counter",
-                                                "evidence": {"message": "This is me."}},
-                            format="json")
+        response = api.post(
+            "/api/me/claims/",
+            {"author": "query-counter", "evidence": {"message": "This is me."}},
+            format="json",
+        )
     assert response.status_code == 201, response.content

@@ -76,7 +76,10 @@ def test_author_detail_shows_counts_and_trust_breakdown(api, imported):
     body = api.get("/api/authors/christoph-richard/").json()
     assert body["display_name"] == "Christoph Richard"
     assert body["counts"] == {
-        "works": 12, "followers": 3, "topics": 0, "close_collaborators": 4,
+        "works": 12,
+        "followers": 3,
+        "topics": 0,
+        "close_collaborators": 4,
         "verified_collaborators": 0,
     }
     assert body["trust"]["score"] == 21 and body["trust"]["tier"] == "Emerging"
@@ -117,7 +120,8 @@ def test_work_detail_has_authors_in_order_and_versions(api, imported):
     assert [a["position"] for a in body["authors"]] == list(range(1, shown + 1))
     assert body["authors_url"] == f"/api/works/{many.arxiv_id}/authors/"
     listed = next(
-        w for w in results(api.get("/api/works/", {"page_size": 100}))
+        w
+        for w in results(api.get("/api/works/", {"page_size": 100}))
         if w["arxiv_id"] == many.arxiv_id
     )
     from publications.selectors import LISTED_AUTHORS
@@ -165,8 +169,10 @@ def test_work_list_filters(api, imported):
     for item in hep_th:  # primary or cross-listed
         assert Work.objects.filter(arxiv_id=item["arxiv_id"], topics__code="hep-th").exists()
     in_2007 = results(
-        api.get("/api/works/", {"submitted_from": "2007-01-01", "submitted_to": "2007-12-31",
-                                "page_size": 100})
+        api.get(
+            "/api/works/",
+            {"submitted_from": "2007-01-01", "submitted_to": "2007-12-31", "page_size": 100},
+        )
     )
     assert in_2007 and all(w["first_submitted"].startswith("2007-") for w in in_2007)
     assert len(in_2007) == Work.objects.filter(first_submitted__year=2007).count()
@@ -198,8 +204,13 @@ def test_bad_parameters_are_400_with_the_error_body(api, imported, url, field):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/authors/nobody-here/", "/api/works/9999.99999/", "/api/topics/xx.YY/",
-            "/api/no-such-endpoint/"]
+    "url",
+    [
+        "/api/authors/nobody-here/",
+        "/api/works/9999.99999/",
+        "/api/topics/xx.YY/",
+        "/api/no-such-endpoint/",
+    ],
 )
 def test_not_found_has_the_error_body(api, imported, url):
     response = api.get(url)
@@ -209,8 +220,9 @@ def test_not_found_has_the_error_body(api, imported, url):
     assert set(body) == ERROR_KEYS and body["status"] == 404
 
 
-@pytest.mark.parametrize("url", ["/api/works/0704.0716/", "/api/authors/christoph-richard/",
-                                 "/api/topics/math-ph/"])
+@pytest.mark.parametrize(
+    "url", ["/api/works/0704.0716/", "/api/authors/christoph-richard/", "/api/topics/math-ph/"]
+)
 def test_detail_etag_gives_304_until_the_record_changes(api, imported, url):
     first = api.get(url)
     etag = first["ETag"]
@@ -237,7 +249,8 @@ def test_topics(api, imported):
 
 def test_anonymous_clients_are_throttled_with_the_error_body(api, imported, settings):
     settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "2/min"}
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "2/min"},
     }
     # Anonymous clients count against the anonymous rate only (here larger than the user rate).
     assert [api.get("/api/topics/").status_code for _ in range(3)] == [200, 200, 200]
@@ -251,13 +264,15 @@ def test_anonymous_clients_are_throttled_with_the_error_body(api, imported, sett
 
 def test_token_authentication(api, imported, settings):
     settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "user": "100/min"}
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "user": "100/min"},
     }
     user = UserFactory(username="reader")
     bad = api.post("/api/auth/token/", {"username": "reader", "password": "wrong"})
     assert bad.status_code == 401 and bad.json()["code"] == "authentication_failed"
-    response = api.post("/api/auth/token/", {"username": "reader",
-                                             "password": "correct horse battery staple"})
+    response = api.post(
+        "/api/auth/token/", {"username": "reader", "password": "correct horse battery staple"}
+    )
     token = response.json()["token"]
     assert token == user.auth_token.key
     assert api.get("/api/topics/").status_code == 429  # the anonymous allowance is spent
@@ -271,8 +286,15 @@ def test_token_authentication(api, imported, settings):
 
 def test_schema_and_docs_are_served_locally(api, imported):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-    assert {"/api/authors/", "/api/authors/{slug}/", "/api/authors/{slug}/works/", "/api/works/",
-            "/api/works/{arxiv_id}/", "/api/topics/", "/api/topics/{code}/"} <= set(schema["paths"])
+    assert {
+        "/api/authors/",
+        "/api/authors/{slug}/",
+        "/api/authors/{slug}/works/",
+        "/api/works/",
+        "/api/works/{arxiv_id}/",
+        "/api/topics/",
+        "/api/topics/{code}/",
+    } <= set(schema["paths"])
     for page in ["/api/docs/", "/api/redoc/"]:
         html = api.get(page, HTTP_ACCEPT="text/html").content.decode()
         assert "cdn" not in html.lower() and "//unpkg" not in html
@@ -312,5 +334,9 @@ def test_server_errors_under_api_have_the_error_body(imported, monkeypatch):
     monkeypatch.setattr(publications.api, "works_filtered", broken)
     response = Client(raise_request_exception=False).get("/api/works/")
     assert response.status_code == 500
-    assert response.json() == {"status": 500, "code": "server_error", "detail": "Server error.",
-                               "errors": {}}
+    assert response.json() == {
+        "status": 500,
+        "code": "server_error",
+        "detail": "Server error.",
+        "errors": {},
+    }

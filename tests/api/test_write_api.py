@@ -43,7 +43,9 @@ EVIDENCE = {"message": "This is me; my thesis is 0704.0716.", "works": ["0704.07
     ],
 )
 def test_anonymous_clients_get_401(api, author, method, url):
-    response = getattr(api, method)(url, {"author": author.slug, "evidence": EVIDENCE}, format="json")
+    response = getattr(api, method)(
+        url, {"author": author.slug, "evidence": EVIDENCE}, format="json"
+    )
     assert response.status_code == 401
     assert response.json()["status"] == 401 and response["WWW-Authenticate"] == "Token"
     assert not Follow.objects.exists() and not Claim.objects.exists()
@@ -113,15 +115,17 @@ def test_session_authentication_needs_the_csrf_token(author):
 def test_claim_create_list_and_withdraw_by_the_owner(api, author):
     user = verified_user()
     signed_in(api, user)
-    response = api.post("/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE},
-                        format="json")
+    response = api.post(
+        "/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE}, format="json"
+    )
     assert response.status_code == 201, response.content
     claim = response.json()
     assert claim["state"] == "pending" and claim["author"]["slug"] == author.slug
     assert claim["evidence"]["works"] == ["0704.0716"]
     assert [c["id"] for c in api.get("/api/me/claims/").json()["results"]] == [claim["id"]]
-    twice = api.post("/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE},
-                     format="json")
+    twice = api.post(
+        "/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE}, format="json"
+    )
     assert twice.status_code == 400 and "pending" in str(twice.json()["errors"])
     withdrawn = api.post(claim["withdraw_url"])
     assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "withdrawn"
@@ -143,8 +147,9 @@ def test_another_user_cannot_withdraw_or_see_a_claim(api, author):
 
 def test_claim_needs_a_verified_email_and_evidence(api, author):
     signed_in(api, UserFactory(verified_email=False))
-    response = api.post("/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE},
-                        format="json")
+    response = api.post(
+        "/api/me/claims/", {"author": author.slug, "evidence": EVIDENCE}, format="json"
+    )
     assert response.status_code == 403 and "Verify" in response.json()["detail"]
     signed_in(api, verified_user())
     for body in [
@@ -157,8 +162,12 @@ def test_claim_needs_a_verified_email_and_evidence(api, author):
         response = api.post("/api/me/claims/", body, format="json")
         assert response.status_code == 400, body
         assert set(response.json()) == {"status", "code", "detail", "errors"}
-    assert api.post("/api/me/claims/", {"author": "nobody-here", "evidence": EVIDENCE},
-                    format="json").status_code == 404
+    assert (
+        api.post(
+            "/api/me/claims/", {"author": "nobody-here", "evidence": EVIDENCE}, format="json"
+        ).status_code
+        == 404
+    )
     assert not Claim.objects.exists()
 
 

@@ -25,16 +25,27 @@ def pytest_collection_modifyitems(items):
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         if os.environ.get("CI"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}: `make browser` installs Debian's chromium")
-        pytest.skip(f"Chromium not found at {CHROMIUM}; run `make browser` (apt-get install chromium)")
+            pytest.fail(
+                f"Chromium not found at {CHROMIUM}: `make browser` installs Debian's chromium"
+            )
+        pytest.skip(
+            f"Chromium not found at {CHROMIUM}; run `make browser` (apt-get install chromium)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

@@ -67,7 +67,11 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     page.goto(f"/admin/profiles/author/{kept.pk}/change/")
     page.click("a.split-link")
     page.wait_for_selector("#split-works")
-    work_id = page.locator("#split-works tr", has_text="0906.5504").locator("input").get_attribute("value")
+    work_id = (
+        page.locator("#split-works tr", has_text="0906.5504")
+        .locator("input")
+        .get_attribute("value")
+    )
     page.check(f"#work-{work_id}")
     page.fill("#split-form input[name=note]", "Different person")
     screenshot("curation-split-form")
@@ -90,8 +94,14 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
 
     # Approve the pending claim on the split-off record from the claims queue.
     claimant = UserFactory(username="joachim", email="joachim@example.org")
-    claim = Claim.objects.create(user=claimant, author=new, evidence={
-        "message": "The FRW paper is mine; the number theory is Robin's.", "works": ["0906.5504"]})
+    claim = Claim.objects.create(
+        user=claimant,
+        author=new,
+        evidence={
+            "message": "The FRW paper is mine; the number theory is Robin's.",
+            "works": ["0906.5504"],
+        },
+    )
     page.goto("/admin/profiles/claim/")
     page.click(f"a.review-link:has-text('Review #{claim.pk}')")
     page.wait_for_selector("#claim-record")
@@ -107,5 +117,8 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     page.goto(f"/authors/{new.slug}/")
     screenshot("curation-after-claim-public")
 
-    assert list(CurationEvent.objects.filter(actor__username="carla").order_by("id")
-                .values_list("action", flat=True)) == ["merge", "split", "claim_approved"]
+    assert list(
+        CurationEvent.objects.filter(actor__username="carla")
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["merge", "split", "claim_approved"]

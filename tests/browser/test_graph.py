@@ -91,7 +91,9 @@ def test_explorer_expands_a_clicked_node(page, screenshot):
     after = page.evaluate("window.bzGraph.explorer.nodes().length")
     assert after > before
     # Najarro's works without Herrero came in with the expansion.
-    own = Work.objects.filter(authorships__author__slug=NAJARRO).exclude(authorships__author__slug=HERRERO)
+    own = Work.objects.filter(authorships__author__slug=NAJARRO).exclude(
+        authorships__author__slug=HERRERO
+    )
     drawn = set(page.evaluate("window.bzGraph.explorer.nodes().map(n => n.id())"))
     assert {f"paper:{w.arxiv_id}" for w in own} & drawn
     assert "Francisco Najarro" in page.locator("[data-graph-selected]").inner_text()
@@ -110,7 +112,10 @@ def test_explorer_expands_a_clicked_node(page, screenshot):
 
     # Keyboard path: the list's "expand" buttons expand without the canvas.
     count = int(root.get_attribute("data-nodes"))
-    assert page.locator('[data-graph-items] button[aria-label="Expand Francisco Najarro"]').count() == 0
+    assert (
+        page.locator('[data-graph-items] button[aria-label="Expand Francisco Najarro"]').count()
+        == 0
+    )
     button = page.locator('[data-graph-items] button[aria-label="Expand Ignacio Negueruela"]')
     button.focus()
     page.keyboard.press("Enter")
@@ -121,8 +126,12 @@ def test_explorer_expands_a_clicked_node(page, screenshot):
 
 def test_graph_on_a_phone_sized_screen(browser, live_server):
     import_path(FIXTURE)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True)
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+    )
     phone = context.new_page()
     try:
         phone.goto(f"/authors/{HERRERO}/")

@@ -38,34 +38,49 @@ def world(live_server):
     for author in Author.objects.all():
         store_counters(author)
     # A work with a huge author list, names that cannot break, and a title of one long word.
-    crowd = WorkFactory(arxiv_id="2401.99999", title="Hyper" + "long" * 40 + " survey",
-                        authors_count=400)
+    crowd = WorkFactory(
+        arxiv_id="2401.99999", title="Hyper" + "long" * 40 + " survey", authors_count=400
+    )
     for position in range(1, 401):
-        AuthorshipFactory(work=crowd, position=position, author=AuthorFactory(),
-                          printed_name=f"{LONG_NAME}{position}")
+        AuthorshipFactory(
+            work=crowd,
+            position=position,
+            author=AuthorFactory(),
+            printed_name=f"{LONG_NAME}{position}",
+        )
     owner = UserFactory(username="owner")
     author = Author.objects.get(slug="yosuke-imamura")
     claim_approve(claim=ClaimFactory(user=owner, author=author), reviewer=CuratorFactory())
     for n in range(3):
         sender = UserFactory(username=f"colleague{n}")
-        invitation_send(sender=sender, author=author, contact=f"colleague{n}@lab.example",
-                        message="Shall we write about string junctions? " + "https://example.org/" + "x" * 120)
+        invitation_send(
+            sender=sender,
+            author=author,
+            contact=f"colleague{n}@lab.example",
+            message="Shall we write about string junctions? " + "https://example.org/" + "x" * 120,
+        )
     hidden = Author.objects.exclude(pk=author.pk).filter(claimed_by__isnull=True).first()
     hidden_owner = claim_approve(claim=ClaimFactory(author=hidden), reviewer=CuratorFactory()).user
     hidden = Author.objects.get(pk=hidden.pk)
     author_set_hidden(user=hidden_owner, author=hidden, hidden=True)
     to_claim = Author.objects.filter(claimed_by__isnull=True).order_by("-works_count", "pk").first()
     cache.clear()
-    return {"owner": owner, "author": author, "hidden": hidden, "crowd": crowd,
-            "to_claim": to_claim}
+    return {
+        "owner": owner,
+        "author": author,
+        "hidden": hidden,
+        "crowd": crowd,
+        "to_claim": to_claim,
+    }
 
 
 def sign_in(context, user, live_server) -> None:
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
 
 
 def pages(world) -> dict[str, tuple[str, bool]]:
@@ -108,13 +123,13 @@ def test_pages_fit_the_window_at_desktop_and_phone_widths(world, browser, live_s
             response = page.goto(path)
             statuses[name] = response.status
             page.wait_for_load_state("load")
-            widths = page.evaluate(
-                "[document.documentElement.scrollWidth, window.innerWidth]"
-            )
+            widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
             if widths[0] > widths[1]:
                 wider[name] = tuple(widths)
             page.screenshot(path=str(folder / f"{name}-{viewport}.png"), full_page=True)
         context.close()
     assert wider == {}, f"pages wider than the {viewport} window: {wider}"
     assert statuses["error-404"] == 404 and statuses["error-410"] == 410
-    assert all(status == 200 for name, status in statuses.items() if not name.startswith("error")), statuses
+    assert all(
+        status == 200 for name, status in statuses.items() if not name.startswith("error")
+    ), statuses

@@ -43,20 +43,33 @@ def test_profile_page(site, page, screenshot, requests_seen):
     author = Author.objects.get(slug="yosuke-imamura")
     page.goto("/authors/yosuke-imamura/")
     assert page.locator("h1").inner_text() == "Yosuke Imamura"
-    for text in ["Researcher profile", "Affiliation not imported", "Trust 21 - Emerging",
-                 "Verification L1", "Unclaimed author", "Decide how to stay connected",
-                 "How to connect with this researcher", "Log in to claim",
-                 "Claim this author entity first to unlock direct invitations.",
-                 "See the researcher in context", "Open full explorer"]:
+    for text in [
+        "Researcher profile",
+        "Affiliation not imported",
+        "Trust 21 - Emerging",
+        "Verification L1",
+        "Unclaimed author",
+        "Decide how to stay connected",
+        "How to connect with this researcher",
+        "Log in to claim",
+        "Claim this author entity first to unlock direct invitations.",
+        "See the researcher in context",
+        "Open full explorer",
+    ]:
         assert page.get_by_text(text, exact=True).first.is_visible(), text
     # The graph panel says it is loading until the slice arrives, then draws it (issue 6's tests).
     assert page.get_by_text("Building this graph slice", exact=True).count() == 1
     page.wait_for_selector("[data-graph-slice][data-state=ready]")
-    counts = {name: page.locator(f'dd[data-count="{name}"]').inner_text()
-              for name in ["works", "followers", "topics", "close-collaborators"]}
-    assert counts == {"works": str(author.works_count), "followers": "0",
-                      "topics": str(author.topics_count),
-                      "close-collaborators": str(author.close_collaborators_count)}
+    counts = {
+        name: page.locator(f'dd[data-count="{name}"]').inner_text()
+        for name in ["works", "followers", "topics", "close-collaborators"]
+    }
+    assert counts == {
+        "works": str(author.works_count),
+        "followers": "0",
+        "topics": str(author.topics_count),
+        "close-collaborators": str(author.close_collaborators_count),
+    }
     # Visitors get a link to log in and come back (no form, so the page can be cached).
     assert page.get_by_role("link", name="Follow researcher").is_visible()
     works = page.locator(".published-works .work-item")
@@ -82,11 +95,17 @@ def test_profile_is_usable_with_the_keyboard_and_on_a_phone(site, page, screensh
 
 def test_publication_page(site, page, screenshot, requests_seen):
     page.goto("/works/hep-th/9901001/")
-    assert page.locator("h1").inner_text() == "String Junctions and Their Duals in Heterotic String Theory"
+    assert (
+        page.locator("h1").inner_text()
+        == "String Junctions and Their Duals in Heterotic String Theory"
+    )
     assert page.get_by_role("link", name="Yosuke Imamura").is_visible()
     assert page.locator("ol.versions li").count() == 3
     assert page.get_by_role("link", name="hep-th").first.is_visible()
-    assert page.get_by_role("link", name="PDF").get_attribute("href") == "https://arxiv.org/pdf/hep-th/9901001"
+    assert (
+        page.get_by_role("link", name="PDF").get_attribute("href")
+        == "https://arxiv.org/pdf/hep-th/9901001"
+    )
     page.wait_for_selector("html.math-rendered")
     assert page.locator(".abstract .katex").count() >= 1
     screenshot("publication")
@@ -110,6 +129,9 @@ def test_search_from_the_home_page(site, page, screenshot, requests_seen):
     assert page.locator(".search-authors").get_by_role("link", name="Yosuke Imamura").is_visible()
     page.goto("/search/?q=string+junctions+heterotic")
     result = page.locator(".search-works .work-item").first
-    assert result.locator("h3").inner_text() == "String Junctions and Their Duals in Heterotic String Theory"
+    assert (
+        result.locator("h3").inner_text()
+        == "String Junctions and Their Duals in Heterotic String Theory"
+    )
     screenshot("search")
     assert_all_local(requests_seen, site.url)

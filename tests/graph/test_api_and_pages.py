@@ -64,8 +64,11 @@ def test_bad_parameters_are_400_with_a_clear_message(client, imported, params, m
 
 @pytest.mark.parametrize(
     "params, message",
-    [({"author": "nobody-here"}, "No author record"), ({"work": "9999.99999"}, "No work"),
-     ({"topic": "zz.ZZ"}, "No topic")],
+    [
+        ({"author": "nobody-here"}, "No author record"),
+        ({"work": "9999.99999"}, "No work"),
+        ({"topic": "zz.ZZ"}, "No topic"),
+    ],
 )
 def test_unknown_centres_are_404(client, imported, params, message):
     response = client.get("/api/graph/slice/", params)
@@ -104,7 +107,13 @@ def test_the_endpoint_is_in_the_openapi_schema():
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/graph/slice/"]["get"]
-    assert {p["name"] for p in operation["parameters"]} >= {"author", "work", "topic", "depth", "limit"}
+    assert {p["name"] for p in operation["parameters"]} >= {
+        "author",
+        "work",
+        "topic",
+        "depth",
+        "limit",
+    }
     assert "Slice" in schema["components"]["schemas"]
 
 
@@ -141,7 +150,9 @@ def test_explorer_search_goes_to_a_single_match_or_lists_several(client, importe
     assert "Centre the graph on a researcher" in client.get("/graph/").content.decode()
 
 
-def test_explorer_query_count_is_the_same_at_two_data_sizes(client, tmp_path, django_assert_num_queries):
+def test_explorer_query_count_is_the_same_at_two_data_sizes(
+    client, tmp_path, django_assert_num_queries
+):
     import_first(tmp_path, 3)
     with django_assert_num_queries(1):
         client.get("/graph/", {"author": HERRERO})

@@ -74,17 +74,34 @@ def independent_counts() -> dict[int, dict[str, int]]:
 
 def stored_counts() -> dict[int, dict[str, int]]:
     return {
-        a.pk: {"works": a.works_count, "topics": a.topics_count,
-               "close": a.close_collaborators_count}
+        a.pk: {
+            "works": a.works_count,
+            "topics": a.topics_count,
+            "close": a.close_collaborators_count,
+        }
         for a in Author.objects.filter(works_count__gt=0)
     }
 
 
 def snapshot():
-    return list(Author.objects.order_by("pk").values_list(
-        "pk", "works_count", "followers_count", "topics_count", "close_collaborators_count",
-        "verified_collaborators_count", "first_year", "last_year", "trust_score", "trust_tier",
-        "trust_formula_version", "trust_components", "may_combine_several", "scored_at"))
+    return list(
+        Author.objects.order_by("pk").values_list(
+            "pk",
+            "works_count",
+            "followers_count",
+            "topics_count",
+            "close_collaborators_count",
+            "verified_collaborators_count",
+            "first_year",
+            "last_year",
+            "trust_score",
+            "trust_tier",
+            "trust_formula_version",
+            "trust_components",
+            "may_combine_several",
+            "scored_at",
+        )
+    )
 
 
 def test_counts_match_the_authorship_table(imported):
@@ -92,7 +109,11 @@ def test_counts_match_the_authorship_table(imported):
     assert stored_counts() == expected
     assert Author.objects.get(slug="yun-soo-myung").close_collaborators_count == 4
     smoller = Author.objects.get(slug="joel-smoller")
-    assert (smoller.works_count, smoller.topics_count, smoller.close_collaborators_count) == (6, 4, 2)
+    assert (smoller.works_count, smoller.topics_count, smoller.close_collaborators_count) == (
+        6,
+        4,
+        2,
+    )
     assert (smoller.first_year, smoller.last_year) == (1998, 2009)
 
 
@@ -129,7 +150,8 @@ def test_hiding_a_work_updates_the_record_and_its_coauthors_incrementally(import
     Work.objects.filter(arxiv_id="gr-qc/0607046").update(hidden=True)
     # as curation does: the records on the changed work are the touched ones
     on_work = Authorship.objects.filter(work__arxiv_id="gr-qc/0607046").values_list(
-        "author_id", flat=True)
+        "author_id", flat=True
+    )
     result = services.recompute_authors(on_work)
     assert result.scope >= 2 and result.changed >= 2
     smoller.refresh_from_db()
@@ -147,7 +169,8 @@ def test_verified_collaborators_count_more(imported):
     smoller = Author.objects.get(slug="joel-smoller")
     before = smoller.trust_components
     Author.objects.filter(slug="blake-temple").update(
-        verification_level=VerificationLevel.L2, claimed_by=UserFactory())
+        verification_level=VerificationLevel.L2, claimed_by=UserFactory()
+    )
     services.recompute_authors([Author.objects.get(slug="blake-temple").pk])
     smoller.refresh_from_db()
     assert smoller.verified_collaborators_count == 1
@@ -195,10 +218,15 @@ def test_a_record_that_looks_like_several_people_is_flagged_and_queued(imported,
     smoller = Author.objects.get(slug="joel-smoller")
     assert smoller.may_combine_several
     assert smoller.trust_components["items"][4]["fact"] == "may combine several researchers"
-    unflagged = compute_score(ScoreInputs(
-        verification_level=smoller.verification_level, works=smoller.works_count,
-        first_year=smoller.first_year, last_year=smoller.last_year,
-        close_collaborators=smoller.close_collaborators_count))
+    unflagged = compute_score(
+        ScoreInputs(
+            verification_level=smoller.verification_level,
+            works=smoller.works_count,
+            first_year=smoller.first_year,
+            last_year=smoller.last_year,
+            close_collaborators=smoller.close_collaborators_count,
+        )
+    )
     assert smoller.trust_score == unflagged.score - 15
     assert not Author.objects.get(slug="yun-soo-myung").may_combine_several
     assert smoller in several_researchers_queue()
@@ -215,8 +243,13 @@ def test_a_recompute_of_every_record_by_id_gives_the_full_recompute_values(impor
     full = snapshot()
     assert any(row[12] for row in full)  # Joel Smoller's record is flagged
     Author.objects.update(
-        works_count=0, topics_count=0, close_collaborators_count=0, trust_score=0,
-        trust_components={}, may_combine_several=False, scored_at=None,
+        works_count=0,
+        topics_count=0,
+        close_collaborators_count=0,
+        trust_score=0,
+        trust_components={},
+        may_combine_several=False,
+        scored_at=None,
     )
     result = services.recompute_authors(Author.objects.values_list("pk", flat=True))
     assert result.flagged == sum(1 for row in full if row[12])
@@ -287,7 +320,9 @@ def test_large_change_sets_enqueue_the_full_recompute(
     calls = []
     monkeypatch.setattr(apps, "FULL_RECOMPUTE_ABOVE", 2)
     monkeypatch.setattr(tasks.recompute_all, "delay", lambda: calls.append("all"))
-    monkeypatch.setattr(tasks.recompute_authors, "delay", lambda ids, collab: calls.append((ids, collab)))
+    monkeypatch.setattr(
+        tasks.recompute_authors, "delay", lambda ids, collab: calls.append((ids, collab))
+    )
     from publications.signals import authors_changed
 
     with django_capture_on_commit_callbacks(execute=True):

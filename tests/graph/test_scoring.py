@@ -28,17 +28,34 @@ def fact(score, key):
 
 @pytest.mark.parametrize(
     ("score", "tier"),
-    [(0, "Emerging"), (24, "Emerging"), (25, "Developing"), (49, "Developing"),
-     (50, "Established"), (74, "Established"), (75, "Exemplary"), (100, "Exemplary")],
+    [
+        (0, "Emerging"),
+        (24, "Emerging"),
+        (25, "Developing"),
+        (49, "Developing"),
+        (50, "Established"),
+        (74, "Established"),
+        (75, "Exemplary"),
+        (100, "Exemplary"),
+    ],
 )
 def test_tier_boundaries(score, tier):
     assert tier_for(score) == tier
 
 
 def test_the_maxima_add_up_to_100():
-    best = compute_score(ScoreInputs(
-        verification_level=4, claimed=True, works=500, first_year=1990, last_year=2025,
-        close_collaborators=80, verified_collaborators=40, followers=10_000))
+    best = compute_score(
+        ScoreInputs(
+            verification_level=4,
+            claimed=True,
+            works=500,
+            first_year=1990,
+            last_year=2025,
+            close_collaborators=80,
+            verified_collaborators=40,
+            followers=10_000,
+        )
+    )
     assert best.score == 100 and best.tier == "Exemplary"
     assert sum(i["max"] for i in best.components["items"]) == 100
     assert all(i["points"] == i["max"] for i in best.components["items"])
@@ -53,8 +70,11 @@ def test_empty_record_scores_zero():
 
 def test_seed_like_unclaimed_record_is_capped_inside_emerging():
     # shared/seeds/000: unclaimed, 9 works, 4 close collaborators: "Trust 21 - Emerging"
-    s = compute_score(ScoreInputs(verification_level=1, works=9, first_year=2018, last_year=2025,
-                                  close_collaborators=4))
+    s = compute_score(
+        ScoreInputs(
+            verification_level=1, works=9, first_year=2018, last_year=2025, close_collaborators=4
+        )
+    )
     assert s.tier == "Emerging" and 15 <= s.score <= 24
     assert fact(s, "network") == "4 close collaborators, 0 verified"
     assert fact(s, "record") == "9 works over 8 years (2018–2025)"
@@ -65,23 +85,48 @@ def test_unclaimed_records_never_leave_the_lowest_tier(level):
     for works, close, verified, followers in itertools.product(
         [0, 1, 20, 500], [0, 3, 50], [0, 5], [0, 1, 1000]
     ):
-        s = compute_score(ScoreInputs(
-            verification_level=level, claimed=False, works=works, first_year=2000,
-            last_year=2024, close_collaborators=close, verified_collaborators=verified,
-            followers=followers))
+        s = compute_score(
+            ScoreInputs(
+                verification_level=level,
+                claimed=False,
+                works=works,
+                first_year=2000,
+                last_year=2024,
+                close_collaborators=close,
+                verified_collaborators=verified,
+                followers=followers,
+            )
+        )
         assert s.score <= WEIGHTS["unclaimed_cap"]
         assert s.tier == "Emerging"
 
 
 def test_the_cap_is_recorded_in_the_components():
-    s = compute_score(ScoreInputs(verification_level=1, works=40, first_year=2000, last_year=2024,
-                                  close_collaborators=10, followers=100))
+    s = compute_score(
+        ScoreInputs(
+            verification_level=1,
+            works=40,
+            first_year=2000,
+            last_year=2024,
+            close_collaborators=10,
+            followers=100,
+        )
+    )
     assert s.score == 24 and s.components["cap"] == 24 and s.components["raw"] > 24
 
 
 def test_a_claimed_record_is_not_capped():
-    s = compute_score(ScoreInputs(verification_level=2, claimed=True, works=40, first_year=2000,
-                                  last_year=2024, close_collaborators=10, followers=100))
+    s = compute_score(
+        ScoreInputs(
+            verification_level=2,
+            claimed=True,
+            works=40,
+            first_year=2000,
+            last_year=2024,
+            close_collaborators=10,
+            followers=100,
+        )
+    )
     assert s.score > 24 and s.components["cap"] is None
 
 
@@ -99,8 +144,10 @@ def test_scores_grow_with_each_input_until_their_caps():
         s = compute_score(ScoreInputs(works=works, **base))
         assert s.score >= previous
         previous = s.score
-    assert compute_score(ScoreInputs(works=20, **base)).score == compute_score(
-        ScoreInputs(works=400, **base)).score
+    assert (
+        compute_score(ScoreInputs(works=20, **base)).score
+        == compute_score(ScoreInputs(works=400, **base)).score
+    )
 
 
 def test_verified_collaborators_count_more_than_other_close_collaborators():
@@ -117,23 +164,38 @@ def test_verified_collaborators_cannot_exceed_close_collaborators():
 
 
 def test_one_work_has_a_one_year_span():
-    s = compute_score(ScoreInputs(verification_level=2, claimed=True, works=1, first_year=2021,
-                                  last_year=2021))
+    s = compute_score(
+        ScoreInputs(verification_level=2, claimed=True, works=1, first_year=2021, last_year=2021)
+    )
     assert fact(s, "record") == "1 work in 2021"
     assert points(s, "record") == 1.8  # 0.75 for one work + 1 for one year, to a tenth
 
 
 def test_only_hyperauthored_works_means_no_close_collaborators_but_the_works_count():
     # the recompute passes 0 close collaborators for works with more than 25 authors
-    s = compute_score(ScoreInputs(verification_level=2, claimed=True, works=12, first_year=2015,
-                                  last_year=2020, close_collaborators=0))
+    s = compute_score(
+        ScoreInputs(
+            verification_level=2,
+            claimed=True,
+            works=12,
+            first_year=2015,
+            last_year=2020,
+            close_collaborators=0,
+        )
+    )
     assert points(s, "network") == 0
     assert points(s, "record") > 0
 
 
 def test_penalties_lower_the_score_and_say_why():
-    base = dict(verification_level=3, claimed=True, works=20, first_year=2000, last_year=2020,
-                close_collaborators=10)
+    base = dict(
+        verification_level=3,
+        claimed=True,
+        works=20,
+        first_year=2000,
+        last_year=2020,
+        close_collaborators=10,
+    )
     clean = compute_score(ScoreInputs(**base))
     several = compute_score(ScoreInputs(may_combine_several=True, **base))
     disputed = compute_score(ScoreInputs(open_disputes=1, **base))
@@ -141,14 +203,22 @@ def test_penalties_lower_the_score_and_say_why():
     assert clean.score - several.score == WEIGHTS["several_people_penalty"]
     assert clean.score - disputed.score == WEIGHTS["dispute_penalty"]
     assert clean.score - both.score == (
-        WEIGHTS["several_people_penalty"] + WEIGHTS["dispute_penalty_cap"])
+        WEIGHTS["several_people_penalty"] + WEIGHTS["dispute_penalty_cap"]
+    )
     assert fact(both, "penalties") == (
-        "may combine several researchers; 5 open disputes over who this is")
+        "may combine several researchers; 5 open disputes over who this is"
+    )
 
 
 def test_penalties_also_apply_under_the_unclaimed_cap():
-    base = dict(verification_level=1, works=40, first_year=2000, last_year=2024,
-                close_collaborators=10, followers=50)
+    base = dict(
+        verification_level=1,
+        works=40,
+        first_year=2000,
+        last_year=2024,
+        close_collaborators=10,
+        followers=50,
+    )
     assert compute_score(ScoreInputs(**base)).score == 24
     several = compute_score(ScoreInputs(may_combine_several=True, **base))
     assert several.score == 24 - WEIGHTS["several_people_penalty"]
@@ -165,12 +235,21 @@ def test_negative_or_out_of_range_inputs_are_clamped():
 
 
 def test_same_inputs_same_score():
-    i = ScoreInputs(verification_level=2, claimed=True, works=7, first_year=2001, last_year=2003,
-                    close_collaborators=3, verified_collaborators=1, followers=2)
+    i = ScoreInputs(
+        verification_level=2,
+        claimed=True,
+        works=7,
+        first_year=2001,
+        last_year=2003,
+        close_collaborators=3,
+        verified_collaborators=1,
+        followers=2,
+    )
     assert compute_score(i) == compute_score(i)
 
 
 # --- may combine several researchers --------------------------------------------------------
+
 
 def test_two_disjoint_groups_on_different_topics_are_flagged():
     works = [(1, 10, [100]), (2, 10, [100, 101]), (3, 20, [200]), (4, 20, [200])]

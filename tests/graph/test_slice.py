@@ -31,7 +31,9 @@ def authorship_data():
     """Every visible authorship as (author slug, arXiv id, institution name), straight from the ORM."""
     return [
         (a.author.slug, a.work.arxiv_id, a.institution.name if a.institution else None)
-        for a in Authorship.objects.filter(work__hidden=False).select_related("author", "work", "institution")
+        for a in Authorship.objects.filter(work__hidden=False).select_related(
+            "author", "work", "institution"
+        )
     ]
 
 
@@ -129,7 +131,10 @@ def test_hidden_works_never_appear(imported):
         assert not only_here & {n.expand_value for n in of_kind(graph, "person")}
         assert graph.left_out_total == 0
     assert graph_slice(author=HERRERO, limit=200).left_out == {
-        "person": 0, "paper": 0, "topic": 0, "institution": 0
+        "person": 0,
+        "paper": 0,
+        "topic": 0,
+        "institution": 0,
     }
     with pytest.raises(Http404):
         graph_slice(work="1311.5087")
@@ -167,16 +172,24 @@ def test_work_centre_lists_authors_in_printed_order_topics_and_institutions(impo
     assert graph.centre.id == "paper:astro-ph/0602146"
     people = [n.expand_value for n in of_kind(graph, "person")]
     assert people == list(
-        Authorship.objects.filter(work=work).order_by("position").values_list("author__slug", flat=True)
+        Authorship.objects.filter(work=work)
+        .order_by("position")
+        .values_list("author__slug", flat=True)
     )
     topics = [n.expand_value for n in of_kind(graph, "topic")]
     assert topics[0] == work.primary_topic.code
-    assert set(topics) == set(work.topics.values_list("code", flat=True)) | {work.primary_topic.code}
+    assert set(topics) == set(work.topics.values_list("code", flat=True)) | {
+        work.primary_topic.code
+    }
     institutions = {n.label for n in of_kind(graph, "institution")}
     assert institutions == set(
-        Authorship.objects.filter(work=work, institution__isnull=False).values_list("institution__name", flat=True)
+        Authorship.objects.filter(work=work, institution__isnull=False).values_list(
+            "institution__name", flat=True
+        )
     )
-    assert {e.source for e in graph.edges if e.kind == "authored"} == {f"person:{s}" for s in people}
+    assert {e.source for e in graph.edges if e.kind == "authored"} == {
+        f"person:{s}" for s in people
+    }
 
 
 def test_topic_centre_lists_its_newest_papers_and_their_authors(imported):
@@ -186,29 +199,39 @@ def test_topic_centre_lists_its_newest_papers_and_their_authors(imported):
     papers = [n.expand_value for n in of_kind(graph, "paper")]
     assert papers == list(in_topic.values_list("arxiv_id", flat=True)[: len(papers)])
     assert graph.left_out["paper"] == in_topic.count() - len(papers)
-    authors = set(Authorship.objects.filter(work__in=in_topic).values_list("author__slug", flat=True))
+    authors = set(
+        Authorship.objects.filter(work__in=in_topic).values_list("author__slug", flat=True)
+    )
     assert {n.expand_value for n in of_kind(graph, "person")} <= authors
     assert graph.left_out["person"] == len(authors) - len(of_kind(graph, "person"))
 
 
 def test_a_merged_record_shows_the_graph_of_the_record_it_was_merged_into(imported):
     target = Author.objects.get(slug=HERRERO)
-    old = Author.objects.create(display_name="A. Herrero", name_key="a herrero", slug="a-herrero",
-                                merged_into=target)
+    old = Author.objects.create(
+        display_name="A. Herrero", name_key="a herrero", slug="a-herrero", merged_into=target
+    )
     assert graph_slice(author=old.slug).centre.id == f"person:{HERRERO}"
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"author": HERRERO, "work": "0708.0821"}, {"author": HERRERO, "depth": 3},
-     {"author": HERRERO, "limit": 1}, {"author": HERRERO, "limit": 1000}],
+    [
+        {},
+        {"author": HERRERO, "work": "0708.0821"},
+        {"author": HERRERO, "depth": 3},
+        {"author": HERRERO, "limit": 1},
+        {"author": HERRERO, "limit": 1000},
+    ],
 )
 def test_bad_arguments_raise(imported, kwargs):
     with pytest.raises(ValueError):
         graph_slice(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [{"author": "nobody"}, {"work": "9999.99999"}, {"topic": "xx.YY"}])
+@pytest.mark.parametrize(
+    "kwargs", [{"author": "nobody"}, {"work": "9999.99999"}, {"topic": "xx.YY"}]
+)
 def test_unknown_centres_are_404(imported, kwargs):
     with pytest.raises(Http404):
         graph_slice(**kwargs)

@@ -24,7 +24,9 @@ def test_never_more_than_available_or_budget():
     assert allocate(0, {"person": 3}, DEPTH1_SHARES) == {"person": 0}
 
 
-@pytest.mark.parametrize("available", [(5, 40, 3, 0), (100, 100, 100, 100), (0, 0, 2, 9), (1, 1, 1, 1)])
+@pytest.mark.parametrize(
+    "available", [(5, 40, 3, 0), (100, 100, 100, 100), (0, 0, 2, 9), (1, 1, 1, 1)]
+)
 def test_more_budget_never_removes_a_chosen_candidate(available):
     counts = dict(zip(DEPTH1_SHARES, available, strict=True))
     previous = allocate(0, counts, DEPTH1_SHARES)

@@ -54,8 +54,9 @@ def test_trend_follows_score_changes_and_is_bounded(client, imported):
     assert f">{first}<" not in trend and ">11</span>" in trend
 
 
-def test_profile_query_count_does_not_grow_with_the_data(client, imported,
-                                                        django_assert_num_queries):
+def test_profile_query_count_does_not_grow_with_the_data(
+    client, imported, django_assert_num_queries
+):
     cache.clear()
     with CaptureQueriesContext(connection) as small:
         assert client.get("/authors/yun-soo-myung/").status_code == 200

@@ -31,18 +31,32 @@ def test_profile_shows_every_seed_section_with_stored_figures(client, imported):
     author.save()
     html = profile(client, author.slug)
     for text in [
-        "Researcher profile", "Christoph Richard", "Affiliation not imported", "Trust snapshot",
-        "Trust 21 - Emerging", "Verification L1", "Unclaimed author", "Decide how to stay connected",
-        "Follow researcher", "Identity and collaboration", "Log in to claim",
-        "Claim this author entity first to unlock direct invitations.", "Research graph",
-        "Open full explorer", "Building this graph slice", "Published work",
+        "Researcher profile",
+        "Christoph Richard",
+        "Affiliation not imported",
+        "Trust snapshot",
+        "Trust 21 - Emerging",
+        "Verification L1",
+        "Unclaimed author",
+        "Decide how to stay connected",
+        "Follow researcher",
+        "Identity and collaboration",
+        "Log in to claim",
+        "Claim this author entity first to unlock direct invitations.",
+        "Research graph",
+        "Open full explorer",
+        "Building this graph slice",
+        "Published work",
     ]:
         assert text in html, text
     assert f'data-count="works">{author.works_count}<' in html
     assert f'data-count="topics">{author.topics_count}<' in html
     assert f'data-count="close-collaborators">{author.close_collaborators_count}<' in html
     # Visitors follow through the login page (a link, so the page has no CSRF token to cache).
-    assert 'class="button" href="/accounts/login/?next=/authors/christoph-richard/">Follow researcher<' in html
+    assert (
+        'class="button" href="/accounts/login/?next=/authors/christoph-richard/">Follow researcher<'
+        in html
+    )
     assert "csrfmiddlewaretoken" not in html
     assert "/accounts/login/?next=/authors/christoph-richard/" in html
     assert 'href="/graph/?author=christoph-richard"' in html
@@ -55,8 +69,10 @@ def test_generated_bio_is_neutral_and_true_and_an_owner_bio_replaces_it(client, 
     html = profile(client, author.slug)
     assert author.works_count == 1 and author.first_year == author.last_year
     # Topic names, not bare codes, and the year said in words.
-    assert (f"Christoph Richard has 1 work on arXiv in {author.first_year}, in {topic.name} "
-            f"({topic.code}).") in html
+    assert (
+        f"Christoph Richard has 1 work on arXiv in {author.first_year}, in {topic.name} "
+        f"({topic.code})."
+    ) in html
 
     author.bio, author.open_to_collaborate = "I study <b>tilings</b>.", True
     author.claimed_by = UserFactory()
@@ -72,11 +88,16 @@ def test_generated_bio_is_neutral_and_true_and_an_owner_bio_replaces_it(client, 
 
 def test_works_are_newest_first_with_first_year_and_latest_version(client):
     author = AuthorFactory(display_name="Dong Lin")
-    old = WorkFactory(title="Small Towers Make Big Differences",
-                      first_submitted=dt.datetime(2020, 8, 1, tzinfo=dt.UTC),
-                      latest_version_date=dt.datetime(2022, 3, 12, tzinfo=dt.UTC), version_count=3,
-                      abstract="First paragraph.\n\nSecond paragraph.")
-    new = WorkFactory(title="Interleaved Reasoning", first_submitted=dt.datetime(2025, 5, 1, tzinfo=dt.UTC))
+    old = WorkFactory(
+        title="Small Towers Make Big Differences",
+        first_submitted=dt.datetime(2020, 8, 1, tzinfo=dt.UTC),
+        latest_version_date=dt.datetime(2022, 3, 12, tzinfo=dt.UTC),
+        version_count=3,
+        abstract="First paragraph.\n\nSecond paragraph.",
+    )
+    new = WorkFactory(
+        title="Interleaved Reasoning", first_submitted=dt.datetime(2025, 5, 1, tzinfo=dt.UTC)
+    )
     for work in (old, new):
         AuthorshipFactory(work=work, author=author)
     store_counters(author)
@@ -158,12 +179,18 @@ def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
         client.get(f"/authors/{author.slug}/")
     with django_assert_num_queries(2):  # the record and its trust trend: fragments are cached
         client.get(f"/authors/{author.slug}/")
-    with django_assert_num_queries(0):  # visitors: the whole page is cached (test_profile_page_cache)
+    with django_assert_num_queries(
+        0
+    ):  # visitors: the whole page is cached (test_profile_page_cache)
         client.get(f"/authors/{author.slug}/")
     # A new work changes the stored counters, which are part of the fragments' key; the import
     # that adds it says so after commit, which drops the visitors' page.
-    AuthorshipFactory(work=WorkFactory(title="A brand new work", first_submitted=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)),
-                      author=author)
+    AuthorshipFactory(
+        work=WorkFactory(
+            title="A brand new work", first_submitted=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+        ),
+        author=author,
+    )
     store_counters(author)
     authors_changed.send(sender=None, author_ids=[author.pk])
     assert "A brand new work" in profile(client, author.slug)

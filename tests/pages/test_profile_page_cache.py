@@ -114,5 +114,7 @@ def test_a_page_with_a_message_to_show_is_not_served_from_the_cache(client):
     author = make_author_with_works(3)
     warm(client, author)
     storage = CookieStorage(RequestFactory().get("/"))
-    client.cookies[storage.cookie_name] = storage._encode([Message(constants.SUCCESS, "Welcome back")])
+    client.cookies[storage.cookie_name] = storage._encode(
+        [Message(constants.SUCCESS, "Welcome back")]
+    )
     assert "Welcome back" in anonymous_view(client, author)

@@ -94,10 +94,12 @@ def test_last_synced_moves_on_every_import_even_when_nothing_changed(client):
     profile = client.get(author.get_absolute_url()).content.decode()
     assert "Last synced with arXiv" in profile and shown in profile
     synced = dt.datetime.fromisoformat(
-        client.get(f"/api/works/{work.arxiv_id}/").json()["last_synced_at"])
+        client.get(f"/api/works/{work.arxiv_id}/").json()["last_synced_at"]
+    )
     assert synced == work.last_seen_at
     synced = dt.datetime.fromisoformat(
-        client.get(f"/api/authors/{author.slug}/").json()["last_synced_at"])
+        client.get(f"/api/authors/{author.slug}/").json()["last_synced_at"]
+    )
     assert synced == work.last_seen_at
 
 
@@ -107,5 +109,7 @@ def test_a_work_never_seen_in_an_import_says_so(client):
     assert client.get(f"/api/works/{work.arxiv_id}/").json()["last_synced_at"] is None
     author = AuthorFactory()
     AuthorshipFactory(author=author, work=work)
-    assert "Not seen in an arXiv import yet" in client.get(author.get_absolute_url()).content.decode()
+    assert (
+        "Not seen in an arXiv import yet" in client.get(author.get_absolute_url()).content.decode()
+    )
     assert client.get(f"/api/authors/{author.slug}/").json()["last_synced_at"] is None

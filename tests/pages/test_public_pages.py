@@ -35,7 +35,10 @@ def test_publication_page_shows_everything_arxiv_gives(client, imported):
     assert "CERN-TH" in html and 'id="affiliation-1"' in html
     assert 'href="/topics/hep-th/"' in html and 'href="/topics/hep-ph/"' in html
     assert html.count("<li>v") == 3
-    assert "https://arxiv.org/abs/hep-th/9709111" in html and "https://arxiv.org/pdf/hep-th/9709111" in html
+    assert (
+        "https://arxiv.org/abs/hep-th/9709111" in html
+        and "https://arxiv.org/pdf/hep-th/9709111" in html
+    )
     work = Work.objects.get(arxiv_id="hep-th/9709111")
     if work.journal_ref:
         assert work.journal_ref in html
@@ -47,8 +50,14 @@ def test_publication_page_shows_everything_arxiv_gives(client, imported):
 
 def test_publication_page_related_works_share_authors(client):
     me, other = AuthorFactory(), AuthorFactory()
-    work, related, unrelated = WorkFactory(), WorkFactory(title="Shares an author"), WorkFactory(
-        title="Same topic only", primary_topic=TopicFactory(code="hep-th", name="HEP theory", archive="hep-th"))
+    work, related, unrelated = (
+        WorkFactory(),
+        WorkFactory(title="Shares an author"),
+        WorkFactory(
+            title="Same topic only",
+            primary_topic=TopicFactory(code="hep-th", name="HEP theory", archive="hep-th"),
+        ),
+    )
     AuthorshipFactory(work=work, author=me)
     AuthorshipFactory(work=related, author=me)
     AuthorshipFactory(work=unrelated, author=other)
@@ -58,8 +67,10 @@ def test_publication_page_related_works_share_authors(client):
 
 
 def test_arxiv_text_is_escaped_and_tex_is_left_for_katex(client):
-    work = WorkFactory(title=r"$\gamma$-Cascade <script>alert(1)</script>",
-                       abstract="An <img src=x onerror=alert(1)> abstract with $x^2$.")
+    work = WorkFactory(
+        title=r"$\gamma$-Cascade <script>alert(1)</script>",
+        abstract="An <img src=x onerror=alert(1)> abstract with $x^2$.",
+    )
     AuthorshipFactory(work=work, printed_name="<b>Eve</b>")
     html = get(client, f"/works/{work.arxiv_id}/")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -72,8 +83,13 @@ def make_work_with_authors(n: int) -> Work:
     work = WorkFactory(authors_count=n)
     authors = AuthorFactory.create_batch(n)
     Authorship.objects.bulk_create(
-        Authorship(work=work, author=a, position=i, printed_name=a.display_name,
-                   printed_affiliation=f"Institute {i % 7}")
+        Authorship(
+            work=work,
+            author=a,
+            position=i,
+            printed_name=a.display_name,
+            printed_affiliation=f"Institute {i % 7}",
+        )
         for i, a in enumerate(authors, 1)
     )
     other = WorkFactory()
@@ -81,9 +97,15 @@ def make_work_with_authors(n: int) -> Work:
     return work
 
 
-def test_publication_queries_do_not_grow_with_the_number_of_authors(client, django_assert_num_queries):
+def test_publication_queries_do_not_grow_with_the_number_of_authors(
+    client, django_assert_num_queries
+):
     small, large = make_work_with_authors(2), make_work_with_authors(200)
-    assert queries(client, f"/works/{small.arxiv_id}/") == queries(client, f"/works/{large.arxiv_id}/") == 8
+    assert (
+        queries(client, f"/works/{small.arxiv_id}/")
+        == queries(client, f"/works/{large.arxiv_id}/")
+        == 8
+    )
     html = get(client, f"/works/{large.arxiv_id}/")
     assert html.count('id="affiliation-') == 7
 
@@ -126,7 +148,7 @@ def test_home_has_search_recent_works_and_topics(client, imported):
 )
 def test_search_finds_author_records_tolerantly(client, imported, query, expected):
     html = get(client, "/search/", q=query)
-    section = html[html.index("Author records"):]
+    section = html[html.index("Author records") :]
     assert expected in section
 
 
@@ -157,7 +179,7 @@ def test_search_paginates_author_records(client):
         AuthorFactory(display_name=f"Maria Rossi {chr(97 + i)}")
     first = get(client, "/search/", q="maria rossi")
     second = get(client, "/search/", q="maria rossi", apage=2)
-    listed = lambda html: html[html.index("author-results"):].count("<li>")  # noqa: E731
+    listed = lambda html: html[html.index("author-results") :].count("<li>")  # noqa: E731
     assert listed(first) == 10 and "apage=2" in first
     assert listed(second) == 2 and "apage=1" in second
 

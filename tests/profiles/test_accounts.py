@@ -24,7 +24,12 @@ def _link(message, path_part: str) -> str:
 def test_sign_up_needs_email_verification_then_logs_in(client):
     response = client.post(
         "/accounts/signup/",
-        {"email": "ada@uni.example", "username": "ada", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "email": "ada@uni.example",
+            "username": "ada",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
     assert response.status_code == 302 and response["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session
@@ -60,10 +65,14 @@ def test_password_reset_by_email(client):
     link = _link(mail.outbox[0], "/accounts/password/reset/key/")
     response = client.get(link, follow=True)
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else link
-    response = client.post(form_url, {"password1": "a brand new passphrase 7", "password2": "a brand new passphrase 7"})
+    response = client.post(
+        form_url, {"password1": "a brand new passphrase 7", "password2": "a brand new passphrase 7"}
+    )
     assert response.status_code == 302
     client.logout()
-    response = client.post("/accounts/login/", {"login": "emmy", "password": "a brand new passphrase 7"})
+    response = client.post(
+        "/accounts/login/", {"login": "emmy", "password": "a brand new passphrase 7"}
+    )
     assert response.status_code == 302
 
 

@@ -63,16 +63,26 @@ def test_claim_with_a_message_waits_for_a_curator_and_shows_in_claims(client):
     response = client.post(f"/authors/{author.slug}/claim/", {"message": "I wrote these papers."})
     assert response.status_code == 302 and response["Location"] == "/claims/"
     claim = Claim.objects.get()
-    assert (claim.user, claim.author, claim.state, claim.evidence_level) == (user, author, "pending", 2)
+    assert (claim.user, claim.author, claim.state, claim.evidence_level) == (
+        user,
+        author,
+        "pending",
+        2,
+    )
     assert claim.evidence == {"message": "I wrote these papers."}
     page = client.get("/claims/").content.decode()
     assert author.display_name in page and "Pending" in page and "minute" in page
-    assert "Your claim on this record is pending" in client.get(author.get_absolute_url()).content.decode()
+    assert (
+        "Your claim on this record is pending"
+        in client.get(author.get_absolute_url()).content.decode()
+    )
     # A second claim while the first is pending is refused with a clear message.
     again = client.post(f"/authors/{author.slug}/claim/", {"message": "again"})
     assert again.status_code == 400
     assert "already have a pending claim" in again.content.decode()
-    assert CurationEvent.objects.filter(action="claim_created", target_id=str(claim.pk)).count() == 1
+    assert (
+        CurationEvent.objects.filter(action="claim_created", target_id=str(claim.pk)).count() == 1
+    )
 
 
 def test_claim_without_evidence_is_refused_and_stores_nothing(client):
@@ -95,7 +105,9 @@ def test_orcid_proven_by_sign_in_approves_at_once_as_l3(client):
     user, author = UserFactory(), AuthorFactory()
     SocialAccount.objects.create(user=user, provider="orcid", uid="0000-0002-1825-0097")
     client.force_login(user)
-    client.post(f"/authors/{author.slug}/claim/", {"orcid": "https://orcid.org/0000-0002-1825-0097"})
+    client.post(
+        f"/authors/{author.slug}/claim/", {"orcid": "https://orcid.org/0000-0002-1825-0097"}
+    )
     claim = Claim.objects.get()
     assert claim.state == "approved" and claim.evidence_level == 3 and claim.reviewer is None
     author.refresh_from_db()
@@ -129,14 +141,18 @@ def test_institutional_email_at_a_recorded_domain_approves_at_once():
 
 def test_a_domain_that_only_resembles_an_affiliation_waits_for_a_curator():
     user, author = UserFactory(), AuthorFactory()
-    AuthorshipFactory(author=author, printed_affiliation="Harvard-Smithsonian Center for Astrophysics")
+    AuthorshipFactory(
+        author=author, printed_affiliation="Harvard-Smithsonian Center for Astrophysics"
+    )
     EmailAddress.objects.create(user=user, email="jane@cfa.harvard.edu", verified=True)
     claim = claim_create(user=user, author=author, evidence={"email": "jane@cfa.harvard.edu"})
     assert claim.state == "pending" and claim.evidence_level == 2
     assert claim.evidence["email_resembles_affiliation"] is True  # a hint for the curators
 
 
-def test_curator_approval_makes_the_record_l4_and_mails_the_claimant(client, django_capture_on_commit_callbacks):
+def test_curator_approval_makes_the_record_l4_and_mails_the_claimant(
+    client, django_capture_on_commit_callbacks
+):
     claim = ClaimFactory()
     curator = CuratorFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -238,5 +254,7 @@ def test_curator_approves_in_the_admin(client):
     assert response.status_code == 302
     assert Claim.objects.get(pk=claim.pk).state == ClaimState.APPROVED
     other = ClaimFactory(author=claim.author)
-    client.post("/admin/profiles/claim/", {"action": "approve_selected", "_selected_action": [other.pk]})
+    client.post(
+        "/admin/profiles/claim/", {"action": "approve_selected", "_selected_action": [other.pk]}
+    )
     assert Claim.objects.get(pk=other.pk).state == ClaimState.PENDING

@@ -63,9 +63,12 @@ def test_visitor_who_clicks_follow_logs_in_and_comes_back(client):
     response = client.post(f"/authors/{author.slug}/follow/")
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next=%2Fauthors%2F{author.slug}%2F"
-    assert client.post(
-        f"/authors/{author.slug}/follow/", headers={"Accept": "application/json"}
-    ).status_code == 401
+    assert (
+        client.post(
+            f"/authors/{author.slug}/follow/", headers={"Accept": "application/json"}
+        ).status_code
+        == 401
+    )
     UserFactory(username="back", email="back@example.org")
     response = client.post(
         f"/accounts/login/?next=/authors/{author.slug}/",
@@ -122,7 +125,9 @@ def test_a_followed_collaboration_paper_lists_its_first_authors_only(client):
 
 
 @pytest.mark.parametrize("n_authors,works_each", [(1, 2), (4, 8)])
-def test_following_page_query_count_is_fixed(client, django_assert_num_queries, n_authors, works_each):
+def test_following_page_query_count_is_fixed(
+    client, django_assert_num_queries, n_authors, works_each
+):
     user = UserFactory()
     _followed_works(user, n_authors, works_each)
     client.force_login(user)
@@ -168,7 +173,9 @@ def test_feed_query_count_is_fixed(client, django_assert_num_queries, n):
 
 
 @pytest.mark.parametrize("n", [1, 5])
-def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(client, django_assert_num_queries, n):
+def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(
+    client, django_assert_num_queries, n
+):
     author = AuthorFactory()
     user = UserFactory()
     for other in UserFactory.create_batch(n):

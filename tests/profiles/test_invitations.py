@@ -25,7 +25,10 @@ def test_invitation_round_trip_through_the_inbox(client, django_capture_on_commi
     sender = UserFactory()
     client.force_login(sender)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/authors/{author.slug}/invite/", {"message": "Shall we write a paper on dust?", "contact": "sender@lab.example"})
+        response = client.post(
+            f"/authors/{author.slug}/invite/",
+            {"message": "Shall we write a paper on dust?", "contact": "sender@lab.example"},
+        )
     assert response.status_code == 302 and response["Location"] == "/inbox/"
     assert mail.outbox[-1].to == [owner.email]
     invitation = CollaborationInvitation.objects.get()
@@ -68,7 +71,9 @@ def test_no_duplicate_open_invitation_and_the_daily_limit(settings):
 def test_receiver_blocks_a_sender():
     author, owner = claimed_author()
     sender = UserFactory()
-    invitation = invitation_send(sender=sender, author=author, message="buy my product", contact="me@example.org")
+    invitation = invitation_send(
+        sender=sender, author=author, message="buy my product", contact="me@example.org"
+    )
     sender_block(user=owner, invitation=invitation)
     sender_block(user=owner, invitation=invitation)
     assert InvitationBlock.objects.count() == 1
@@ -80,7 +85,9 @@ def test_receiver_blocks_a_sender():
 def test_only_the_receiver_answers_and_nobody_else_reads_invitations(client):
     author, owner = claimed_author()
     sender, stranger = UserFactory(), UserFactory()
-    invitation = invitation_send(sender=sender, author=author, message="private words", contact="me@example.org")
+    invitation = invitation_send(
+        sender=sender, author=author, message="private words", contact="me@example.org"
+    )
     for user in (sender, stranger):
         with pytest.raises(PermissionDenied):
             invitation_answer(user=user, invitation=invitation, accept=True)
@@ -97,8 +104,14 @@ def test_invitations_are_rate_limited(client, settings):
     first, _ = claimed_author()
     second, _ = claimed_author()
     client.force_login(UserFactory())
-    assert client.post(f"/authors/{first.slug}/invite/", {"message": "a", "contact": "c"}).status_code == 302
-    assert client.post(f"/authors/{second.slug}/invite/", {"message": "b", "contact": "c"}).status_code == 429
+    assert (
+        client.post(f"/authors/{first.slug}/invite/", {"message": "a", "contact": "c"}).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/authors/{second.slug}/invite/", {"message": "b", "contact": "c"}).status_code
+        == 429
+    )
     assert CollaborationInvitation.objects.count() == 1
 
 
@@ -106,7 +119,9 @@ def test_invitations_are_rate_limited(client, settings):
 def test_inbox_query_count_is_fixed(client, django_assert_num_queries, n):
     author, owner = claimed_author()
     for _ in range(n):
-        invitation_send(sender=UserFactory(), author=author, message="hello", contact="x@example.org")
+        invitation_send(
+            sender=UserFactory(), author=author, message="hello", contact="x@example.org"
+        )
         other, _ = claimed_author()
         invitation_send(sender=owner, author=other, message="hi", contact="me@example.org")
     client.force_login(owner)
@@ -124,7 +139,9 @@ def test_a_later_owner_of_the_record_cannot_read_or_answer_earlier_invitations(c
     author, first_owner = claimed_author()
     sender = UserFactory()
     invitation = invitation_send(
-        sender=sender, author=author, message="private words for the first owner",
+        sender=sender,
+        author=author,
+        message="private words for the first owner",
         contact="sender@lab.example",
     )
     claim_withdraw(user=first_owner, claim=Claim.objects.get(author=author, state="approved"))
@@ -148,8 +165,10 @@ def test_contact_details_are_shown_only_after_acceptance(client):
     author, owner = claimed_author()
     sender = UserFactory()
     client.force_login(sender)
-    client.post(f"/authors/{author.slug}/invite/",
-                {"message": "Let us talk", "contact": "sender-phone-0123"})
+    client.post(
+        f"/authors/{author.slug}/invite/",
+        {"message": "Let us talk", "contact": "sender-phone-0123"},
+    )
     invitation = CollaborationInvitation.objects.get()
     assert invitation.sender_contact == "sender-phone-0123"
 
@@ -167,8 +186,9 @@ def test_contact_details_are_shown_only_after_acceptance(client):
 
 def test_a_declined_invitation_never_shows_the_sender_contact(client):
     author, owner = claimed_author()
-    invitation = invitation_send(sender=UserFactory(), author=author, message="hi",
-                                 contact="secret-contact")
+    invitation = invitation_send(
+        sender=UserFactory(), author=author, message="hi", contact="secret-contact"
+    )
     client.force_login(owner)
     client.post(f"/inbox/{invitation.pk}/decline/")
     assert "secret-contact" not in client.get("/inbox/").content.decode()
@@ -199,8 +219,9 @@ def test_blocking_is_listed_in_the_inbox_and_can_be_undone(client):
     profile = client.get(author.get_absolute_url()).content.decode()
     assert "The owner of this record does not accept invitations from you." in profile
     assert "Send invitation" not in profile
-    response = client.post(f"/authors/{author.slug}/invite/", {"message": "again", "contact": "c"},
-                           follow=True)
+    response = client.post(
+        f"/authors/{author.slug}/invite/", {"message": "again", "contact": "c"}, follow=True
+    )
     assert response.status_code == 200
     assert f"The owner of {author.display_name} does not accept invitations from you." in (
         response.content.decode()

@@ -18,7 +18,9 @@ def test_variants_of_one_name_share_a_key(a, b):
     assert name_key(a) == name_key(b)
 
 
-@pytest.mark.parametrize(("a", "b"), [("D. Lin", "Dong Lin"), ("Dong Lin", "Lin Dong"), ("A. Smith", "B. Smith")])
+@pytest.mark.parametrize(
+    ("a", "b"), [("D. Lin", "Dong Lin"), ("Dong Lin", "Lin Dong"), ("A. Smith", "B. Smith")]
+)
 def test_different_names_keep_different_keys(a, b):
     assert name_key(a) != name_key(b)
 

@@ -38,21 +38,37 @@ def test_owner_edits_bio_affiliation_and_open_to_collaborate(client):
     assert client.get(f"/authors/{author.slug}/edit/").status_code == 200
     response = client.post(
         f"/authors/{author.slug}/edit/",
-        {"bio": "I study galaxies.", "affiliation": "Fudan University", "open_to_collaborate": "on"},
+        {
+            "bio": "I study galaxies.",
+            "affiliation": "Fudan University",
+            "open_to_collaborate": "on",
+        },
     )
     assert response.status_code == 302
     author.refresh_from_db()
     assert (author.bio, author.institution.name, author.open_to_collaborate) == (
-        "I study galaxies.", "Fudan University", True,
+        "I study galaxies.",
+        "Fudan University",
+        True,
     )
     page = client.get(author.get_absolute_url()).content.decode()
-    assert "I study galaxies." in page and "Open to collaborate" in page and "Fudan University" in page
+    assert (
+        "I study galaxies." in page and "Open to collaborate" in page and "Fudan University" in page
+    )
     event = CurationEvent.objects.get(action="author_edited")
-    assert event.actor == owner and event.before["bio"] == "" and event.after["bio"] == "I study galaxies."
+    assert (
+        event.actor == owner
+        and event.before["bio"] == ""
+        and event.after["bio"] == "I study galaxies."
+    )
     # The same edit again changes nothing and records nothing.
     client.post(
         f"/authors/{author.slug}/edit/",
-        {"bio": "I study galaxies.", "affiliation": "Fudan University", "open_to_collaborate": "on"},
+        {
+            "bio": "I study galaxies.",
+            "affiliation": "Fudan University",
+            "open_to_collaborate": "on",
+        },
     )
     assert CurationEvent.objects.filter(action="author_edited").count() == 1
 
@@ -74,7 +90,9 @@ def test_not_mine_moves_the_work_to_a_new_record_and_imports_keep_it_there(clien
     # A later import of the same record does not put the work back.
     Work.objects.filter(arxiv_id="1810.04805").update(content_hash="")
     import_path(SNAPSHOT)
-    assert Authorship.objects.get(work__arxiv_id="1810.04805", position=1).author_id == moved.author_id
+    assert (
+        Authorship.objects.get(work__arxiv_id="1810.04805", position=1).author_id == moved.author_id
+    )
     # Running it twice is refused: the record no longer has the work.
     with pytest.raises(ValidationError, match="not among this record's works"):
         authorship_disown(user=owner, work=moved.work, author=devlin)
@@ -139,7 +157,9 @@ def test_an_owner_of_two_records_asks_curators_to_merge_them(client):
     client.force_login(owner)
     page = client.get(f"/authors/{first.slug}/edit/").content.decode()
     assert second.slug in page
-    response = client.post(f"/authors/{first.slug}/merge-request/", {"other": second.slug, "message": "Both me"})
+    response = client.post(
+        f"/authors/{first.slug}/merge-request/", {"other": second.slug, "message": "Both me"}
+    )
     assert response.status_code == 302
     event = CurationEvent.objects.get(action="merge_requested")
     assert event.after == {"merge": second.pk, "into": first.pk} and event.note == "Both me"
@@ -150,7 +170,9 @@ def test_an_owner_of_two_records_asks_curators_to_merge_them(client):
 
 def test_events_record_actor_and_record():
     author = AuthorFactory()
-    event = record_event(actor=None, action="x", target_type="author", target_id=author.pk, author=author)
+    event = record_event(
+        actor=None, action="x", target_type="author", target_id=author.pk, author=author
+    )
     assert event.actor is None and event.target_id == str(author.pk)
 
 

@@ -23,7 +23,9 @@ def world():
     owner = UserFactory(username="owner")
     claim = claim_approve(claim=ClaimFactory(user=owner, author=author), reviewer=CuratorFactory())
     sender = UserFactory(username="sender")
-    invitation = invitation_send(sender=sender, author=author, message="hello", contact="me@example.org")
+    invitation = invitation_send(
+        sender=sender, author=author, message="hello", contact="me@example.org"
+    )
     return {
         "author": Author.objects.get(pk=author.pk),
         "owner": owner,
@@ -64,7 +66,10 @@ WRITES = {
     "edit": lambda w: (f"/authors/{w['author'].slug}/edit/", {"bio": "changed", "affiliation": ""}),
     "not-mine": lambda w: (f"/authors/{w['author'].slug}/not-mine/", {"arxiv_id": "1810.04805"}),
     "add-work": lambda w: (f"/authors/{w['author'].slug}/add-work/", {"arxiv_id": "0704.0002"}),
-    "invite": lambda w: (f"/authors/{w['author'].slug}/invite/", {"message": "work with me", "contact": "me@example.org"}),
+    "invite": lambda w: (
+        f"/authors/{w['author'].slug}/invite/",
+        {"message": "work with me", "contact": "me@example.org"},
+    ),
     "answer": lambda w: (f"/inbox/{w['invitation'].pk}/decline/", {}),
     "withdraw-claim": lambda w: (f"/claims/{w['claim'].pk}/withdraw/", {"confirm": "1"}),
 }
@@ -144,13 +149,17 @@ def test_log_in_attempts_are_rate_limited(client):
     cache.clear()
     UserFactory(username="target", email="target@example.org")
     pages = [
-        client.post("/accounts/login/", {"login": "target", "password": f"wrong{i}"}).content.decode()
+        client.post(
+            "/accounts/login/", {"login": "target", "password": f"wrong{i}"}
+        ).content.decode()
         for i in range(6)
     ]
     assert "Too many failed login attempts" not in pages[0]
     assert "Too many failed login attempts" in pages[-1]
     # Even the right password is refused while the limit holds.
-    right = client.post("/accounts/login/", {"login": "target", "password": "correct horse battery staple"})
+    right = client.post(
+        "/accounts/login/", {"login": "target", "password": "correct horse battery staple"}
+    )
     assert right.status_code == 200 and "_auth_user_id" not in client.session
     cache.clear()
 

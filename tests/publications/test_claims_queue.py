@@ -28,10 +28,14 @@ def record():
 
 def make_claim(author, *, age_days=0, **evidence) -> Claim:
     claim = Claim.objects.create(
-        user=UserFactory(), author=author,
-        evidence=evidence or {"message": "This is my thesis work.", "works": ["0906.2112", "0906.5504"]},
+        user=UserFactory(),
+        author=author,
+        evidence=evidence
+        or {"message": "This is my thesis work.", "works": ["0906.2112", "0906.5504"]},
     )
-    Claim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - dt.timedelta(days=age_days))
+    Claim.objects.filter(pk=claim.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=age_days)
+    )
     return claim
 
 
@@ -46,7 +50,9 @@ def test_queue_lists_pending_claims_oldest_first(client, curator, record):
     assert html.index(f"Review #{older.pk}") < html.index(f"Review #{newer.pk}")
     assert f"Review #{decided.pk}" not in html
     assert "This is my thesis work" in html
-    assert f"Review #{decided.pk}" in client.get("/admin/profiles/claim/?state=all").content.decode()
+    assert (
+        f"Review #{decided.pk}" in client.get("/admin/profiles/claim/?state=all").content.decode()
+    )
 
 
 def test_review_page_shows_claimant_evidence_record_and_works(client, curator, record):
@@ -65,8 +71,9 @@ def test_curator_approves_a_claim_and_the_claimant_is_emailed(
     claim = make_claim(record)
     client.force_login(curator)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/admin/profiles/claim/{claim.pk}/change/",
-                               {"approve": "1", "level": "4"})
+        response = client.post(
+            f"/admin/profiles/claim/{claim.pk}/change/", {"approve": "1", "level": "4"}
+        )
     assert response.status_code == 302 and response["Location"] == "/admin/profiles/claim/"
     claim.refresh_from_db()
     record.refresh_from_db()
@@ -83,14 +90,20 @@ def test_curator_rejects_with_a_reason_the_claimant_reads(
 ):
     claim = make_claim(record)
     client.force_login(curator)
-    refused = client.post(f"/admin/profiles/claim/{claim.pk}/change/", {"reject": "1", "reason": " "})
+    refused = client.post(
+        f"/admin/profiles/claim/{claim.pk}/change/", {"reject": "1", "reason": " "}
+    )
     assert refused.status_code == 200 and "reason" in refused.content.decode()
     assert Claim.objects.get(pk=claim.pk).state == ClaimState.PENDING and not mailoutbox
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/admin/profiles/claim/{claim.pk}/change/",
-                    {"reject": "1", "reason": "The listed works are by a namesake."})
+        client.post(
+            f"/admin/profiles/claim/{claim.pk}/change/",
+            {"reject": "1", "reason": "The listed works are by a namesake."},
+        )
     claim.refresh_from_db()
-    assert claim.state == ClaimState.REJECTED and claim.reason == "The listed works are by a namesake."
+    assert (
+        claim.state == ClaimState.REJECTED and claim.reason == "The listed works are by a namesake."
+    )
     [mail] = mailoutbox
     assert "rejected" in mail.subject and "namesake" in mail.body
     event = CurationEvent.objects.get(action="claim_rejected")
@@ -131,14 +144,20 @@ def test_queue_and_review_use_the_same_queries_at_two_sizes(client, curator, pag
     client.force_login(curator)
     counts = []
     for n in (2, 12):
-        author = Author.objects.create(display_name=f"Ann Claimed {n}", name_key=f"ann claimed {n}",
-                                       slug=f"ann-claimed-{n}")
+        author = Author.objects.create(
+            display_name=f"Ann Claimed {n}", name_key=f"ann claimed {n}", slug=f"ann-claimed-{n}"
+        )
         works = [WorkFactory() for _ in range(n)]
         for work in works:
             AuthorshipFactory(work=work, author=author)
-        claims = [make_claim(author, works=[w.arxiv_id for w in works], message="mine")
-                  for _ in range(n)]
-        url = "/admin/profiles/claim/" if page == "queue" else f"/admin/profiles/claim/{claims[0].pk}/change/"
+        claims = [
+            make_claim(author, works=[w.arxiv_id for w in works], message="mine") for _ in range(n)
+        ]
+        url = (
+            "/admin/profiles/claim/"
+            if page == "queue"
+            else f"/admin/profiles/claim/{claims[0].pk}/change/"
+        )
         client.get(url)
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200

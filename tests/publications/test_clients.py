@@ -186,8 +186,9 @@ def test_threads_sharing_a_pacer_take_turns(arxiv, fake_time):
     arxiv.serve(*[b"ok"] * 4)
     pacer = RequestPacer()
     clients = [
-        ArxivHttpClient(USER_AGENT, min_interval=3.0, pacer=pacer, sleep=fake_time.sleep,
-                        clock=fake_time.clock)
+        ArxivHttpClient(
+            USER_AGENT, min_interval=3.0, pacer=pacer, sleep=fake_time.sleep, clock=fake_time.clock
+        )
         for _ in range(2)
     ]
     threads = [

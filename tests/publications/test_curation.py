@@ -118,8 +118,11 @@ def test_undo_merge_restores_everything_exactly(records, curator):
     # A record merged earlier into `merged` follows it to the kept record, and back on undo.
     earlier = Author.objects.get(slug="yosuke-imamura")
     curation.merge_authors(kept_id=merged.pk, merged_ids=[earlier.pk], actor=curator)
-    before = (work_authors("0906.5504"), work_authors("hep-th/9901001"),
-              sorted(Follow.objects.values_list("user_id", "author_id")))
+    before = (
+        work_authors("0906.5504"),
+        work_authors("hep-th/9901001"),
+        sorted(Follow.objects.values_list("user_id", "author_id")),
+    )
 
     curation.merge_authors(kept_id=kept.pk, merged_ids=[merged.pk], actor=curator)
     duplicate.refresh_from_db()
@@ -129,16 +132,22 @@ def test_undo_merge_restores_everything_exactly(records, curator):
 
     event = curation.unmerge_author(author_id=merged.pk, actor=curator, note="different people")
 
-    assert (work_authors("0906.5504"), work_authors("hep-th/9901001"),
-            sorted(Follow.objects.values_list("user_id", "author_id"))) == before
+    assert (
+        work_authors("0906.5504"),
+        work_authors("hep-th/9901001"),
+        sorted(Follow.objects.values_list("user_id", "author_id")),
+    ) == before
     merged.refresh_from_db()
     duplicate.refresh_from_db()
     assert merged.merged_into is None and duplicate.state == ClaimState.PENDING
     assert duplicate.author_id == merged.pk
     assert Author.objects.get(pk=earlier.pk).merged_into_id == merged.pk
     assert CollaborationInvitation.objects.get(pk=invitation.pk).author_id == merged.pk
-    assert event.action == "unmerge" and event.after["undoes_event"] == CurationEvent.objects.filter(
-        action="merge", target_id=str(merged.pk)).get().pk
+    assert (
+        event.action == "unmerge"
+        and event.after["undoes_event"]
+        == CurationEvent.objects.filter(action="merge", target_id=str(merged.pk)).get().pk
+    )
     assert [e.action for e in author_history(author_id=merged.pk)][:2] == ["unmerge", "merge"]
     with pytest.raises(curation.CurationError, match="not merged"):
         curation.unmerge_author(author_id=merged.pk, actor=curator)
@@ -228,7 +237,8 @@ def test_reimport_does_not_undo_merge_or_split(records, curator):
     assert work_authors("0906.2112") == [(new.slug, AuthorshipSource.CURATOR)]
     assert Author.objects.get(pk=merged.pk).merged_into_id == kept.pk
     assert list(CurationEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "merge", "split"
+        "merge",
+        "split",
     ]
 
 
@@ -237,13 +247,22 @@ def test_hide_and_restore_a_work(client, records, curator):
     work = Work.objects.get(arxiv_id="0906.2112")
     with pytest.raises(curation.CurationError, match="why"):
         curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason=" ")
-    event = curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="spam")
-    assert curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="x") is None
+    event = curation_works.work_set_hidden(
+        work_id=work.pk, hidden=True, actor=curator, reason="spam"
+    )
+    assert (
+        curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=curator, reason="x")
+        is None
+    )
     assert client.get("/works/0906.2112/").status_code == 404
     kept.refresh_from_db()
     assert kept.works_count == 0
     assert (event.action, event.target_id, event.before["hidden"], event.after["hidden"]) == (
-        "hide", "0906.2112", False, True)
+        "hide",
+        "0906.2112",
+        False,
+        True,
+    )
     restore = curation_works.work_set_hidden(work_id=work.pk, hidden=False, actor=curator)
     assert restore.action == "restore" and client.get("/works/0906.2112/").status_code == 200
     kept.refresh_from_db()
@@ -282,10 +301,14 @@ def test_non_curators_are_refused_every_action(records, outsiders):
     work = Work.objects.get(arxiv_id="0906.2112")
     for user in outsiders:
         for action in [
-            lambda user: curation.merge_authors(kept_id=kept.pk, merged_ids=[merged.pk], actor=user),
+            lambda user: curation.merge_authors(
+                kept_id=kept.pk, merged_ids=[merged.pk], actor=user
+            ),
             lambda user: curation.unmerge_author(author_id=merged.pk, actor=user),
             lambda user: curation.split_author(author_id=kept.pk, work_ids=[work.pk], actor=user),
-            lambda user: curation_works.work_set_hidden(work_id=work.pk, hidden=True, actor=user, reason="x"),
+            lambda user: curation_works.work_set_hidden(
+                work_id=work.pk, hidden=True, actor=user, reason="x"
+            ),
             lambda user: curation_works.works_reimport(work_ids=[work.pk], actor=user),
             lambda user: curation_works.authors_recompute(author_ids=[kept.pk], actor=user),
         ]:

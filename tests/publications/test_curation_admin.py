@@ -41,7 +41,9 @@ def login(client, user):
 
 
 def slugs(arxiv_id: str) -> list[str]:
-    return list(Authorship.objects.filter(work__arxiv_id=arxiv_id).values_list("author__slug", flat=True))
+    return list(
+        Authorship.objects.filter(work__arxiv_id=arxiv_id).values_list("author__slug", flat=True)
+    )
 
 
 def test_curators_group_is_not_superuser_and_holds_the_curate_permission(curator):
@@ -53,17 +55,25 @@ def test_curators_group_is_not_superuser_and_holds_the_curate_permission(curator
 def test_curator_merges_from_the_changelist_with_a_preview(client, curator, records):
     kept, merged = records
     login(client, curator)
-    response = client.post("/admin/profiles/author/", {
-        "action": "merge_selected", ACTION_CHECKBOX_NAME: [kept.pk, merged.pk]})
-    assert response.status_code == 302 and "/admin/profiles/author/merge/?ids=" in response["Location"]
+    response = client.post(
+        "/admin/profiles/author/",
+        {"action": "merge_selected", ACTION_CHECKBOX_NAME: [kept.pk, merged.pk]},
+    )
+    assert (
+        response.status_code == 302 and "/admin/profiles/author/merge/?ids=" in response["Location"]
+    )
     preview = client.get(response["Location"] + f"&kept={kept.pk}")
     html = preview.content.decode()
     assert preview.status_code == 200 and "0906.5504" in html and "Confirm merge" in html
     assert not CurationEvent.objects.exists()  # a preview changes nothing
 
-    done = client.post("/admin/profiles/author/merge/", {
-        "ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "note": "same person", "confirm": "1"})
-    assert done.status_code == 302 and done["Location"] == f"/admin/profiles/author/{kept.pk}/change/"
+    done = client.post(
+        "/admin/profiles/author/merge/",
+        {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "note": "same person", "confirm": "1"},
+    )
+    assert (
+        done.status_code == 302 and done["Location"] == f"/admin/profiles/author/{kept.pk}/change/"
+    )
     assert slugs("0906.5504") == ["robin-de-jong"]
     event = CurationEvent.objects.get()
     assert (event.action, event.actor, event.note) == ("merge", curator, "same person")
@@ -79,8 +89,10 @@ def test_merge_preview_shows_conflicts_and_has_no_confirm(client, curator, recor
     login(client, curator)
     html = client.get(f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}").content.decode()
     assert "Two approved claims" in html and "Confirm merge" not in html
-    refused = client.post("/admin/profiles/author/merge/", {
-        "ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"})
+    refused = client.post(
+        "/admin/profiles/author/merge/",
+        {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
+    )
     assert refused.status_code == 200 and "Two approved claims" in refused.content.decode()
     assert not CurationEvent.objects.exists()
 
@@ -88,8 +100,10 @@ def test_merge_preview_shows_conflicts_and_has_no_confirm(client, curator, recor
 def test_curator_undoes_a_merge_from_the_record_page(client, curator, records):
     kept, merged = records
     login(client, curator)
-    client.post("/admin/profiles/author/merge/", {
-        "ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"})
+    client.post(
+        "/admin/profiles/author/merge/",
+        {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
+    )
     page = client.get(f"/admin/profiles/author/{merged.pk}/change/").content.decode()
     assert "Undo this merge" in page
     history = client.get(f"/admin/profiles/author/{merged.pk}/history/").content.decode()
@@ -99,24 +113,32 @@ def test_curator_undoes_a_merge_from_the_record_page(client, curator, records):
     assert slugs("0906.5504") == ["joachim-schroeter"]
     assert client.get(f"/authors/{merged.slug}/").status_code == 200
     assert list(CurationEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "merge", "unmerge"]
+        "merge",
+        "unmerge",
+    ]
 
 
 def test_curator_splits_a_record(client, curator, records):
     kept, merged = records
     login(client, curator)
-    client.post("/admin/profiles/author/merge/", {
-        "ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"})
+    client.post(
+        "/admin/profiles/author/merge/",
+        {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
+    )
     form = client.get(f"/admin/profiles/author/{kept.pk}/split/").content.decode()
     assert "0906.5504" in form and "0906.2112" in form
     work = Work.objects.get(arxiv_id="0906.5504")
-    response = client.post(f"/admin/profiles/author/{kept.pk}/split/", {"works": [work.pk], "note": "x"})
+    response = client.post(
+        f"/admin/profiles/author/{kept.pk}/split/", {"works": [work.pk], "note": "x"}
+    )
     new = Author.objects.get(slug="robin-de-jong--2")
     assert response["Location"] == f"/admin/profiles/author/{new.pk}/change/"
     assert slugs("0906.5504") == ["robin-de-jong--2"]
     assert CurationEvent.objects.filter(action="split", target_id=str(new.pk)).exists()
-    everything = client.post(f"/admin/profiles/author/{kept.pk}/split/",
-                             {"works": [Work.objects.get(arxiv_id="0906.2112").pk]})
+    everything = client.post(
+        f"/admin/profiles/author/{kept.pk}/split/",
+        {"works": [Work.objects.get(arxiv_id="0906.2112").pk]},
+    )
     assert everything.status_code == 200 and "at least one" in everything.content.decode()
 
 
@@ -131,21 +153,41 @@ def test_curator_hides_restores_reimports_and_recomputes(
     kept, _ = records
     work = Work.objects.get(arxiv_id="0906.2112")
     login(client, curator)
-    ask = client.post("/admin/publications/work/", {"action": "hide_works", ACTION_CHECKBOX_NAME: [work.pk]})
+    ask = client.post(
+        "/admin/publications/work/", {"action": "hide_works", ACTION_CHECKBOX_NAME: [work.pk]}
+    )
     assert ask.status_code == 200 and "Reason" in ask.content.decode()
     assert not Work.objects.get(pk=work.pk).hidden
-    client.post("/admin/publications/work/", {
-        "action": "hide_works", ACTION_CHECKBOX_NAME: [work.pk], "reason": "duplicate", "apply": "Hide"})
+    client.post(
+        "/admin/publications/work/",
+        {
+            "action": "hide_works",
+            ACTION_CHECKBOX_NAME: [work.pk],
+            "reason": "duplicate",
+            "apply": "Hide",
+        },
+    )
     assert Work.objects.get(pk=work.pk).hidden_reason == "duplicate"
     assert client.get("/works/0906.2112/").status_code == 404
-    client.post("/admin/publications/work/", {"action": "restore_works", ACTION_CHECKBOX_NAME: [work.pk]})
+    client.post(
+        "/admin/publications/work/", {"action": "restore_works", ACTION_CHECKBOX_NAME: [work.pk]}
+    )
     assert not Work.objects.get(pk=work.pk).hidden
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/admin/publications/work/", {"action": "reimport_works", ACTION_CHECKBOX_NAME: [work.pk]})
+        client.post(
+            "/admin/publications/work/",
+            {"action": "reimport_works", ACTION_CHECKBOX_NAME: [work.pk]},
+        )
     assert queued == ["0906.2112"]
-    client.post("/admin/profiles/author/", {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]})
+    client.post(
+        "/admin/profiles/author/", {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]}
+    )
     assert list(CurationEvent.objects.order_by("id").values_list("action", flat=True)) == [
-        "hide", "restore", "reimport", "recompute"]
+        "hide",
+        "restore",
+        "reimport",
+        "recompute",
+    ]
 
 
 def test_flagged_queue_lists_flagged_records_with_a_split_link(client, curator, records):
@@ -155,7 +197,9 @@ def test_flagged_queue_lists_flagged_records_with_a_split_link(client, curator, 
     html = client.get("/admin/profiles/flaggedauthor/").content.decode()
     assert f"/admin/profiles/author/{kept.pk}/split/" in html
     assert merged.display_name not in html
-    client.post("/admin/profiles/flaggedauthor/", {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]})
+    client.post(
+        "/admin/profiles/flaggedauthor/", {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]}
+    )
     assert not Author.objects.get(pk=kept.pk).flagged_several
     assert CurationEvent.objects.get().action == "unflag"
 
@@ -163,9 +207,16 @@ def test_flagged_queue_lists_flagged_records_with_a_split_link(client, curator, 
 def test_hand_edit_of_a_record_is_logged(client, curator, records):
     kept, _ = records
     login(client, curator)
-    response = client.post(f"/admin/profiles/author/{kept.pk}/change/", {
-        "display_name": "Robin de Jong", "name_variants": "R. de Jong", "institution": "",
-        "bio": "Number theory.", "open_to_collaborate": "on"})
+    response = client.post(
+        f"/admin/profiles/author/{kept.pk}/change/",
+        {
+            "display_name": "Robin de Jong",
+            "name_variants": "R. de Jong",
+            "institution": "",
+            "bio": "Number theory.",
+            "open_to_collaborate": "on",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = CurationEvent.objects.get(action="edit")
     assert event.before["bio"] == "" and event.after["bio"] == "Number theory."
@@ -180,19 +231,45 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
         login(client, UserFactory(username=who, is_staff=who == "staff"))
     views = [
         ("get", f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}", {}),
-        ("post", "/admin/profiles/author/merge/",
-         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"}),
+        (
+            "post",
+            "/admin/profiles/author/merge/",
+            {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
+        ),
         ("get", f"/admin/profiles/author/{kept.pk}/split/", {}),
         ("post", f"/admin/profiles/author/{kept.pk}/split/", {"works": [work.pk]}),
         ("post", f"/admin/profiles/author/{merged.pk}/unmerge/", {}),
         ("get", f"/admin/profiles/author/{kept.pk}/history/", {}),
-        ("post", "/admin/profiles/author/", {"action": "merge_selected",
-                                              ACTION_CHECKBOX_NAME: [kept.pk, merged.pk]}),
-        ("post", "/admin/profiles/author/", {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]}),
-        ("post", "/admin/publications/work/", {"action": "hide_works", ACTION_CHECKBOX_NAME: [work.pk],
-                                                "reason": "x", "apply": "Hide"}),
-        ("post", "/admin/publications/work/", {"action": "reimport_works", ACTION_CHECKBOX_NAME: [work.pk]}),
-        ("post", "/admin/profiles/flaggedauthor/", {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]}),
+        (
+            "post",
+            "/admin/profiles/author/",
+            {"action": "merge_selected", ACTION_CHECKBOX_NAME: [kept.pk, merged.pk]},
+        ),
+        (
+            "post",
+            "/admin/profiles/author/",
+            {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]},
+        ),
+        (
+            "post",
+            "/admin/publications/work/",
+            {
+                "action": "hide_works",
+                ACTION_CHECKBOX_NAME: [work.pk],
+                "reason": "x",
+                "apply": "Hide",
+            },
+        ),
+        (
+            "post",
+            "/admin/publications/work/",
+            {"action": "reimport_works", ACTION_CHECKBOX_NAME: [work.pk]},
+        ),
+        (
+            "post",
+            "/admin/profiles/flaggedauthor/",
+            {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]},
+        ),
         ("get", "/admin/profiles/flaggedauthor/", {}),
         ("get", "/admin/profiles/curationevent/", {}),
     ]
@@ -210,13 +287,16 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
 
 def grow(n: int) -> Author:
     """A record with n works (each with a co-author, a follow and an event), for query counts."""
-    author = AuthorFactory(display_name=f"Ann Homonym {Author.objects.count()}", may_combine_several=True)
+    author = AuthorFactory(
+        display_name=f"Ann Homonym {Author.objects.count()}", may_combine_several=True
+    )
     for _ in range(n):
         work = WorkFactory()
         AuthorshipFactory(work=work, author=author, position=1)
         AuthorshipFactory(work=work, position=2)
-        CurationEvent.objects.create(action="edit", target_type="author", target_id=str(author.pk),
-                                     author=author)
+        CurationEvent.objects.create(
+            action="edit", target_type="author", target_id=str(author.pk), author=author
+        )
     return author
 
 
@@ -228,13 +308,26 @@ def count_queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("page", [
-    "/admin/profiles/author/", "/admin/profiles/author/?q=homonym", "/admin/publications/work/",
-    "/admin/publications/work/?q=work", "/admin/publications/authorship/",
-    "/admin/publications/authorship/?q=2401.00001", "/admin/publications/work/?q=arXiv:2401.00001v2",
-    "/admin/profiles/flaggedauthor/", "/admin/profiles/curationevent/",
-    "/admin/publications/importrun/", "split", "history", "merge", "change", "work",
-])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/profiles/author/",
+        "/admin/profiles/author/?q=homonym",
+        "/admin/publications/work/",
+        "/admin/publications/work/?q=work",
+        "/admin/publications/authorship/",
+        "/admin/publications/authorship/?q=2401.00001",
+        "/admin/publications/work/?q=arXiv:2401.00001v2",
+        "/admin/profiles/flaggedauthor/",
+        "/admin/profiles/curationevent/",
+        "/admin/publications/importrun/",
+        "split",
+        "history",
+        "merge",
+        "change",
+        "work",
+    ],
+)
 def test_admin_pages_use_the_same_queries_at_two_sizes(client, curator, page):
     login(client, curator)
     counts = []
@@ -270,9 +363,14 @@ def test_big_unfiltered_lists_show_the_row_estimate_and_filtered_lists_count(mon
 
 def test_owner_merge_request_links_to_the_merge_preview(client, curator, records):
     kept, merged = records
-    CurationEvent.objects.create(action="merge_requested", target_type="author",
-                                 target_id=str(merged.pk), author=kept,
-                                 after={"merge": merged.pk, "into": kept.pk}, note="both mine")
+    CurationEvent.objects.create(
+        action="merge_requested",
+        target_type="author",
+        target_id=str(merged.pk),
+        author=kept,
+        after={"merge": merged.pk, "into": kept.pk},
+        note="both mine",
+    )
     login(client, curator)
     html = client.get("/admin/profiles/curationevent/?action=merge_requested").content.decode()
     link = f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}&amp;kept={kept.pk}"

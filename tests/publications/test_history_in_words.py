@@ -93,8 +93,10 @@ def test_every_action_reads_as_words_and_unknown_ones_do_not_fail():
 def test_an_event_page_starts_with_the_event_in_words(client, curator, records):
     kept, merged = records
     client.force_login(curator)
-    client.post("/admin/profiles/author/merge/",
-                {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"})
+    client.post(
+        "/admin/profiles/author/merge/",
+        {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
+    )
     event = CurationEvent.objects.get(action="merge")
     html = client.get(f"/admin/profiles/curationevent/{event.pk}/change/").content.decode()
     assert "merged joachim-schroeter into robin-de-jong, moving 1 work" in html

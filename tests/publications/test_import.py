@@ -68,8 +68,12 @@ def assert_matches_records(records: dict[str, WorkRecord]) -> None:
     for arxiv_id, record in records.items():
         work = Work.objects.get(arxiv_id=arxiv_id)
         # Shown in Unicode, the fields as typed kept beside them.
-        text = work_text(title=record.title, abstract=record.abstract, comments=record.comments,
-                         journal_ref=record.journal_ref)
+        text = work_text(
+            title=record.title,
+            abstract=record.abstract,
+            comments=record.comments,
+            journal_ref=record.journal_ref,
+        )
         assert work.title == text.title
         assert work.abstract == text.abstract
         assert work.tex_originals == text.originals
@@ -80,7 +84,9 @@ def assert_matches_records(records: dict[str, WorkRecord]) -> None:
         versions = list(work.versions.order_by("number").values_list("number", "created"))
         assert versions == [(v.number, v.created) for v in record.versions]
         names = list(
-            Authorship.objects.filter(work=work).order_by("position").values_list("printed_name", flat=True)
+            Authorship.objects.filter(work=work)
+            .order_by("position")
+            .values_list("printed_name", flat=True)
         )
         assert names == [a.name for a in record.authors]
 
@@ -121,8 +127,13 @@ def test_import_order_does_not_matter():
 
 
 def test_importing_the_same_files_twice_changes_nothing():
-    files = [OLDER, CURRENT, ARXIV / "snapshot-authors-sample.jsonl",
-             *sorted((ARXIV / "atom").glob("query*.xml")), *sorted((ARXIV / "oai").rglob("*.xml"))]
+    files = [
+        OLDER,
+        CURRENT,
+        ARXIV / "snapshot-authors-sample.jsonl",
+        *sorted((ARXIV / "atom").glob("query*.xml")),
+        *sorted((ARXIV / "oai").rglob("*.xml")),
+    ]
     for path in files:
         import_path(path)
     first = database_state()
@@ -156,7 +167,10 @@ def test_affiliations_and_institutions_from_the_author_string():
 def test_bad_lines_are_reported_and_skipped_and_the_rest_is_imported(tmp_path):
     good = CURRENT.read_text().splitlines()
     bad = tmp_path / "mixed.jsonl"
-    bad.write_text("\n".join([good[0], "{not json", good[1], '{"id": "0704.9999", "title": ""}', good[2]]) + "\n")
+    bad.write_text(
+        "\n".join([good[0], "{not json", good[1], '{"id": "0704.9999", "title": ""}', good[2]])
+        + "\n"
+    )
     run = import_path(bad)
     assert (run.records_created, run.records_skipped) == (3, 2)
     reasons = {e["where"]: e["reason"] for e in run.errors}
@@ -190,7 +204,12 @@ def test_atom_api_error_is_reported_and_nothing_written():
 
 def test_empty_atom_page_imports_nothing_without_error():
     run = import_path(ARXIV / "atom" / "query_empty.new-api-2025-11-11.xml")
-    assert (run.records_seen, run.records_created, run.records_skipped, run.status) == (0, 0, 0, "finished")
+    assert (run.records_seen, run.records_created, run.records_skipped, run.status) == (
+        0,
+        0,
+        0,
+        "finished",
+    )
 
 
 def test_atom_keeps_every_author_affiliation():
@@ -210,7 +229,12 @@ def test_oai_error_page_is_reported(tmp_path):
 def test_oai_arxivraw_records_keep_every_version_with_its_size():
     import_path(ARXIV / "oai" / "arXivRaw" / "ListRecordsResponse.xml")
     work = Work.objects.get(arxiv_id="0704.0716")
-    assert list(work.versions.values_list("number", "size")) == [(1, "43kb"), (2, "48kb"), (3, "48kb"), (4, "49kb")]
+    assert list(work.versions.values_list("number", "size")) == [
+        (1, "43kb"),
+        (2, "48kb"),
+        (3, "48kb"),
+        (4, "49kb"),
+    ]
     assert work.version_count == 4
 
 
@@ -218,13 +242,18 @@ def test_curated_attribution_survives_a_reimport():
     import_path(CURRENT)
     authorship = Authorship.objects.filter(position=1).select_related("work").first()
     original_author = authorship.author
-    other = Author.objects.create(display_name=original_author.display_name,
-                                  name_key=original_author.name_key, slug=original_author.slug + "--2",
-                                  receives_imports=False)
+    other = Author.objects.create(
+        display_name=original_author.display_name,
+        name_key=original_author.name_key,
+        slug=original_author.slug + "--2",
+        receives_imports=False,
+    )
     authorship.author = other
     authorship.source = AuthorshipSource.CURATOR
     authorship.save()
-    Work.objects.filter(pk=authorship.work_id).update(content_hash="", version_count=0)  # force rewrite
+    Work.objects.filter(pk=authorship.work_id).update(
+        content_hash="", version_count=0
+    )  # force rewrite
     run = import_path(CURRENT)
     assert run.records_updated == 1
     authorship.refresh_from_db()
@@ -240,8 +269,12 @@ def test_name_variants_share_one_author_record(tmp_path):
 
 def test_command_prints_a_summary_and_lists_skipped_records():
     out = StringIO()
-    call_command("import_arxiv", str(ARXIV / "atom" / "query_missing_id.old-api-2025-08.xml"),
-                 "--no-progress", stdout=out)
+    call_command(
+        "import_arxiv",
+        str(ARXIV / "atom" / "query_missing_id.old-api-2025-08.xml"),
+        "--no-progress",
+        stdout=out,
+    )
     text = out.getvalue()
     assert "4 seen, 1 created, 0 updated, 0 unchanged, 3 skipped, 0 failed" in text
     assert "ghost entry" in text
@@ -250,16 +283,23 @@ def test_command_prints_a_summary_and_lists_skipped_records():
 def test_command_fails_when_a_file_cannot_be_read(tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(CommandError, match="could not be read"):
-        call_command("import_arxiv", str(tmp_path / "missing.jsonl"), str(tmp_path / "notes.txt"),
-                     "--no-progress", stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "import_arxiv",
+            str(tmp_path / "missing.jsonl"),
+            str(tmp_path / "notes.txt"),
+            "--no-progress",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
     assert ImportRun.objects.count() == 0
 
 
 @pytest.mark.skipif(not SHARED_ARXIV.exists(), reason="needs ../shared/data/arxiv")
 def test_every_shared_file_imports_with_the_right_counts():
     """Every real record under shared/ (except the 143k-record benchmark file) becomes one work."""
-    files = [p for p in sorted(SHARED_ARXIV.rglob("*")) if p.is_file()
-             and p.suffix in {".xml", ".jsonl"}]
+    files = [
+        p for p in sorted(SHARED_ARXIV.rglob("*")) if p.is_file() and p.suffix in {".xml", ".jsonl"}
+    ]
     out = StringIO()
     call_command("import_arxiv", *map(str, files), "--no-progress", stdout=out)
     expected_ids: set[str] = set()

@@ -9,20 +9,30 @@ from tests.conftest import ARXIV
 
 
 def records(name: str) -> dict[str, WorkRecord]:
-    return {r.arxiv_id: r for r in snapshot.open_snapshot(ARXIV / name) if isinstance(r, WorkRecord)}
+    return {
+        r.arxiv_id: r for r in snapshot.open_snapshot(ARXIV / name) if isinstance(r, WorkRecord)
+    }
 
 
 def stored(record: WorkRecord) -> StoredWork:
-    return StoredWork(1, record.version_count, record.latest_version_date, content_hash(record),
-                      record.metadata_date)
+    return StoredWork(
+        1,
+        record.version_count,
+        record.latest_version_date,
+        content_hash(record),
+        record.metadata_date,
+    )
 
 
 OLDER, CURRENT = records("abs-older-versions.jsonl"), records("abs-current-30.jsonl")
 
 
 def test_a_newer_version_supersedes_and_an_older_one_does_not():
-    newer = CURRENT["0704.0716"] if "0704.0716" in CURRENT else next(
-        r for k, r in CURRENT.items() if r.version_count > OLDER[k].version_count)
+    newer = (
+        CURRENT["0704.0716"]
+        if "0704.0716" in CURRENT
+        else next(r for k, r in CURRENT.items() if r.version_count > OLDER[k].version_count)
+    )
     older = OLDER[newer.arxiv_id]
     assert supersedes(newer, content_hash(newer), stored(older))
     assert not supersedes(older, content_hash(older), stored(newer))
@@ -47,4 +57,6 @@ def test_newest_per_id_keeps_the_newest_version_of_duplicates():
     kept = {r.arxiv_id: r for r in newest_per_id(pairs)}
     assert len(kept) == len(CURRENT)
     for arxiv_id, record in kept.items():
-        assert record.version_count == max(OLDER[arxiv_id].version_count, CURRENT[arxiv_id].version_count)
+        assert record.version_count == max(
+            OLDER[arxiv_id].version_count, CURRENT[arxiv_id].version_count
+        )

@@ -243,8 +243,12 @@ def test_coauthor_list_query_count_does_not_grow(client, db, django_assert_num_q
 def test_a_hidden_record_keeps_its_exports_and_coauthors_to_its_owner(client, coi):
     owner = UserFactory()
     Author.objects.filter(pk=coi.pk).update(hidden=True, claimed_by=owner)
-    for url in (f"/authors/{coi.slug}/works.csv", f"/authors/{coi.slug}/works.bib",
-                f"/authors/{coi.slug}/coauthors/", f"/authors/{coi.slug}/coauthors.csv"):
+    for url in (
+        f"/authors/{coi.slug}/works.csv",
+        f"/authors/{coi.slug}/works.bib",
+        f"/authors/{coi.slug}/coauthors/",
+        f"/authors/{coi.slug}/coauthors.csv",
+    ):
         assert client.get(url).status_code == 410, url
     client.force_login(owner)
     assert "Close Colleague" in body(client.get(f"/authors/{coi.slug}/coauthors/"))

@@ -18,7 +18,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--author", action="append", default=[], metavar="SLUG",
+            "--author",
+            action="append",
+            default=[],
+            metavar="SLUG",
             help="recompute this record and its co-authors only (repeatable)",
         )
 

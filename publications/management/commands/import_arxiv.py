@@ -27,21 +27,31 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", type=Path, help="files or folders to import")
         parser.add_argument("--batch-size", type=int, default=2000)
         parser.add_argument(
-            "--no-progress", action="store_true",
+            "--no-progress",
+            action="store_true",
             help="no progress bar (it is shown only when standard error is a terminal)",
         )
         parser.add_argument(
             "--show-skipped", type=int, default=20, help="how many skipped records to list per file"
         )
 
-    def handle(self, *args, paths: list[Path], batch_size: int, no_progress: bool,
-               show_skipped: int, **options) -> None:
+    def handle(
+        self,
+        *args,
+        paths: list[Path],
+        batch_size: int,
+        no_progress: bool,
+        show_skipped: int,
+        **options,
+    ) -> None:
         for run in mark_interrupted_runs():
-            self.stderr.write(self.style.WARNING(
-                f"import run {run.pk} ({run.source}, started {run.started_at:%Y-%m-%d %H:%M} UTC) "
-                f"was interrupted: {run.records_created} created, {run.records_updated} updated, "
-                f"{run.records_unchanged} unchanged were committed; importing again finishes it"
-            ))
+            self.stderr.write(
+                self.style.WARNING(
+                    f"import run {run.pk} ({run.source}, started {run.started_at:%Y-%m-%d %H:%M} UTC) "
+                    f"was interrupted: {run.records_created} created, {run.records_updated} updated, "
+                    f"{run.records_unchanged} unchanged were committed; importing again finishes it"
+                )
+            )
         files = _expand(paths)
         unreadable: list[str] = []
         totals = dict(seen=0, created=0, updated=0, unchanged=0, skipped=0, failed=0)
@@ -51,8 +61,11 @@ class Command(BaseCommand):
         show = not no_progress and sys.stderr.isatty()
         for path in files:
             bar = tqdm(
-                desc=path.name, unit=" records", file=sys.stderr,
-                total=_count_records(path) if show else None, disable=not show,
+                desc=path.name,
+                unit=" records",
+                file=sys.stderr,
+                total=_count_records(path) if show else None,
+                disable=not show,
                 dynamic_ncols=True,
             )
             try:
@@ -64,31 +77,49 @@ class Command(BaseCommand):
             finally:
                 bar.close()
             counts = dict(
-                seen=run.records_seen, created=run.records_created, updated=run.records_updated,
-                unchanged=run.records_unchanged, skipped=run.records_skipped,
+                seen=run.records_seen,
+                created=run.records_created,
+                updated=run.records_updated,
+                unchanged=run.records_unchanged,
+                skipped=run.records_skipped,
                 failed=run.records_failed,
             )
             for key, value in counts.items():
                 totals[key] += value
-            style = self.style.WARNING if (run.records_skipped or run.records_failed) else self.style.SUCCESS
+            style = (
+                self.style.WARNING
+                if (run.records_skipped or run.records_failed)
+                else self.style.SUCCESS
+            )
             self.stdout.write(style(f"{path}: " + _format(counts) + f" (import run {run.pk})"))
             for error in run.errors[:show_skipped]:
                 ident = f" {error['arxiv_id']}" if error.get("arxiv_id") else ""
                 self.stdout.write(f"  skipped {error['where']}{ident}: {error['reason']}")
             if len(run.errors) > show_skipped:
-                self.stdout.write(f"  ... and {len(run.errors) - show_skipped} more (see import run {run.pk})")
+                self.stdout.write(
+                    f"  ... and {len(run.errors) - show_skipped} more (see import run {run.pk})"
+                )
         if len(files) > 1:
             self.stdout.write(self.style.SUCCESS("total: " + _format(totals)))
         if unreadable:
-            raise CommandError(f"{len(unreadable)} file(s) could not be read: " + "; ".join(unreadable))
+            raise CommandError(
+                f"{len(unreadable)} file(s) could not be read: " + "; ".join(unreadable)
+            )
 
 
 def _expand(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-                                and p.suffix.lower() in {".xml", ".jsonl", ".gz", ".json", ".atom"}))
+            files.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and not p.name.startswith(".")
+                    and p.suffix.lower() in {".xml", ".jsonl", ".gz", ".json", ".atom"}
+                )
+            )
         else:
             files.append(path)
     return files
@@ -104,7 +135,7 @@ def _count_records(path: Path) -> int | None:
         with opener(path, "rb") as stream:
             while chunk := stream.read(1 << 20):
                 count += (tail + chunk).count(marker)
-                tail = chunk[-(len(marker) - 1):] if len(marker) > 1 else b""
+                tail = chunk[-(len(marker) - 1) :] if len(marker) > 1 else b""
         return count or None
     except (OSError, ValueError, EOFError, zlib.error):
         return None
