@@ -1,0 +1,167 @@
+"""Who may write what on the people side of the site: follows, the owner's page visibility,
+invitations (send, answer, block, unblock, withdraw) and digest settings. Each row is tried by
+every kind of user (a visitor, a signed-in user whose e-mail is not verified, another user, the
+record's owner, staff outside the curators group, a curator); a refusal leaves everything as it
+was. The claim and ownership rows are in test_write_authorization.py, the account rows in
+tests/test_write_authorization_accounts.py, the admin rows in
+tests/publications/test_admin_authorization.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from profiles.models import (
+    Author,
+    CollaborationInvitation,
+    DigestSubscription,
+    Follow,
+    InvitationBlock,
+)
+from profiles.services import claim_approve, follow_author, invitation_send
+from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "unverified", "other", "owner", "staff", "curator"]
+
+
+@pytest.fixture
+def world():
+    owner = UserFactory(username="owner")
+    author = AuthorFactory(display_name="Ada Owner", slug="ada-owner")
+    claim_approve(claim=ClaimFactory(user=owner, author=author), reviewer=CuratorFactory())
+    users = {
+        "unverified": UserFactory(username="unverified", verified_email=False),
+        "other": UserFactory(username="other"),
+        "owner": owner,
+        "staff": UserFactory(username="staff", is_staff=True),
+        "curator": CuratorFactory(username="curator-x"),
+    }
+    # "other" sent the owner an invitation; a third person is blocked by the owner.
+    invitation = invitation_send(
+        sender=users["other"], author=Author.objects.get(pk=author.pk),
+        message="Shall we work together?", contact="other@example.org",
+    )
+    blocked = UserFactory(username="blocked")
+    InvitationBlock.objects.create(blocker=owner, blocked=blocked)
+    # Every verified user follows a second record, to try unfollowing it.
+    followed = AuthorFactory(display_name="Bo Followed", slug="bo-followed")
+    for role, user in users.items():
+        if role != "unverified":
+            follow_author(user=user, author=followed)
+    return {
+        "author": author, "followed": followed, "invitation": invitation, "blocked": blocked,
+        "users": users,
+    }
+
+
+def _state(world) -> tuple:
+    author = Author.objects.get(pk=world["author"].pk)
+    return (
+        sorted(Follow.objects.values_list("user_id", "author_id")),
+        author.hidden,
+        sorted(CollaborationInvitation.objects.values_list("id", "state", "receiver_contact")),
+        sorted(InvitationBlock.objects.values_list("blocker_id", "blocked_id")),
+        sorted(DigestSubscription.objects.values_list("user_id", "frequency")),
+    )
+
+
+@dataclass
+class Write:
+    path: Callable[[dict], str]
+    data: Callable[[dict], dict]
+    expected: dict  # role -> "login" | "ok" | status code (refused, nothing changed)
+
+
+def _invitation(world, action: str) -> str:
+    return f"/inbox/{world['invitation'].pk}/{action}/"
+
+
+# Only the receiver (the record's owner) answers; its sender ("other") sees it but is refused;
+# everyone else gets 404 (the invitation is not theirs to see).
+RECEIVER_ONLY = {
+    "anonymous": "login", "unverified": 404, "other": 403, "owner": "ok", "staff": 404,
+    "curator": 404,
+}
+
+WRITES = {
+    "follow (page)": Write(
+        lambda w: "/authors/ada-owner/follow/", lambda w: {},
+        # An unverified account is sent back with a message; a follow would move the score.
+        {"anonymous": "login", "unverified": 302, "other": "ok", "owner": "ok", "staff": "ok",
+         "curator": "ok"},
+    ),
+    "unfollow (page)": Write(
+        lambda w: "/authors/bo-followed/unfollow/", lambda w: {},
+        # The unverified account follows nothing: nothing to remove.
+        {"anonymous": "login", "unverified": 302, "other": "ok", "owner": "ok", "staff": "ok",
+         "curator": "ok"},
+    ),
+    "hide the record's page": Write(
+        lambda w: "/authors/ada-owner/visibility/", lambda w: {"hidden": "1"},
+        {"anonymous": "login", "unverified": 403, "other": 403, "owner": "ok", "staff": 403,
+         "curator": 403},
+    ),
+    "send an invitation": Write(
+        lambda w: "/authors/ada-owner/invite/",
+        lambda w: {"message": "Hello", "contact": "me@example.org"},
+        # "other" already has an open invitation; the owner cannot invite themself.
+        {"anonymous": "login", "unverified": 302, "other": 302, "owner": 302, "staff": "ok",
+         "curator": "ok"},
+    ),
+    "accept an invitation": Write(
+        lambda w: _invitation(w, "accept"), lambda w: {"contact": "ada@example.org"},
+        RECEIVER_ONLY,
+    ),
+    "decline an invitation": Write(lambda w: _invitation(w, "decline"), lambda w: {},
+                                   RECEIVER_ONLY),
+    "block a sender": Write(lambda w: _invitation(w, "block"), lambda w: {}, RECEIVER_ONLY),
+    "withdraw an invitation": Write(
+        lambda w: _invitation(w, "withdraw"), lambda w: {},
+        # Only its sender ("other"); the receiver sees it but cannot withdraw it.
+        {"anonymous": "login", "unverified": 404, "other": "ok", "owner": 403, "staff": 404,
+         "curator": 404},
+    ),
+    "unblock a sender": Write(
+        lambda w: f"/inbox/blocked/{w['blocked'].pk}/unblock/", lambda w: {},
+        # A block is its blocker's alone: anyone else's request removes nothing.
+        {"anonymous": "login", "unverified": 302, "other": 302, "owner": "ok", "staff": 302,
+         "curator": 302},
+    ),
+    "digest settings": Write(
+        lambda w: "/settings/digest/", lambda w: {"frequency": "weekly"},
+        {"anonymous": "login", "unverified": 302, "other": "ok", "owner": "ok", "staff": "ok",
+         "curator": "ok"},
+    ),
+}
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_write(world, write, role):
+    row = WRITES[write]
+    expected = row.expected[role]
+    before = _state(world)
+    client = Client()
+    if role != "anonymous":
+        client.force_login(world["users"][role])
+    response = client.post(row.path(world), row.data(world))
+    where = response.get("Location", "")
+    if expected == "login":
+        assert response.status_code == 302 and where.startswith("/accounts/login/"), where
+    elif expected == "ok":
+        assert response.status_code in (200, 302), response.status_code
+        assert "/login/" not in where
+        assert _state(world) != before
+        return
+    else:
+        assert response.status_code == expected, (response.status_code, where)
+    assert _state(world) == before
+
+
+def test_the_table_covers_every_role():
+    assert all(set(row.expected) == set(ROLES) for row in WRITES.values())
