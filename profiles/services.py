@@ -921,7 +921,9 @@ def invitation_send(
     when the owner blocked the sender. Running it twice is refused while the first is open."""
     require_signed_in(sender)
     if not has_verified_email(sender):
-        raise ValidationError("Verify your e-mail address first: invitations need a verified account.")
+        raise ValidationError(
+            "Verify your e-mail address first: invitations need a verified account."
+        )
     # Read the record afresh: the caller's copy may predate a claim decision.
     author = Author.objects.select_related("claimed_by").get(pk=author.pk)
     _live(author)

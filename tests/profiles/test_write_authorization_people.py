@@ -43,8 +43,10 @@ def world():
     }
     # "other" sent the owner an invitation; a third person is blocked by the owner.
     invitation = invitation_send(
-        sender=users["other"], author=Author.objects.get(pk=author.pk),
-        message="Shall we work together?", contact="other@example.org",
+        sender=users["other"],
+        author=Author.objects.get(pk=author.pk),
+        message="Shall we work together?",
+        contact="other@example.org",
     )
     blocked = UserFactory(username="blocked")
     InvitationBlock.objects.create(blocker=owner, blocked=blocked)
@@ -54,7 +56,10 @@ def world():
         if role != "unverified":
             follow_author(user=user, author=followed)
     return {
-        "author": author, "followed": followed, "invitation": invitation, "blocked": blocked,
+        "author": author,
+        "followed": followed,
+        "invitation": invitation,
+        "blocked": blocked,
         "users": users,
     }
 
@@ -84,58 +89,112 @@ def _invitation(world, action: str) -> str:
 # Only the receiver (the record's owner) answers; its sender ("other") sees it but is refused;
 # everyone else gets 404 (the invitation is not theirs to see).
 RECEIVER_ONLY = {
-    "anonymous": "login", "unverified": 404, "other": 403, "owner": "ok", "staff": 404,
+    "anonymous": "login",
+    "unverified": 404,
+    "other": 403,
+    "owner": "ok",
+    "staff": 404,
     "curator": 404,
 }
 
 WRITES = {
     "follow (page)": Write(
-        lambda w: "/authors/ada-owner/follow/", lambda w: {},
+        lambda w: "/authors/ada-owner/follow/",
+        lambda w: {},
         # An unverified account is sent back with a message; a follow would move the score.
-        {"anonymous": "login", "unverified": 302, "other": "ok", "owner": "ok", "staff": "ok",
-         "curator": "ok"},
+        {
+            "anonymous": "login",
+            "unverified": 302,
+            "other": "ok",
+            "owner": "ok",
+            "staff": "ok",
+            "curator": "ok",
+        },
     ),
     "unfollow (page)": Write(
-        lambda w: "/authors/bo-followed/unfollow/", lambda w: {},
+        lambda w: "/authors/bo-followed/unfollow/",
+        lambda w: {},
         # The unverified account follows nothing: nothing to remove.
-        {"anonymous": "login", "unverified": 302, "other": "ok", "owner": "ok", "staff": "ok",
-         "curator": "ok"},
+        {
+            "anonymous": "login",
+            "unverified": 302,
+            "other": "ok",
+            "owner": "ok",
+            "staff": "ok",
+            "curator": "ok",
+        },
     ),
     "hide the record's page": Write(
-        lambda w: "/authors/ada-owner/visibility/", lambda w: {"hidden": "1"},
-        {"anonymous": "login", "unverified": 403, "other": 403, "owner": "ok", "staff": 403,
-         "curator": 403},
+        lambda w: "/authors/ada-owner/visibility/",
+        lambda w: {"hidden": "1"},
+        {
+            "anonymous": "login",
+            "unverified": 403,
+            "other": 403,
+            "owner": "ok",
+            "staff": 403,
+            "curator": 403,
+        },
     ),
     "send an invitation": Write(
         lambda w: "/authors/ada-owner/invite/",
         lambda w: {"message": "Hello", "contact": "me@example.org"},
         # "other" already has an open invitation; the owner cannot invite themself.
-        {"anonymous": "login", "unverified": 302, "other": 302, "owner": 302, "staff": "ok",
-         "curator": "ok"},
+        {
+            "anonymous": "login",
+            "unverified": 302,
+            "other": 302,
+            "owner": 302,
+            "staff": "ok",
+            "curator": "ok",
+        },
     ),
     "accept an invitation": Write(
-        lambda w: _invitation(w, "accept"), lambda w: {"contact": "ada@example.org"},
+        lambda w: _invitation(w, "accept"),
+        lambda w: {"contact": "ada@example.org"},
         RECEIVER_ONLY,
     ),
-    "decline an invitation": Write(lambda w: _invitation(w, "decline"), lambda w: {},
-                                   RECEIVER_ONLY),
+    "decline an invitation": Write(
+        lambda w: _invitation(w, "decline"), lambda w: {}, RECEIVER_ONLY
+    ),
     "block a sender": Write(lambda w: _invitation(w, "block"), lambda w: {}, RECEIVER_ONLY),
     "withdraw an invitation": Write(
-        lambda w: _invitation(w, "withdraw"), lambda w: {},
+        lambda w: _invitation(w, "withdraw"),
+        lambda w: {},
         # Only its sender ("other"); the receiver sees it but cannot withdraw it.
-        {"anonymous": "login", "unverified": 404, "other": "ok", "owner": 403, "staff": 404,
-         "curator": 404},
+        {
+            "anonymous": "login",
+            "unverified": 404,
+            "other": "ok",
+            "owner": 403,
+            "staff": 404,
+            "curator": 404,
+        },
     ),
     "unblock a sender": Write(
-        lambda w: f"/inbox/blocked/{w['blocked'].pk}/unblock/", lambda w: {},
+        lambda w: f"/inbox/blocked/{w['blocked'].pk}/unblock/",
+        lambda w: {},
         # A block is its blocker's alone: anyone else's request removes nothing.
-        {"anonymous": "login", "unverified": 302, "other": 302, "owner": "ok", "staff": 302,
-         "curator": 302},
+        {
+            "anonymous": "login",
+            "unverified": 302,
+            "other": 302,
+            "owner": "ok",
+            "staff": 302,
+            "curator": 302,
+        },
     ),
     "digest settings": Write(
-        lambda w: "/settings/digest/", lambda w: {"frequency": "weekly"},
-        {"anonymous": "login", "unverified": 302, "other": "ok", "owner": "ok", "staff": "ok",
-         "curator": "ok"},
+        lambda w: "/settings/digest/",
+        lambda w: {"frequency": "weekly"},
+        {
+            "anonymous": "login",
+            "unverified": 302,
+            "other": "ok",
+            "owner": "ok",
+            "staff": "ok",
+            "curator": "ok",
+        },
     ),
 }
 
