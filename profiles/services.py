@@ -106,6 +106,8 @@ def follow_author(*, user, author: Author) -> bool:
     _live(author)
     if not has_verified_email(user):
         raise ValidationError(VERIFY_EMAIL_FIRST)
+    if author.hidden:  # the callers read the record afresh; no query of its own
+        raise ValidationError("The owner of this record hid its page: it cannot be followed.")
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO profiles_follow (user_id, author_id, created_at) VALUES (%s, %s, %s) "
@@ -927,6 +929,8 @@ def invitation_send(
     # Read the record afresh: the caller's copy may predate a claim decision.
     author = Author.objects.select_related("claimed_by").get(pk=author.pk)
     _live(author)
+    if author.hidden:
+        raise ValidationError("The owner of this record hid its page: it takes no invitations.")
     reason = invitation_lock_reason(author=author, user=sender)
     if reason:
         raise ValidationError(reason)

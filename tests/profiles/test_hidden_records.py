@@ -153,3 +153,18 @@ def test_works_keep_the_printed_name_unlinked(client, pair, django_capture_on_co
         "author_slug": None,
         "author_url": None,
     }
+
+
+def test_a_hidden_record_is_neither_followed_nor_invited_through_the_site(
+    client, pair, django_capture_on_commit_callbacks
+):
+    from profiles.models import CollaborationInvitation, Follow
+
+    hide(pair, django_capture_on_commit_callbacks)
+    client.force_login(UserFactory())
+    slug = pair["hidden"].slug
+    assert client.post(f"/authors/{slug}/follow/").status_code == 302
+    client.post(f"/authors/{slug}/invite/", {"message": "Hello", "contact": "me@example.org"})
+    assert not Follow.objects.filter(author=pair["hidden"]).exists()
+    assert not CollaborationInvitation.objects.filter(author=pair["hidden"]).exists()
+    assert Author.objects.get(pk=pair["hidden"].pk).followers_count == 0
