@@ -28,7 +28,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from profiles.selectors import author_get
-from profiles.views import author_gone
+from profiles.views.profile import author_gone
 from publications import exports, page_cache, pages, selectors
 from publications.selectors import page_number
 

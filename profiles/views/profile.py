@@ -1,5 +1,5 @@
-"""Profile pages. Views compose selectors of several apps; selectors and services depend one way
-(graph → publications → profiles)."""
+"""The researcher page of an author record: the cached anonymous page, redirects of old and
+merged records, and the note of a hidden one. Views compose selectors of several apps."""
 
 from typing import TYPE_CHECKING, cast
 
