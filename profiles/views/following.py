@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from profiles import feed_keys, selectors, services
-from profiles.feeds import TextAtomFeed
+from profiles import feed_keys, services
+from profiles.feeds import FollowingWorksFeed
 from profiles.models import Author
 from profiles.views.common import live_author, login_url, refuse, wants_json
 from publications.selectors import followed_works_page
@@ -69,33 +69,5 @@ def following_feed_rotate(request: HttpRequest) -> HttpResponse:
     return redirect("profiles:following")
 
 
-@require_GET
-def following_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """Per-user Atom feed; the secret key in the URL stands in for the session feed readers
-    do not have."""
-    user_id = selectors.following_feed_user_id(key=token)
-    if user_id is None:
-        raise Http404("Unknown feed.")
-    works = followed_works_page(user_id=user_id, page=1, per_page=50)
-    feed = TextAtomFeed(
-        title="BZPEER: new works from researchers you follow",
-        link=request.build_absolute_uri(reverse("profiles:following")),
-        description="Newest works of the author records you follow.",
-        feed_url=request.build_absolute_uri(),
-    )
-    for work in works:
-        authors = ", ".join(a.printed_name for a in work.listed_authorships)
-        if work.unlisted_authors_count:
-            authors += f" and {work.unlisted_authors_count} more"
-        feed.add_item(
-            title=work.title,
-            link=request.build_absolute_uri(work.get_absolute_url()),
-            description=work.abstract[:1000],
-            author_name=authors[:500],
-            pubdate=work.first_submitted,
-            updateddate=work.latest_version_date or work.first_submitted,
-            unique_id=f"arXiv:{work.arxiv_id}",
-        )
-    return HttpResponse(
-        feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
-    )
+# Per-user Atom feed of the followed records' works, readable without a session.
+following_feed = require_GET(FollowingWorksFeed())
