@@ -32,6 +32,14 @@ def embedded_database_url() -> str:
     return server.get_uri(DATABASE_NAME)
 
 
+def use_embedded_if_unset() -> None:
+    """For the commands that use a database, before Django reads its settings: without
+    DATABASE_URL, start the embedded server and point DATABASE_URL at it (in the environment, so
+    the processes the command starts use it too)."""
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = embedded_database_url()
+
+
 def stop() -> None:
     """Stop the embedded server if it runs (pg_ctl stop, as the user that runs it)."""
     if not (PGDATA / "postmaster.pid").exists():
