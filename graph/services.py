@@ -24,9 +24,9 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bzpeer import page_cache
 from graph import scoring
 from profiles.models import several_shown
-from publications import page_cache
 
 # Works with more authors than this do not make their authors close collaborators (DESIGN.md).
 CLOSE_MAX_AUTHORS = 25
@@ -176,7 +176,8 @@ def _recompute(touched: list[int] | None, *, with_collaborators: bool = True) ->
             history = _write(cursor, changes)
             # Cached anonymous profile pages show these counters and scores.
             changed_ids = [change.id for change in changes]
-            transaction.on_commit(lambda: page_cache.bump(changed_ids))
+            if changed_ids:
+                transaction.on_commit(lambda: page_cache.invalidate(changed_ids))
     return RecomputeResult(
         scope=len(rows),
         changed=len(changes),

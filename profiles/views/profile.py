@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from bzpeer import page_cache
 from graph.selectors import author_score_trend
 from profiles.selectors import author_canonical_slug, author_viewer_state, visibility_version
 from profiles.services import invitation_lock_reason
-from publications import page_cache
 from publications.pages import profile_page
 from publications.selectors import page_number
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def _cacheable(request: HttpRequest) -> bool:
     """Anonymous GET of the plain page (only ?page=) with no flash message to show: the same HTML
-    for every such visitor (publications/page_cache.py)."""
+    for every such visitor (bzpeer/page_cache.py)."""
     return (
         request.method == "GET"
         and not request.user.is_authenticated
