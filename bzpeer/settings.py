@@ -313,7 +313,7 @@ EMAIL_BACKEND = os.environ.get(
     "BZPEER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 
-# --- Accounts (issue 4): django-allauth, ORCID sign-in, SMTP, limits ------------------------------
+# --- Accounts: django-allauth, ORCID sign-in, SMTP, limits ------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -53,7 +53,7 @@ def authors_changed_on_commit(author_ids: list[int]) -> None:
 
 def refresh_counts(author_ids: list[int]) -> None:
     """Recompute the stored works and followers counters of some records at once (1 query).
-    Issue-5 workers recompute the rest (scores) from ``authors_changed``."""
+    The graph recompute computes the rest (scores) from ``authors_changed``."""
     works = (
         Authorship.objects.filter(author_id=OuterRef("pk"), work__hidden=False)
         .order_by()
