@@ -16,6 +16,7 @@ then corrects the records it touched.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -491,19 +492,8 @@ def _changed_rows(rows: dict[int, Inputs], flagged: set[int]) -> list[Change]:
     return changes
 
 
-def _stored_counted(stored: Stored) -> Counted:
-    return Counted(
-        stored.works,
-        stored.followers,
-        stored.topics,
-        stored.close,
-        stored.verified,
-        stored.first_year,
-        stored.last_year,
-        stored.score,  # type: ignore[arg-type]  # None before the first score: unequal anyway
-        stored.tier,
-        stored.version,  # type: ignore[arg-type]
-    )
+# The stored values a recompute compares with the new ones, by name, as one tuple (in C).
+_stored_counted = operator.attrgetter(*Counted._fields)
 
 
 def _write(cursor, changes: list[Change]) -> int:
