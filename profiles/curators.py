@@ -37,6 +37,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_topic",
         "view_workversion",
         "view_importrun",
+        "view_identitydecision",
     ],
 }
 

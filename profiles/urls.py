@@ -1,7 +1,7 @@
 from django.urls import path
 
 from profiles.feeds import AuthorWorksFeed
-from profiles.views import claims, digests, following, invitations, owner, profile
+from profiles.views import claims, digests, following, identity, invitations, owner, profile
 
 app_name = "profiles"
 urlpatterns = [
@@ -16,6 +16,13 @@ urlpatterns = [
     path("authors/<str:slug>/visibility/", owner.author_visibility, name="author-visibility"),
     path("authors/<str:slug>/merge-request/", owner.merge_request, name="merge-request"),
     path("authors/<str:slug>/invite/", invitations.invite, name="invite"),
+    path("authors/<str:slug>/proposals/", identity.proposal_answer, name="proposal-answer"),
+    path("authors/<str:slug>/people/", identity.name_page, name="name-page"),
+    path(
+        "following/split/<int:notice_id>/",
+        identity.split_notice_choose,
+        name="split-notice-choose",
+    ),
     path("following/", following.following, name="following"),
     path("following/feed/<str:token>/", following.following_feed, name="following-feed"),
     path(

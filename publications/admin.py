@@ -17,6 +17,7 @@ from profiles.curators import CURATE_PERMISSION
 from publications import curation_works
 from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: F401 (registers)
 from publications.admin_claims import ClaimQueueAdmin  # noqa: F401 (registers)
+from publications.admin_identity import IdentityDecisionAdmin  # noqa: F401 (registers)
 from publications.models import Authorship, ImportRun, Topic, Work, WorkVersion
 
 REIMPORT_LIMIT = 100  # one arXiv API request (id_list) when it runs while the curator waits

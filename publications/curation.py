@@ -620,4 +620,8 @@ def split_author(
     )
     refresh_counts([author.pk, new.pk])
     authors_changed_on_commit([author.pk, new.pk])
+    # Its followers are told, and choose whom to follow (nobody is moved silently).
+    from publications.identity_review import notify_followers_of_split
+
+    notify_followers_of_split(author_id=author.pk)
     return new, event

@@ -29,6 +29,7 @@ from publications.identity.evidence import Corpus, Mention
 from publications.identity.model import default_model
 from publications.identity.names import block_key
 from publications.identity.records import plan_merges
+from publications.identity_review import rejected_pairs
 from publications.models import AuthorshipSource, IdentityDecision
 
 logger = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
         return result
     records = set(record_of.values())
     fixed = _fixed_records(records, source_of, record_of)
-    separated = _separated_by_curators(records)
+    # Pairs curators took apart, and pairs an owner or curator said are not one person.
+    separated = _separated_by_curators(records) | rejected_pairs(records)
     by_record: dict[int, list[int]] = defaultdict(list)
     for aid, rid in record_of.items():
         by_record[rid].append(aid)

@@ -310,6 +310,11 @@ class ImportRun(models.Model):
         return f"{self.source} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
 
 
+class IdentityReview(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted (merged)"
+    REJECTED = "rejected", "Rejected (not one person)"
+
+
 class IdentityDecision(models.Model):
     """A decision (or proposal) of the author identity engine, with the evidence behind it.
 
@@ -333,6 +338,14 @@ class IdentityDecision(models.Model):
     evidence = models.JSONField(default=dict, blank=True)
     confidence = models.FloatField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # What a person made of it (publications/identity_review.py): the owner of the record took the
+    # proposal or said "not me", a curator accepted or rejected it. A rejected pair of records is
+    # never proposed again.
+    review = models.CharField(max_length=20, choices=IdentityReview.choices, blank=True, default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -340,6 +353,32 @@ class IdentityDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.records}"
+
+
+class SplitNotice(models.Model):
+    """A follower of a record that turned out to hold several people is told so on their
+    following page (publications/identity_review.py) until they choose whom to follow."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="split_notices"
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="+", help_text="The record they followed."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "author"],
+                condition=Q(closed_at__isnull=True),
+                name="split_notice_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} told about {self.author_id}"
 
 
 class DigestItem(models.Model):

@@ -16,6 +16,7 @@ from profiles import feed_keys, services
 from profiles.feeds import FollowingWorksFeed
 from profiles.models import Author
 from profiles.views.common import live_author, login_url, refuse, wants_json
+from publications import identity_review
 from publications.selectors import followed_works_page
 
 
@@ -51,7 +52,12 @@ def following(request: HttpRequest) -> HttpResponse:
     works = followed_works_page(user_id=user_id, page=request.GET.get("page", 1))
     key = feed_keys.following_feed_key(user=request.user)
     feed_url = request.build_absolute_uri(reverse("profiles:following-feed", args=[key]))
-    return render(request, "profiles/following.html", {"works": works, "feed_url": feed_url})
+    notices = identity_review.open_split_notices(user=request.user)
+    return render(
+        request,
+        "profiles/following.html",
+        {"works": works, "feed_url": feed_url, "split_notices": notices},
+    )
 
 
 @login_required

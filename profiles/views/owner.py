@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from profiles import selectors, services
 from profiles.models import Author
 from profiles.views.common import live_author, refuse
+from publications import identity_review
 from publications import services as publication_services
 from publications.models import Work
 from publications.selectors import author_works_page
@@ -50,6 +51,7 @@ def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "author": author,
             "works": author_works_page(author_id=author.pk, page=request.GET.get("page", 1)),
             "others": [a for a in selectors.owned_records(user=request.user) if a.pk != author.pk],
+            "proposals": identity_review.open_proposals_for(author=author),
         },
     )
 

@@ -12,6 +12,7 @@ from bzpeer import page_cache
 from graph.selectors import author_score_trend
 from profiles.selectors import author_canonical_slug, author_viewer_state, visibility_version
 from profiles.services import invitation_lock_reason
+from publications.identity_review import split_family
 from publications.pages import profile_page
 from publications.selectors import page_number
 
@@ -71,6 +72,8 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "viewer": author_viewer_state(author=page.author, user=request.user),
             "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
             "score_trend": author_score_trend(author_id=page.author.pk),  # 1 query
+            # A record that turned out to hold several people links its name page (1 query).
+            "name_people": split_family(page.author),
             "visibility": visibility_version(),  # keys the cached works list (co-author links)
         },
     )

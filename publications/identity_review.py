@@ -1,0 +1,356 @@
+"""What people make of the identity engine's decisions (publications/identity_service.py).
+
+- **Owners** see the engine's open proposals that name their record ("Is this also you?" on
+  their edit page): they take them (the other records are merged into theirs through the
+  curation merge, so follows, claims and history move and the other URLs redirect 301) or say
+  "not me" (stored: the engine never proposes that pair again).
+- **Curators** get one queue of uncertain cases (open proposals and merges the engine made with
+  low confidence), biggest first: accept (merge the proposal; keep the merge) or reject (stored;
+  a merge is undone through the curation undo).
+- **Splits.** A record that turned out to hold several people keeps its address: its page
+  links the name page listing everyone published under the name, and its followers are told
+  on their following page and choose whom to follow (nobody is moved silently).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from profiles.models import Author, CurationEvent, Follow
+from profiles.permissions import require_owner
+from publications.curation import (
+    CurationError,
+    _merge,
+    last_merge_event,
+    merge_authors,
+    require_curator_actor,
+    unmerge_author,
+)
+from publications.models import (
+    Authorship,
+    IdentityDecision,
+    IdentityReview,
+    SplitNotice,
+    WorkTopic,
+)
+
+# Merges the engine made below this confidence wait in the curators' queue (the engine merges
+# from 0.8 up, publications/identity/records.py).
+LOW_CONFIDENCE = 0.9
+
+
+# The curators' queue: open proposals and low-confidence merges not reviewed yet.
+UNCERTAIN = Q(review="") & (
+    Q(kind=IdentityDecision.Kind.PROPOSAL)
+    | Q(kind=IdentityDecision.Kind.MERGE, confidence__lt=LOW_CONFIDENCE)
+)
+
+
+def rejected_pairs(record_ids: set[int]) -> set[frozenset[int]]:
+    """Pairs of records people said are not one person: the engine never proposes them again."""
+    pairs = set()
+    rows = IdentityDecision.objects.filter(
+        review=IdentityReview.REJECTED, records__overlap=sorted(record_ids)
+    ).values_list("records", flat=True)
+    for records in rows:
+        survivor, *others = records
+        pairs |= {frozenset((survivor, other)) for other in others}
+    return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# The owner: "Is this also you?"
+
+
+@dataclass
+class ProposedRecord:
+    author: Author
+    works: list[Any]
+    claimed_by_other: bool
+
+
+@dataclass
+class OwnerProposal:
+    decision: IdentityDecision
+    records: list[ProposedRecord] = field(default_factory=list)
+
+
+def _verified(user: Any) -> None:
+    from profiles.services import VERIFY_EMAIL_FIRST, has_verified_email
+
+    if not has_verified_email(user):
+        raise ValidationError(VERIFY_EMAIL_FIRST)
+
+
+def open_proposals_for(*, author: Author, works_limit: int = 10) -> list[OwnerProposal]:
+    """The engine's open proposals that name this record as the one to keep, with the other
+    records still live (and their newest works)."""
+    out = []
+    decisions = IdentityDecision.objects.filter(
+        kind=IdentityDecision.Kind.PROPOSAL, author=author, review=""
+    ).order_by("-created_at", "-id")
+    for decision in decisions:
+        others = Author.objects.filter(pk__in=decision.records[1:], merged_into=None).order_by(
+            "-works_count", "pk"
+        )
+        proposal = OwnerProposal(decision=decision)
+        for other in others:
+            works = [
+                a.work
+                for a in Authorship.objects.filter(author=other, work__hidden=False)
+                .select_related("work")
+                .order_by("-work__first_submitted")[:works_limit]
+            ]
+            proposal.records.append(
+                ProposedRecord(
+                    author=other,
+                    works=works,
+                    claimed_by_other=bool(
+                        other.claimed_by_id and other.claimed_by_id != author.claimed_by_id
+                    ),
+                )
+            )
+        if proposal.records:
+            out.append(proposal)
+    return out
+
+
+def _owner_decision(*, user: Any, author: Author, decision_id: int) -> IdentityDecision:
+    require_owner(user, author)
+    _verified(user)
+    decision = (
+        IdentityDecision.objects.select_for_update()
+        .filter(pk=decision_id, kind=IdentityDecision.Kind.PROPOSAL, author=author)
+        .first()
+    )
+    if decision is None or decision.records[0] != author.pk:
+        raise ValidationError("There is no such proposal for this record.")
+    if decision.review:
+        raise ValidationError("This proposal was answered already.")
+    return decision
+
+
+def _close(decision: IdentityDecision, review: str, user: Any) -> None:
+    decision.review = review
+    decision.reviewed_by = user
+    decision.reviewed_at = timezone.now()
+    decision.save(update_fields=["review", "reviewed_by", "reviewed_at"])
+
+
+@transaction.atomic
+def owner_take_proposal(*, user: Any, author: Author, decision_id: int) -> list[Author]:
+    """The owner takes the proposed records: they are merged into the owner's record (the
+    curation merge: follows, claims and history move, the URLs redirect). A record someone else
+    claimed is never taken this way: a curator decides."""
+    decision = _owner_decision(user=user, author=author, decision_id=decision_id)
+    others = list(
+        Author.objects.select_for_update().filter(pk__in=decision.records[1:], merged_into=None)
+    )
+    if not others:
+        raise ValidationError("These records were merged or removed since: nothing to take.")
+    for other in others:
+        if other.claimed_by_id and other.claimed_by_id != user.pk:
+            raise ValidationError(
+                f"{other.display_name} ({other.slug}) is claimed by someone else: "
+                "ask the curators to look at it."
+            )
+        if Authorship.objects.filter(author=other).exclude(source="arxiv").exists() or (
+            not other.receives_imports
+        ):
+            raise ValidationError(
+                f"A curator or an owner changed {other.slug} since the proposal: "
+                "ask the curators to merge it."
+            )
+    try:
+        _merge(
+            kept_id=author.pk,
+            merged_ids=[o.pk for o in others],
+            actor=user,
+            note=f"the owner took the identity engine's proposal: {decision.reason}",
+        )
+    except CurationError as exc:
+        raise ValidationError(str(exc)) from exc
+    _close(decision, IdentityReview.ACCEPTED, user)
+    return others
+
+
+@transaction.atomic
+def owner_dismiss_proposal(*, user: Any, author: Author, decision_id: int) -> None:
+    """ "Not me": stored, and the engine never proposes these records together again."""
+    decision = _owner_decision(user=user, author=author, decision_id=decision_id)
+    _close(decision, IdentityReview.REJECTED, user)
+
+
+# ---------------------------------------------------------------------------------------------
+# Curators
+
+
+@transaction.atomic
+def curator_accept(*, decision: IdentityDecision, actor: Any) -> str:
+    """A proposal: merge its live records into the first. A merge: keep it (reviewed)."""
+    require_curator_actor(actor)
+    decision = IdentityDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.review:
+        raise CurationError("This decision was reviewed already.")
+    if decision.kind == IdentityDecision.Kind.PROPOSAL:
+        live = set(
+            Author.objects.filter(pk__in=decision.records, merged_into=None).values_list(
+                "pk", flat=True
+            )
+        )
+        survivor = decision.records[0]
+        others = [r for r in decision.records[1:] if r in live]
+        if survivor not in live or not others:
+            raise CurationError("The records were merged or removed since: nothing to merge.")
+        merge_authors(
+            kept_id=survivor,
+            merged_ids=others,
+            actor=actor,
+            note=f"accepted the identity engine's proposal: {decision.reason}",
+        )
+        done = f"merged {len(others)} record(s) into record {survivor}"
+    else:
+        done = "kept the engine's merge"
+    _close(decision, IdentityReview.ACCEPTED, actor)
+    return done
+
+
+@transaction.atomic
+def curator_reject(*, decision: IdentityDecision, actor: Any) -> str:
+    """A proposal: stored, never proposed again. A merge: undone (the curation undo, which the
+    engine respects), for every record it merged that is still merged by it."""
+    require_curator_actor(actor)
+    decision = IdentityDecision.objects.select_for_update().get(pk=decision.pk)
+    if decision.review:
+        raise CurationError("This decision was reviewed already.")
+    undone = 0
+    if decision.kind == IdentityDecision.Kind.MERGE:
+        for record_id in decision.records[1:]:
+            event = last_merge_event(author_id=record_id)
+            if event is not None and event.actor_id is None:
+                unmerge_author(
+                    author_id=record_id,
+                    actor=actor,
+                    note=f"rejected the identity engine's merge: {decision.reason}",
+                )
+                undone += 1
+    _close(decision, IdentityReview.REJECTED, actor)
+    return f"undid {undone} merge(s)" if undone else "rejected"
+
+
+# ---------------------------------------------------------------------------------------------
+# Splits: the name page and the followers
+
+
+def split_family(author: Author) -> list[Author]:
+    """The live records that held works of this one by curators' or the engine's splits
+    (both ways, repeated splits included), this one first, then biggest first."""
+    seen = {author.pk}
+    frontier = {author.pk}
+    while frontier:
+        events = CurationEvent.objects.filter(action="split").filter(
+            Q(author_id__in=frontier) | Q(target_id__in=[str(r) for r in frontier])
+        )
+        found = set()
+        for author_id, target_id in events.values_list("author_id", "target_id"):
+            for r in (author_id, int(target_id) if target_id.isdigit() else None):
+                if r is not None and r not in seen:
+                    found.add(r)
+        seen |= found
+        frontier = found
+    if len(seen) == 1:
+        return []
+    live = {}
+    for record in Author.objects.filter(pk__in=seen).select_related("merged_into"):
+        target = record.merged_into or record
+        if target.merged_into_id is None and not target.hidden:
+            live[target.pk] = target
+    return sorted(live.values(), key=lambda a: (a.pk != author.pk, -a.works_count, a.pk))
+
+
+@dataclass
+class NamePerson:
+    author: Author
+    works: list[Any]
+    topics: list[str]
+
+
+def name_page(author: Author, *, works_limit: int = 5) -> list[NamePerson]:
+    """Everyone published under the record's name after its splits: works and topics each."""
+    people = []
+    for record in split_family(author):
+        works = [
+            a.work
+            for a in Authorship.objects.filter(author=record, work__hidden=False)
+            .select_related("work")
+            .order_by("-work__first_submitted")[:works_limit]
+        ]
+        topics = list(
+            WorkTopic.objects.filter(work__authorships__author=record, work__hidden=False)
+            .values("topic__name")
+            .annotate(n=Count("work", distinct=True))
+            .order_by("-n", "topic__name")
+            .values_list("topic__name", flat=True)[:5]
+        )
+        people.append(NamePerson(author=record, works=works, topics=topics))
+    return people
+
+
+def notify_followers_of_split(*, author_id: int) -> int:
+    """Tell every follower of a record that was split (one open notice each)."""
+    users = Follow.objects.filter(author_id=author_id).values_list("user_id", flat=True)
+    open_for = set(
+        SplitNotice.objects.filter(author_id=author_id, closed_at=None).values_list(
+            "user_id", flat=True
+        )
+    )
+    notices = [SplitNotice(user_id=u, author_id=author_id) for u in users if u not in open_for]
+    SplitNotice.objects.bulk_create(notices)
+    return len(notices)
+
+
+def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
+    """The user's open notices, each with the people now under the name (and whether the user
+    follows each)."""
+    out = []
+    followed = set(Follow.objects.filter(user=user).values_list("author_id", flat=True))
+    for notice in SplitNotice.objects.filter(user=user, closed_at=None).select_related("author"):
+        family = split_family(notice.author)
+        if family:
+            people = [{"author": a, "followed": a.pk in followed} for a in family]
+            out.append({"notice": notice, "people": people})
+    return out
+
+
+@transaction.atomic
+def split_notice_choose(*, user: Any, notice_id: int, follow_ids: list[int]) -> None:
+    """The follower chooses whom to follow among the people now under the name (possibly
+    nobody); the notice closes."""
+    from profiles.services import follow_author, unfollow_author
+
+    _verified(user)
+    notice = (
+        SplitNotice.objects.select_for_update()
+        .filter(pk=notice_id, user=user, closed_at=None)
+        .select_related("author")
+        .first()
+    )
+    if notice is None:
+        raise ValidationError("There is no such notice.")
+    family = {a.pk: a for a in split_family(notice.author)}
+    chosen = set(follow_ids)
+    if chosen - set(family):
+        raise ValidationError("Choose among the researchers listed.")
+    for pk, record in family.items():
+        if pk in chosen:
+            follow_author(user=user, author=record)
+        else:
+            unfollow_author(user=user, author=record)
+    notice.closed_at = timezone.now()
+    notice.save(update_fields=["closed_at"])
