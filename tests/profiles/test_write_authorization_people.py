@@ -2,7 +2,8 @@
 invitations (send, answer, block, unblock, withdraw) and digest settings. Each row is tried by
 every kind of user (a visitor, a signed-in user whose e-mail is not verified, another user, the
 record's owner, staff outside the curators group, a curator); a refusal leaves everything as it
-was. The claim and ownership rows are in test_write_authorization.py, the account rows in
+was. The identity rows: the owner's answer to the engine's "Is this also you?" proposal and a
+follower's choice after a split. The claim and ownership rows are in test_write_authorization.py, the account rows in
 tests/test_write_authorization_accounts.py, the admin rows in
 tests/publications/test_admin_authorization.py."""
 
@@ -22,7 +23,15 @@ from profiles.models import (
     InvitationBlock,
 )
 from profiles.services import claim_approve, follow_author, invitation_send
-from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
+from publications.curation import split_author
+from publications.models import IdentityDecision, SplitNotice
+from tests.factories import (
+    AuthorFactory,
+    AuthorshipFactory,
+    ClaimFactory,
+    CuratorFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +64,25 @@ def world():
     for role, user in users.items():
         if role != "unverified":
             follow_author(user=user, author=followed)
+    # The identity engine proposes an unclaimed record to the owner ("Is this also you?").
+    proposed = AuthorFactory(display_name="A. Owner", slug="a-owner")
+    AuthorshipFactory(author=proposed)
+    decision = IdentityDecision.objects.create(
+        kind="proposal",
+        author=author,
+        records=[author.pk, proposed.pk],
+        reason="one person: 3 shared co-authors",
+        confidence=0.9,
+    )
+    # The followed record turns out to hold two people: its followers are told.
+    first = AuthorshipFactory(author=followed).work
+    AuthorshipFactory(author=followed)
+    split_off, _ = split_author(author_id=followed.pk, work_ids=[first.pk], actor=users["curator"])
     return {
         "author": author,
-        "followed": followed,
+        "decision": decision,
+        "split_off": split_off,
+        "notice": SplitNotice.objects.get(user=owner, author=followed),
         "invitation": invitation,
         "blocked": blocked,
         "users": users,
@@ -72,6 +97,9 @@ def _state(world) -> tuple:
         sorted(CollaborationInvitation.objects.values_list("id", "state", "receiver_contact")),
         sorted(InvitationBlock.objects.values_list("blocker_id", "blocked_id")),
         sorted(DigestSubscription.objects.values_list("user_id", "frequency")),
+        sorted(IdentityDecision.objects.values_list("id", "review")),
+        sorted(Author.objects.values_list("id", "merged_into_id")),
+        sorted(SplitNotice.objects.values_list("id", "closed_at")),
     )
 
 
@@ -175,6 +203,44 @@ WRITES = {
         lambda w: f"/inbox/blocked/{w['blocked'].pk}/unblock/",
         lambda w: {},
         # A block is its blocker's alone: anyone else's request removes nothing.
+        {
+            "anonymous": "login",
+            "unverified": 302,
+            "other": 302,
+            "owner": "ok",
+            "staff": 302,
+            "curator": 302,
+        },
+    ),
+    "take a proposed record (Is this also you?)": Write(
+        lambda w: "/authors/ada-owner/proposals/",
+        lambda w: {"decision": w["decision"].pk, "answer": "take"},
+        # Only the record's owner; everyone else is refused before anything is read.
+        {
+            "anonymous": "login",
+            "unverified": 403,
+            "other": 403,
+            "owner": "ok",
+            "staff": 403,
+            "curator": 403,
+        },
+    ),
+    "not me (a proposed record)": Write(
+        lambda w: "/authors/ada-owner/proposals/",
+        lambda w: {"decision": w["decision"].pk, "answer": "not-me"},
+        {
+            "anonymous": "login",
+            "unverified": 403,
+            "other": 403,
+            "owner": "ok",
+            "staff": 403,
+            "curator": 403,
+        },
+    ),
+    "choose whom to follow after a split": Write(
+        lambda w: f"/following/split/{w['notice'].pk}/",
+        lambda w: {"follow": [str(w["split_off"].pk)]},
+        # The owner's notice: anyone else's request finds no such notice (sent back).
         {
             "anonymous": "login",
             "unverified": 302,

@@ -17,7 +17,7 @@ from django.contrib.auth.models import Permission
 
 from profiles.models import Author, Claim, CurationEvent
 from publications import curation, curation_works, tasks
-from publications.models import Work
+from publications.models import IdentityDecision, Work
 from tests.factories import AuthorFactory, AuthorshipFactory, CuratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +41,7 @@ MODEL_PERMISSIONS = [
     "change_flaggedauthor",
     "view_work",
     "change_work",
+    "view_identitydecision",
 ]
 
 
@@ -54,6 +55,7 @@ class Scene:
     owner: object
     queued: list
     events: int  # CurationEvents after the set-up (its merge)
+    decision: IdentityDecision  # the identity engine proposes ``other`` to ``author``'s owner
 
 
 @pytest.fixture
@@ -73,7 +75,16 @@ def scene(monkeypatch) -> Scene:
     monkeypatch.setattr(tasks.reimport_work, "delay", queued.append)
     monkeypatch.setattr(curation_works, "workers_configured", lambda: True)
     author.refresh_from_db()
-    return Scene(author, other, merged, kept, first, owner, queued, CurationEvent.objects.count())
+    decision = IdentityDecision.objects.create(
+        kind="proposal",
+        author=author,
+        records=[author.pk, other.pk],
+        reason="one person: 2 shared co-authors",
+        confidence=0.85,
+    )
+    return Scene(
+        author, other, merged, kept, first, owner, queued, CurationEvent.objects.count(), decision
+    )
 
 
 def user_for(role: str, scene: Scene):
@@ -145,6 +156,21 @@ PATHS = {
         lambda s: f"/admin/profiles/author/{s.author.pk}/split/",
         lambda s: {"works": [s.work.pk]},
         lambda s: Author.objects.filter(display_name="Ann Owned").count() == 2,
+    ),
+    "accept an identity proposal": WritePath(
+        "post",
+        lambda s: "/admin/publications/identitydecision/",
+        lambda s: {"action": "accept", ACTION_CHECKBOX_NAME: [s.decision.pk]},
+        lambda s: (
+            IdentityDecision.objects.get(pk=s.decision.pk).review == "accepted"
+            and Author.objects.get(pk=s.other.pk).merged_into_id == s.author.pk
+        ),
+    ),
+    "reject an identity proposal": WritePath(
+        "post",
+        lambda s: "/admin/publications/identitydecision/",
+        lambda s: {"action": "reject", ACTION_CHECKBOX_NAME: [s.decision.pk]},
+        lambda s: IdentityDecision.objects.get(pk=s.decision.pk).review == "rejected",
     ),
     "hide work": WritePath(
         "post",
