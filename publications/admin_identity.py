@@ -74,7 +74,7 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     actions = ["accept", "reject"]
-    fields = ["kind", "records_shown", "reason", "evidence", "confidence", "created_at", "state"]
+    fields = ("kind", "records_shown", "reason", "evidence", "confidence", "created_at", "state")
     readonly_fields = fields
 
     def get_queryset(self, request):
