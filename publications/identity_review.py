@@ -318,9 +318,12 @@ def notify_followers_of_split(*, author_id: int) -> int:
 def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
     """The user's open notices, each with the people now under the name (and whether the user
     follows each)."""
-    out = []
+    out: list[dict[str, Any]] = []
+    notices = list(SplitNotice.objects.filter(user=user, closed_at=None).select_related("author"))
+    if not notices:
+        return out  # the usual case: one query
     followed = set(Follow.objects.filter(user=user).values_list("author_id", flat=True))
-    for notice in SplitNotice.objects.filter(user=user, closed_at=None).select_related("author"):
+    for notice in notices:
         family = split_family(notice.author)
         if family:
             people = [{"author": a, "followed": a.pk in followed} for a in family]
