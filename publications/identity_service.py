@@ -169,7 +169,8 @@ def _score(corpus: Corpus):
     def flush() -> None:
         nonlocal scored
         if group:
-            part = resolve(corpus, model, blocks=group, cluster=False, pairs_from=SUPPORT)
+            part = resolve(corpus, model, blocks=group, clustering=False, pairs_from=SUPPORT)
+            assert part.pairs is not None
             kept.append(part.pairs)
             scored += part.pairs_scored
             group.clear()
@@ -184,10 +185,11 @@ def _score(corpus: Corpus):
             flush()
             budget = 0
     flush()
-    if kept:
-        pairs = tuple(np.concatenate([p[k] for p in kept]) for k in range(3))
-    else:
-        pairs = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+    pairs = (
+        np.concatenate([p[0] for p in kept]) if kept else np.empty(0, dtype=np.int64),
+        np.concatenate([p[1] for p in kept]) if kept else np.empty(0, dtype=np.int64),
+        np.concatenate([p[2] for p in kept]) if kept else np.empty(0),
+    )
     return Resolution(clusters=[], cluster_of={}, pairs_scored=scored, pairs=pairs)
 
 
@@ -300,7 +302,8 @@ def _apply_merges(merges, result: PassResult) -> int:
                 )
             )
         )
-        fast, slow = [], []
+        fast: list[tuple[int, list[int], dict, str]] = []
+        slow: list[tuple[int, list[int], dict, str]] = []
         for item in merges:
             survivor, movable, _, _ = item
             group = [survivor, *movable]

@@ -236,13 +236,13 @@ def resolve(
     groups: Sequence[Sequence[Hashable]] = (),
     locked: Sequence[bool] = (),
     blocks: Sequence[str] | None = None,
-    cluster: bool = True,
+    clustering: bool = True,
     pairs_from: float = 0.0,
 ) -> Resolution:
     """Cluster every block of the corpus (or the named ``blocks``).
 
     ``groups``: lists of mention keys that must stay together (a record people or curators
-    fixed); ``locked[g]`` says group g may not join another locked group. ``cluster=False``
+    fixed); ``locked[g]`` says group g may not join another locked group. ``clustering=False``
     only scores the pairs (``Resolution.clusters`` stays empty); ``pairs_from`` keeps only the
     scored pairs of at least that probability in ``Resolution.pairs`` (memory of a full pass).
     """
@@ -314,7 +314,7 @@ def resolve(
         kept_pairs = (gi[keep], gj[keep], probs[keep])
     else:
         kept_pairs = (gi, gj, probs)
-    if not cluster:
+    if not clustering:
         return Resolution(clusters=[], cluster_of={}, pairs_scored=len(gi), pairs=kept_pairs)
     offset = 0
     for members, variant_of, compat, block_groups, pairs, locked_local in prepared:
