@@ -52,13 +52,22 @@ def _load(block_keys: set[str] | None):
         cursor.execute(
             """
             SELECT s.id, s.work_id, s.position, s.printed_name, s.printed_affiliation, s.author_id,
-                   s.source, w.title, w.abstract, EXTRACT(YEAR FROM w.first_submitted)::int
+                   s.source
             FROM publications_authorship s
             JOIN publications_work w ON w.id = s.work_id
             WHERE NOT w.hidden
             """
         )
         rows = cursor.fetchall()
+        # Titles and abstracts once per work (not once per authorship: a full pass would hold
+        # every abstract a dozen times over).
+        cursor.execute(
+            """
+            SELECT id, coalesce(title, '') || ' ' || coalesce(abstract, ''), EXTRACT(YEAR FROM first_submitted)::int
+            FROM publications_work WHERE NOT hidden
+            """
+        )
+        work_text = {w: (text, year) for w, text, year in cursor.fetchall()}
         cursor.execute(
             """
             SELECT wt.work_id, t.code, wt.is_primary FROM publications_worktopic wt
@@ -82,25 +91,11 @@ def _load(block_keys: set[str] | None):
     categories_of: dict[int, tuple[str, ...]] = {
         w: tuple(code for _, code in sorted(codes)) for w, codes in topics.items()
     }
-    text_of: dict[int, str] = {}
     mentions, record_of, source_of = [], {}, {}
-    for (
-        aid,
-        work_id,
-        _position,
-        name,
-        affiliation,
-        author_id,
-        source,
-        title,
-        abstract,
-        year,
-    ) in rows:
+    for aid, work_id, _position, name, affiliation, author_id, source in rows:
         if block_keys is not None and block_key(name) not in block_keys:
             continue
-        text = text_of.get(work_id)
-        if text is None:
-            text = text_of[work_id] = f"{title} {abstract}"
+        text, year = work_text[work_id]
         mentions.append(
             Mention(
                 key=aid,
@@ -115,6 +110,7 @@ def _load(block_keys: set[str] | None):
         )
         record_of[aid] = author_id
         source_of[aid] = source
+    del rows, work_text
     return mentions, record_of, source_of, coauthor_works
 
 
@@ -155,9 +151,10 @@ PAIRS_PER_GROUP = 2_000_000
 MERGES_PER_BATCH = 500
 
 
-def _score(corpus: Corpus):
+def _score(corpus: Corpus, record_index: np.ndarray):
     """Every block's candidate pairs scored, group of blocks by group; only the pairs strong
-    enough to support a join (``records.SUPPORT``) are kept."""
+    enough to support a join (``records.SUPPORT``) between two records (``record_index``: each
+    mention's record) are kept."""
     from publications.identity.cluster import ALL_PAIRS_MAX, Resolution
 
     model = default_model()
@@ -171,7 +168,9 @@ def _score(corpus: Corpus):
         if group:
             part = resolve(corpus, model, blocks=group, clustering=False, pairs_from=SUPPORT)
             assert part.pairs is not None
-            kept.append(part.pairs)
+            gi, gj, probs = part.pairs
+            across = record_index[gi] != record_index[gj]
+            kept.append((gi[across], gj[across], probs[across]))
             scored += part.pairs_scored
             group.clear()
 
@@ -211,7 +210,10 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     corpus = Corpus(mentions, coauthor_works=dict(coauthor_works))
     del mentions, coauthor_works
     result.blocks = len(corpus.blocks)
-    resolution = _score(corpus)
+    record_index = np.fromiter(
+        (record_of[m.key] for m in corpus.mentions), dtype=np.int64, count=corpus.n
+    )
+    resolution = _score(corpus, record_index)
     size = {r: len(a) for r, a in by_record.items()}
     plan = plan_merges(corpus, resolution, record_of, size, fixed, separated)
     index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
