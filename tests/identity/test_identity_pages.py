@@ -267,3 +267,30 @@ def test_a_notice_is_its_follower_s_alone(client, split):
     assert SplitNotice.objects.get(pk=notice.pk).closed_at is None
     assert not Follow.objects.filter(user=intruder).exists()
     assert set(Follow.objects.filter(user=reader).values_list("author_id", flat=True)) == {old.pk}
+
+
+@pytest.mark.parametrize(
+    "role,expected",
+    [("anonymous", "login"), ("other", "login"), ("staff", 403), ("curator", 200)],
+)
+def test_who_may_read_the_queue(client, proposal, role, expected):
+    _, _, decision = proposal
+    if role == "staff":
+        client.force_login(UserFactory(username="staff", is_staff=True))
+    elif role == "curator":
+        client.force_login(CuratorFactory(username="curator"))
+    elif role == "other":
+        client.force_login(UserFactory(username="other"))
+    for url in (
+        "/admin/publications/identitydecision/",
+        f"/admin/publications/identitydecision/{decision.pk}/change/",
+    ):
+        response = client.get(url)
+        if expected == "login":
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+        else:
+            assert response.status_code == expected
+            if expected == 200:
+                assert decision.reason in response.content.decode()
+                if url.endswith("/change/"):  # the evidence behind it
+                    assert "shared_coauthors" in response.content.decode()
