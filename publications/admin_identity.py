@@ -13,15 +13,20 @@ from django.utils.html import format_html, format_html_join
 
 from profiles.admin import EstimatedCountPaginator
 from profiles.curators import CURATE_PERMISSION
-from profiles.models import Author
+from profiles.models import Author, author_url
 from publications import identity_review
 from publications.curation import CurationError
 from publications.models import IdentityDecision
 
-# The records of a decision and their works, for the list (one subquery per row, indexed by pk).
+# The records of a decision (with their works) and their total, read with the list (no query
+# per row).
 WORKS_INVOLVED = (
     "SELECT COALESCE(SUM(a.works_count), 0) FROM {table} a "
     "WHERE a.id = ANY(publications_identitydecision.records)"
+)
+RECORDS_SHOWN = (
+    "SELECT json_agg(json_build_array(a.id, a.slug, a.works_count, a.claimed_by_id IS NOT NULL)) "
+    "FROM {table} a WHERE a.id = ANY(publications_identitydecision.records)"
 )
 
 
@@ -82,7 +87,10 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(works_involved=RawSQL(WORKS_INVOLVED.format(table=table), []))
+            .annotate(
+                works_involved=RawSQL(WORKS_INVOLVED.format(table=table), []),
+                records_info=RawSQL(RECORDS_SHOWN.format(table=table), []),
+            )
             .order_by("-works_involved", "-id")
         )
 
@@ -104,20 +112,14 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
         return actions if self.has_curate_permission(request) else {}
 
     @admin.display(description="records (kept first)")
-    def records_shown(self, decision: IdentityDecision):
-        authors = {a.pk: a for a in Author.objects.filter(pk__in=decision.records)}
+    def records_shown(self, decision):
+        info = {row[0]: row for row in decision.records_info or []}
         return format_html_join(
             " ← ",
             '<a href="{}">{}</a> ({} works{})',
             (
-                (
-                    a.get_absolute_url(),
-                    a.slug,
-                    a.works_count,
-                    ", claimed" if a.claimed_by_id else "",
-                )
-                for a in (authors.get(r) for r in decision.records)
-                if a is not None
+                (author_url(slug), slug, works, ", claimed" if claimed else "")
+                for _, slug, works, claimed in (info[r] for r in decision.records if r in info)
             ),
         )
 

@@ -32,7 +32,7 @@ from profiles.names import split_slug
 from profiles.permissions import require_curator
 from publications import signals
 from publications.loader import MERGE_LOCK_KEY
-from publications.models import Authorship, AuthorshipSource, Work
+from publications.models import Authorship, AuthorshipSource, SplitNotice, Work
 
 
 class CurationError(Exception):
@@ -621,7 +621,18 @@ def split_author(
     refresh_counts([author.pk, new.pk])
     authors_changed_on_commit([author.pk, new.pk])
     # Its followers are told, and choose whom to follow (nobody is moved silently).
-    from publications.identity_review import notify_followers_of_split
-
     notify_followers_of_split(author_id=author.pk)
     return new, event
+
+
+def notify_followers_of_split(*, author_id: int) -> int:
+    """Tell every follower of a record that was split (one open notice each)."""
+    users = Follow.objects.filter(author_id=author_id).values_list("user_id", flat=True)
+    open_for = set(
+        SplitNotice.objects.filter(author_id=author_id, closed_at=None).values_list(
+            "user_id", flat=True
+        )
+    )
+    notices = [SplitNotice(user_id=u, author_id=author_id) for u in users if u not in open_for]
+    SplitNotice.objects.bulk_create(notices)
+    return len(notices)

@@ -24,6 +24,12 @@ from django.utils import timezone
 
 from profiles.models import Author, CurationEvent, Follow
 from profiles.permissions import require_owner
+from profiles.services import (
+    VERIFY_EMAIL_FIRST,
+    follow_author,
+    has_verified_email,
+    unfollow_author,
+)
 from publications.curation import (
     CurationError,
     _merge,
@@ -82,8 +88,6 @@ class OwnerProposal:
 
 
 def _verified(user: Any) -> None:
-    from profiles.services import VERIFY_EMAIL_FIRST, has_verified_email
-
     if not has_verified_email(user):
         raise ValidationError(VERIFY_EMAIL_FIRST)
 
@@ -302,19 +306,6 @@ def name_page(author: Author, *, works_limit: int = 5) -> list[NamePerson]:
     return people
 
 
-def notify_followers_of_split(*, author_id: int) -> int:
-    """Tell every follower of a record that was split (one open notice each)."""
-    users = Follow.objects.filter(author_id=author_id).values_list("user_id", flat=True)
-    open_for = set(
-        SplitNotice.objects.filter(author_id=author_id, closed_at=None).values_list(
-            "user_id", flat=True
-        )
-    )
-    notices = [SplitNotice(user_id=u, author_id=author_id) for u in users if u not in open_for]
-    SplitNotice.objects.bulk_create(notices)
-    return len(notices)
-
-
 def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
     """The user's open notices, each with the people now under the name (and whether the user
     follows each)."""
@@ -335,8 +326,6 @@ def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
 def split_notice_choose(*, user: Any, notice_id: int, follow_ids: list[int]) -> None:
     """The follower chooses whom to follow among the people now under the name (possibly
     nobody); the notice closes."""
-    from profiles.services import follow_author, unfollow_author
-
     _verified(user)
     notice = (
         SplitNotice.objects.select_for_update()

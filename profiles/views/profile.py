@@ -72,9 +72,8 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "viewer": author_viewer_state(author=page.author, user=request.user),
             "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
             "score_trend": author_score_trend(author_id=page.author.pk),  # 1 query
-            # A record that turned out to hold several people links its name page (1 query, read
-            # only when the cached header fragment is rendered).
-            "name_people": lambda: split_family(page.author),
+            # A record that turned out to hold several people links its name page (1 query).
+            "name_people": split_family(page.author),
             "visibility": visibility_version(),  # keys the cached works list (co-author links)
         },
     )

@@ -294,3 +294,32 @@ def test_who_may_read_the_queue(client, proposal, role, expected):
                 assert decision.reason in response.content.decode()
                 if url.endswith("/change/"):  # the evidence behind it
                     assert "shared_coauthors" in response.content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_queue_and_name_page_have_a_fixed_query_count(client, django_assert_num_queries, n):
+    from tests.factories import AuthorFactory, AuthorshipFactory
+
+    curator = CuratorFactory(username="curator")
+    for i in range(n):
+        kept, other = AuthorFactory(), AuthorFactory()
+        for _ in range(n):
+            AuthorshipFactory(author=kept)
+            AuthorshipFactory(author=other)
+        IdentityDecision.objects.create(
+            kind="proposal", author=kept, records=[kept.pk, other.pk],
+            reason=f"one person: {i} shared co-authors", confidence=0.85,
+        )  # fmt: skip
+    old = AuthorFactory(slug="x-y")
+    works = [AuthorshipFactory(author=old).work_id for _ in range(2 * n)]
+    split_author(author_id=old.pk, work_ids=works[:n], actor=curator)
+    client.force_login(curator)
+    # session, user, permissions (twice), the count, the admin's curators-group checks (5), the
+    # page of decisions with their records and works: the same at both sizes
+    with django_assert_num_queries(11):
+        assert client.get("/admin/publications/identitydecision/").status_code == 200
+    client.logout()
+    # the record, the split events (twice: from it, then from the record split off), the live
+    # records, then per person their newest works and topics
+    with django_assert_num_queries(8):
+        assert client.get("/authors/x-y/people/").status_code == 200

@@ -177,7 +177,8 @@ def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
     # last synced, the records split from or into it (name page), works page, their first authors
     with django_assert_num_queries(8):
         client.get(f"/authors/{author.slug}/")
-    with django_assert_num_queries(2):  # the record and its trust trend: fragments are cached
+    # the record, its trust trend and the records split from or into it: fragments are cached
+    with django_assert_num_queries(3):
         client.get(f"/authors/{author.slug}/")
     with django_assert_num_queries(
         0
