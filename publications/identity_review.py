@@ -40,6 +40,7 @@ from publications.curation import (
 )
 from publications.models import (
     Authorship,
+    AuthorshipSource,
     IdentityDecision,
     IdentityReview,
     SplitNotice,
@@ -164,9 +165,9 @@ def owner_take_proposal(*, user: Any, author: Author, decision_id: int) -> list[
                 f"{other.display_name} ({other.slug}) is claimed by someone else: "
                 "ask the curators to look at it."
             )
-        if Authorship.objects.filter(author=other).exclude(source="arxiv").exists() or (
-            not other.receives_imports
-        ):
+        if Authorship.objects.filter(author=other).exclude(
+            source=AuthorshipSource.ARXIV
+        ).exists() or (not other.receives_imports):
             raise ValidationError(
                 f"A curator or an owner changed {other.slug} since the proposal: "
                 "ask the curators to merge it."
