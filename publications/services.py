@@ -8,9 +8,10 @@ import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -41,6 +42,28 @@ def _beat(run_id: int, counts: dict[str, int]) -> None:
         records_skipped=counts["skipped"],
         records_failed=counts["failed"],
     )
+
+
+class _HeartbeatApart:
+    """The heartbeat of a run whose writes are one transaction (a bulk load): written through a
+    connection of its own, so it is seen while the load has committed nothing yet."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.connection: Any = None
+
+    def __call__(self) -> None:
+        if self.connection is None:
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE publications_importrun SET heartbeat_at = %s WHERE id = %s",
+                [timezone.now(), self.run_id],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def beat(run: ImportRun) -> None:
@@ -111,7 +134,14 @@ def import_items(
         pid=os.getpid(),
         heartbeat_at=timezone.now(),
     )
-    loader = Loader(batch_size=batch_size, checkpoint=lambda counts: _beat(run.pk, counts))
+    heartbeat = _HeartbeatApart(run.pk)
+    loader = Loader(
+        batch_size=batch_size,
+        checkpoint=lambda counts: _beat(run.pk, counts),
+        heartbeat=heartbeat,
+        # A harvest beats between pages through this connection: its writes stay batch by batch.
+        bulk=not hasattr(items, "on_page"),
+    )
     if hasattr(items, "on_page"):  # a harvest feed: beat between pages too
         items.on_page = lambda: beat(run)
     try:
@@ -119,6 +149,8 @@ def import_items(
     except Exception as exc:
         _finish(run, loader.stats, status=ImportRun.Status.FAILED, fatal=f"import stopped: {exc}")
         raise
+    finally:
+        heartbeat.close()
     _finish(
         run, stats, status=ImportRun.Status.FAILED if stats.fatal else ImportRun.Status.FINISHED
     )
