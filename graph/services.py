@@ -499,8 +499,9 @@ def _defer_indexes(cursor, changed: int) -> bulk_load.Deferred | None:
     cursor.execute("SELECT count(*) FROM profiles_author")
     if changed < REBUILD_MIN_SHARE * cursor.fetchone()[0]:
         return None
-    # The rewritten records' foreign keys do not change: they are not checked again.
-    deferred = bulk_load.drop(cursor, ["profiles_author"], foreign_keys=False)
+    # The rewritten records' foreign keys, slugs and name keys do not change: they are not
+    # checked again (the unique indexes are built again all the same).
+    deferred = bulk_load.drop(cursor, ["profiles_author"], foreign_keys=False, unique=True)
     if bulk_load.empty_tables(cursor, ("graph_scorechange",)):
         deferred = bulk_load.merge(deferred, bulk_load.drop(cursor, ["graph_scorechange"]))
     return deferred

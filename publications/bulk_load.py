@@ -38,6 +38,7 @@ class Deferred:
     """What was dropped, to be created again: (table, name, definition)."""
 
     indexes: list[tuple[str, str, str]] = field(default_factory=list)
+    unique_constraints: list[tuple[str, str, str]] = field(default_factory=list)
     foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -51,9 +52,10 @@ def empty_tables(cursor, tables: tuple[str, ...] = TABLES) -> list[str]:
     return empty
 
 
-def drop(cursor, tables: list[str], *, foreign_keys: bool = True) -> Deferred:
+def drop(cursor, tables: list[str], *, foreign_keys: bool = True, unique: bool = False) -> Deferred:
     """Drop the secondary indexes and (unless told not to) the foreign keys of ``tables``;
-    return their definitions."""
+    return their definitions. ``unique``: the unique indexes and constraints too (not those a
+    foreign key relies on), for a writer that needs none of them (no ON CONFLICT)."""
     deferred = Deferred()
     if not tables:
         return deferred
@@ -68,13 +70,27 @@ def drop(cursor, tables: list[str], *, foreign_keys: bool = True) -> Deferred:
         JOIN pg_class c ON c.oid = i.indexrelid
         JOIN pg_class t ON t.oid = i.indrelid
         WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
-          AND NOT i.indisunique AND NOT i.indisprimary
+          AND (%s OR NOT i.indisunique) AND NOT i.indisprimary
           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
         ORDER BY t.relname, c.relname
         """,
-        [tables],
+        [tables, unique],
     )
     deferred.indexes = [tuple(row) for row in cursor.fetchall()]
+    if unique:
+        cursor.execute(
+            """
+            SELECT t.relname, k.conname, pg_get_constraintdef(k.oid)
+            FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+            WHERE k.contype = 'u' AND t.relname = ANY(%s)
+              AND t.relnamespace = current_schema()::regnamespace
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint f
+                              WHERE f.contype = 'f' AND f.conindid = k.conindid)
+            ORDER BY t.relname, k.conname
+            """,
+            [tables],
+        )
+        deferred.unique_constraints = [tuple(row) for row in cursor.fetchall()]
     cursor.execute(
         """
         SELECT t.relname, k.conname, pg_get_constraintdef(k.oid)
@@ -88,6 +104,8 @@ def drop(cursor, tables: list[str], *, foreign_keys: bool = True) -> Deferred:
     deferred.foreign_keys = [tuple(row) for row in cursor.fetchall()] if foreign_keys else []
     for table, name, _definition in deferred.foreign_keys:
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for table, name, _definition in deferred.unique_constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for _table, name, _definition in deferred.indexes:
         cursor.execute(f'DROP INDEX "{name}"')
     return deferred
@@ -96,6 +114,7 @@ def drop(cursor, tables: list[str], *, foreign_keys: bool = True) -> Deferred:
 def merge(*parts: Deferred) -> Deferred:
     return Deferred(
         indexes=[i for part in parts for i in part.indexes],
+        unique_constraints=[u for part in parts for u in part.unique_constraints],
         foreign_keys=[k for part in parts for k in part.foreign_keys],
     )
 
@@ -107,5 +126,7 @@ def restore(cursor, deferred: Deferred) -> None:
     cursor.execute(f"SET LOCAL work_mem TO '{WORK_MEM}'")
     for _table, _name, definition in deferred.indexes:
         cursor.execute(definition)
+    for table, name, definition in deferred.unique_constraints:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for table, name, definition in deferred.foreign_keys:
         cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
