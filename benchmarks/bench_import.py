@@ -26,7 +26,7 @@ def backend_cpu(cursor):
     cursor.execute("SELECT pg_backend_pid()")
     pid = cursor.fetchone()[0]
     try:
-        with open(f"/proc/{pid}/stat") as stat:
+        with open("/proc/%d/stat" % pid) as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return None
@@ -198,6 +198,12 @@ into tables without indexes. The machine is shared: read the ratios.
 CPU seconds (this process + its PostgreSQL backend; the load does not change them much, the
 floor's are the yardstick): floor {_cpu(floor, floor)}; import {_cpu(result, floor)}; first full
 recompute {_cpu(recompute, floor)}.
+
+An import into an empty database is a bulk load (publications/bulk_load.py): one transaction,
+rows COPYed, secondary indexes built and foreign keys checked once after the rows. What is left
+is mostly the importing process's own CPU beyond the floor's (the full record parse: versions,
+dates, text; TeX conversion, content hashes, name keys, COPY rows for five tables), then the
+database's (full-text vectors, index builds, foreign-key checks, ANALYZE).
 
 | import detail | value |
 | --- | --- |
