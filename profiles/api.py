@@ -37,6 +37,7 @@ from profiles.selectors import (
     follows_page_of_user,
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
+from publications.api_cache import cached_for_visitors
 
 if TYPE_CHECKING:
     from profiles.models import AuthorWithFollowing
@@ -163,6 +164,7 @@ class AuthorListView(GenericAPIView):
         operation_id="authors_list",
         responses=AuthorListItemSerializer(many=True),
     )
+    @cached_for_visitors("authors")
     def get(self, request: Request) -> Response:
         query = parse_query(AuthorListQuery, request)
         if "institution" in query:
@@ -188,6 +190,7 @@ class AuthorDetailView(GenericAPIView):
             410: OpenApiResponse(description="Its owner hid the record."),
         },
     )
+    @cached_for_visitors("author")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
         author = public_author_get(slug=slug)
         if author.merged_into_id:
