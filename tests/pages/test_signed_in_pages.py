@@ -146,7 +146,7 @@ def test_each_visitor_sees_their_own_follow_claim_and_owner_state_on_a_stored_pr
         assert page.count("Log out") == 1
         token_of(pages[name][0], page)
         # Everything outside the header and the visitor's cards is the stored anonymous page.
-        start = '<!--/visitor:profile-actions-->'
+        start = "<!--/visitor:profile-actions-->"
         assert page[page.index(start) :] == anonymous[anonymous.index(start) :]
     assert "Following · Unfollow" in html["fred"]
     assert "Following · Unfollow" not in html["sam"] and "Follow researcher" in html["sam"]
