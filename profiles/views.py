@@ -12,8 +12,8 @@ from django.urls import reverse
 from graph.selectors import author_score_trend
 from profiles.selectors import (
     author_canonical_slug,
-    author_get,
     author_viewer_state,
+    author_with_viewer_state,
     visibility_version,
 )
 from profiles.services import invitation_lock_reason
@@ -38,8 +38,8 @@ def _cacheable(request: HttpRequest) -> bool:
 
 def _for_signed_in(request: HttpRequest, slug: str) -> HttpResponse | None:
     """The stored anonymous page with this signed-in visitor's header and follow, claim and
-    invitation cards (publications/personal.py): the session, the user, the record and the
-    visitor's state on it (4 queries). None when no anonymous copy is stored."""
+    invitation cards (publications/personal.py): the session, the user, and the record with the
+    visitor's state on it (3 queries). None when no anonymous copy is stored."""
     if not personal.shareable(request, {"page"}):
         return None
     number = str(page_number(request.GET.get("page", 1)))
@@ -50,17 +50,17 @@ def _for_signed_in(request: HttpRequest, slug: str) -> HttpResponse | None:
     content = page_cache.get(slug=slug, page=number, author_id=author_id, generation=token)
     if content is None:
         return None
-    try:
-        author = author_get(slug=slug)
-    except Http404:
+    found = author_with_viewer_state(slug=slug, user=request.user)
+    if found is None:
         return None
+    author, viewer = found
     if author.pk != author_id or author.merged_into_id or author.hidden:
         return None
     cards = render_to_string(
         "profiles/_visitor_cards.html",
         {
             "author": author,
-            "viewer": author_viewer_state(author=author, user=request.user),
+            "viewer": viewer,
             "invitation_lock": invitation_lock_reason(author=author, user=request.user),
         },
         request=request,

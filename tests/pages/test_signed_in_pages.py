@@ -157,11 +157,11 @@ def test_each_visitor_sees_their_own_follow_claim_and_owner_state_on_a_stored_pr
     assert "Log out" not in anonymous and "csrfmiddlewaretoken" not in anonymous
 
 
-def test_a_signed_in_view_of_a_stored_profile_reads_four_rows(django_assert_num_queries):
+def test_a_signed_in_view_of_a_stored_profile_reads_three_rows(django_assert_num_queries):
     author = make_author_with_works(3)
     client = signed_in(UserFactory(username="ada"))
     warm_profile(author)
-    with django_assert_num_queries(4):  # session, user, the record, the visitor's state on it
+    with django_assert_num_queries(3):  # session, user, the record with the visitor's state
         assert "Log out ada" in view(client, author.get_absolute_url())
 
 
