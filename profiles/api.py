@@ -26,6 +26,7 @@ from bzpeer.api import (
     parse_query,
     path_parameter,
 )
+from bzpeer.page_cache import cached_for_visitors
 from profiles.models import Author, Claim, ClaimState, VerificationLevel
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
@@ -37,7 +38,6 @@ from profiles.selectors import (
     follows_page_of_user,
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
-from publications.api_cache import cached_for_visitors
 
 if TYPE_CHECKING:
     from profiles.models import AuthorWithFollowing

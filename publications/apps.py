@@ -6,12 +6,10 @@ class PublicationsConfig(AppConfig):
     verbose_name = "Publications"
 
     def ready(self) -> None:
-        # Anonymous profile pages are cached; every change a visitor could see drops them.
+        # Anonymous pages are cached; every change a visitor could see drops them.
+        from bzpeer.page_cache import on_author_records_changed
         from profiles.signals import author_records_changed
-        from publications import page_cache
         from publications.signals import authors_changed
 
-        authors_changed.connect(page_cache.on_records_changed, dispatch_uid="profile-page-cache")
-        author_records_changed.connect(
-            page_cache.on_records_changed, dispatch_uid="profile-page-cache"
-        )
+        for signal in (authors_changed, author_records_changed):
+            signal.connect(on_author_records_changed, dispatch_uid="page-cache")

@@ -3,7 +3,7 @@ selector, render or stream.
 
 Each page holds nothing per visitor but its header, so anonymous visitors get it whole from the
 catalogue page cache, and signed-in users get the same stored page with their own header
-(publications/page_cache.py, publications/personal.py)."""
+(bzpeer/page_cache.py, bzpeer/personal.py)."""
 
 import re
 from collections.abc import Callable, Collection
@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from bzpeer import page_cache, personal
 from profiles.selectors import author_get
-from profiles.views import author_gone
-from publications import exports, page_cache, pages, personal, selectors
+from profiles.views.profile import author_gone
+from publications import exports, pages, selectors
 from publications.selectors import page_number
 
 MAX_QUERY_LENGTH = 200
@@ -86,7 +87,7 @@ def _catalogue_page(
 
 def _cached_page(request: HttpRequest, key: str, params: Collection[str]) -> HttpResponse | None:
     """The stored page under `key` for this visitor: whole for anonymous visitors (no query),
-    with their own header for signed-in ones (publications/personal.py); None on a miss."""
+    with their own header for signed-in ones (bzpeer/personal.py); None on a miss."""
     if not personal.shareable(request, params):
         return None
     content = page_cache.catalogue_get(key)

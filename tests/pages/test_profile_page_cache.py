@@ -1,4 +1,4 @@
-"""The anonymous full-page cache of the profile (publications/page_cache.py): served with no query,
+"""The anonymous full-page cache of the profile (bzpeer/page_cache.py): served with no query,
 to signed-in users with their own state (tests/pages/test_signed_in_pages.py), and dropped by
 every change a visitor could see."""
 

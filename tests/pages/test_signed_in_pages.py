@@ -1,5 +1,5 @@
 """Signed-in visitors get the anonymous page from the page cache with their own parts rendered for
-them (publications/personal.py): the header's account links and, on a profile, the follow, claim
+them (bzpeer/personal.py): the header's account links and, on a profile, the follow, claim
 and invitation cards. Each visitor sees their own state, on a page another visitor's request
 stored, and nothing of anybody else's."""
 
@@ -16,8 +16,8 @@ from django.core.cache import cache
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, RequestFactory
 
+from bzpeer import personal
 from profiles.services import author_set_hidden, claim_approve, follow_author
-from publications import personal
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

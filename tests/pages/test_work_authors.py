@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bzpeer import page_cache
 from profiles.models import Author
-from publications import page_cache
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
 from publications.services import import_path
 from tests.conftest import ARXIV

@@ -1,5 +1,5 @@
-"""Profile pages. Views compose selectors of several apps; selectors and services depend one way
-(graph → publications → profiles)."""
+"""The researcher page of an author record: the cached anonymous page, redirects of old and
+merged records, and the note of a hidden one. Views compose selectors of several apps."""
 
 from typing import TYPE_CHECKING, cast
 
@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from bzpeer import page_cache, personal
 from graph.selectors import author_score_trend
 from profiles.selectors import (
     author_canonical_slug,
@@ -17,7 +18,6 @@ from profiles.selectors import (
     visibility_version,
 )
 from profiles.services import invitation_lock_reason
-from publications import page_cache, personal
 from publications.pages import profile_page
 from publications.selectors import page_number
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 def _cacheable(request: HttpRequest) -> bool:
     """Anonymous GET of the plain page (only ?page=) with no flash message to show: the same HTML
-    for every such visitor (publications/page_cache.py)."""
+    for every such visitor (bzpeer/page_cache.py)."""
     return (
         request.method == "GET"
         and not request.user.is_authenticated
@@ -38,7 +38,7 @@ def _cacheable(request: HttpRequest) -> bool:
 
 def _for_signed_in(request: HttpRequest, slug: str) -> HttpResponse | None:
     """The stored anonymous page with this signed-in visitor's header and follow, claim and
-    invitation cards (publications/personal.py): the session, the user, and the record with the
+    invitation cards (bzpeer/personal.py): the session, the user, and the record with the
     visitor's state on it (3 queries). None when no anonymous copy is stored."""
     if not personal.shareable(request, {"page"}):
         return None

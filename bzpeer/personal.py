@@ -1,4 +1,4 @@
-"""Pages for signed-in visitors from the anonymous page cache (publications/page_cache.py).
+"""Pages for signed-in visitors from the anonymous page cache (bzpeer/page_cache.py).
 
 A cached anonymous page marks the parts that depend on the visitor between
 ``<!--visitor:NAME-->`` and ``<!--/visitor:NAME-->``: the account links of the site header
