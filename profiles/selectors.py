@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
@@ -304,10 +305,11 @@ def author_with_viewer_state(*, slug: str, user) -> tuple[Author, dict] | None:
     )
     if author is None:
         return None
+    row: Any = author  # carries the annotations
     state = {
-        "following": bool(author.viewer_following),
-        "my_claim_state": author.viewer_claim_state or "",
+        "following": bool(row.viewer_following),
+        "my_claim_state": row.viewer_claim_state or "",
         "is_owner": author.claimed_by_id == user.pk,
-        "blocked_by_owner": bool(author.viewer_blocked),
+        "blocked_by_owner": bool(row.viewer_blocked),
     }
     return author, state
