@@ -26,6 +26,7 @@ from bzpeer.api import (
     parse_query,
     path_parameter,
 )
+from bzpeer.page_cache import cached_for_visitors
 from profiles.models import Author, Claim, ClaimState, VerificationLevel
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
@@ -163,6 +164,7 @@ class AuthorListView(GenericAPIView):
         operation_id="authors_list",
         responses=AuthorListItemSerializer(many=True),
     )
+    @cached_for_visitors("authors")
     def get(self, request: Request) -> Response:
         query = parse_query(AuthorListQuery, request)
         if "institution" in query:
@@ -188,6 +190,7 @@ class AuthorDetailView(GenericAPIView):
             410: OpenApiResponse(description="Its owner hid the record."),
         },
     )
+    @cached_for_visitors("author")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
         author = public_author_get(slug=slug)
         if author.merged_into_id:

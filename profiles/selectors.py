@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
@@ -268,3 +269,47 @@ def owned_records(*, user) -> list[Author]:
 def following_feed_user_id(*, key: str) -> int | None:
     """Whose private following feed this key opens, or None (1 query)."""
     return FollowingFeedKey.objects.filter(key=key).values_list("user_id", flat=True).first()
+
+
+def author_with_viewer_state(*, slug: str, user) -> tuple[Author, dict] | None:
+    """The record by slug with what its profile cards show (name, follower count, claim and
+    verification) and the signed-in visitor's state on it (as :func:`author_viewer_state`), in
+    1 query. None when no record has this slug."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from profiles.models import Claim, Follow, InvitationBlock
+
+    author = (
+        Author.objects.filter(slug=slug)
+        .only(
+            "slug",
+            "display_name",
+            "followers_count",
+            "claimed_by_id",
+            "verification_level",
+            "hidden",
+            "merged_into_id",
+        )
+        .annotate(
+            viewer_following=Exists(Follow.objects.filter(author=OuterRef("pk"), user=user)),
+            viewer_blocked=Exists(
+                InvitationBlock.objects.filter(blocker_id=OuterRef("claimed_by_id"), blocked=user)
+            ),
+            viewer_claim_state=Subquery(
+                Claim.objects.filter(author=OuterRef("pk"), user=user)
+                .order_by("-created_at")
+                .values("state")[:1]
+            ),
+        )
+        .first()
+    )
+    if author is None:
+        return None
+    row: Any = author  # carries the annotations
+    state = {
+        "following": bool(row.viewer_following),
+        "my_claim_state": row.viewer_claim_state or "",
+        "is_owner": author.claimed_by_id == user.pk,
+        "blocked_by_owner": bool(row.viewer_blocked),
+    }
+    return author, state
