@@ -24,8 +24,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from graph import scoring
-from profiles.models import several_shown
 from publications import page_cache
+from publications.models import shows_may_combine_several
 
 # Works with more authors than this do not make their authors close collaborators (DESIGN.md).
 CLOSE_MAX_AUTHORS = 25
@@ -375,7 +375,7 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
     changes = []
     for author_id, (current, i) in rows.items():
         several = author_id in flagged
-        penalised = several_shown(computed=several, decision=i["decision"])
+        penalised = shows_may_combine_several(computed=several, decision=i["decision"])
         fields = (
             i["level"],
             i["claimed"],

@@ -21,11 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from bzpeer.errors import too_many_requests
 from profiles import feed_keys, selectors, services
 from profiles.feeds import TextAtomFeed
-from profiles.models import Author
 from profiles.ratelimit import RateLimited, hit
 from publications import services as publication_services
-from publications.models import Work
-from publications.selectors import followed_works_page
+from publications.models import Author, Work
+from publications.selectors import author_works_page, followed_works_page
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -194,8 +193,6 @@ def _claim_form_context(request: HttpRequest, author: Author) -> dict:
     from allauth.account.models import EmailAddress
     from allauth.socialaccount.models import SocialAccount
 
-    from publications.selectors import author_works_page
-
     return {
         "emails": list(EmailAddress.objects.filter(user=request.user, verified=True)),
         "orcids": list(
@@ -269,8 +266,6 @@ def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return _refuse(request, exc, reverse("profiles:author-edit", args=[slug]))
         messages.success(request, "Your record was updated.")
         return redirect(author)
-    from publications.selectors import author_works_page
-
     return render(
         request,
         "profiles/author_edit.html",

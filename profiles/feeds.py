@@ -9,9 +9,8 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest
 from django.utils.feedgenerator import Atom1Feed
 
-from profiles.models import Author
 from profiles.selectors import author_get
-from publications.models import Work
+from publications.models import Author, Work
 from publications.selectors import author_works_for_feed
 
 if TYPE_CHECKING:

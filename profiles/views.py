@@ -9,14 +9,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from graph.selectors import author_score_trend
-from profiles.selectors import author_canonical_slug, author_viewer_state, visibility_version
+from profiles.selectors import author_canonical_slug, author_viewer_state
 from profiles.services import invitation_lock_reason
 from publications import page_cache
+from publications.author_records import visibility_version
 from publications.pages import profile_page
 from publications.selectors import page_number
 
 if TYPE_CHECKING:
-    from profiles.models import Author
+    from publications.models import Author
 
 
 def _cacheable(request: HttpRequest) -> bool:

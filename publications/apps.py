@@ -7,11 +7,9 @@ class PublicationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Anonymous profile pages are cached; every change a visitor could see drops them.
-        from profiles.signals import author_records_changed
         from publications import page_cache
-        from publications.signals import authors_changed
+        from publications.signals import author_records_changed
 
-        authors_changed.connect(page_cache.on_records_changed, dispatch_uid="profile-page-cache")
         author_records_changed.connect(
             page_cache.on_records_changed, dispatch_uid="profile-page-cache"
         )

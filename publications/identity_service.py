@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Q
 
-from profiles.models import Author, CurationEvent
 from publications.curation import _merge, authors_changed_on_commit
 from publications.identity.cluster import cluster_evidence, reason_text, resolve
 from publications.identity.evidence import Corpus, Mention
 from publications.identity.model import default_model
 from publications.identity.names import block_key
 from publications.identity.records import plan_merges
-from publications.models import AuthorshipSource, IdentityDecision
+from publications.models import Author, AuthorshipSource, CurationEvent, IdentityDecision
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,8 @@ under a fresh token. A page rendered concurrently with a change is stored under 
 before rendering, which the change deleted, so it is never served. Pages also expire after
 ``PAGE_TTL`` seconds as a safety net for changes that send no signal.
 
-Who bumps: receivers of ``publications.signals.authors_changed`` and
-``profiles.signals.author_records_changed`` (connected in ``PublicationsConfig.ready``; they are
-sent after commit by imports, curation, follows, claims and owner edits) and the graph recompute,
+Who bumps: the receiver of ``publications.signals.author_records_changed`` (connected in
+``PublicationsConfig.ready``; it is sent after commit by imports, curation, follows, claims and owner edits) and the graph recompute,
 after commit, for the records whose counters or scores it rewrote.
 """
 
