@@ -78,7 +78,6 @@ def test_a_database_that_never_answers_gets_the_503_page_quickly_and_leaks_nothi
         "DATABASE_URL": f"postgresql://secretuser@127.0.0.1:{port}/secretdbname",
         "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0",
         "BZPEER_DB_CONNECT_TIMEOUT": "1",
-        "BZPEER_ALLOW_INSECURE_KEY": "1",
         "DJANGO_SETTINGS_MODULE": "bzpeer.settings",
     }
     try:
@@ -234,7 +233,6 @@ def test_a_task_of_a_killed_worker_is_delivered_again_and_finishes():
                 f"postgresql://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
                 f"/{db['NAME']}"
             ),
-            "BZPEER_ALLOW_INSECURE_KEY": "1",
             "BZPEER_ARXIV_OAI_URL": fake.url,
             "BZPEER_ARXIV_MIN_INTERVAL": "0.05",
             "BZPEER_BROKER_VISIBILITY_TIMEOUT": "5",

@@ -413,7 +413,6 @@ def _subprocess_env() -> dict[str, str]:
     return {
         **os.environ,
         "DATABASE_URL": url,
-        "BZPEER_ALLOW_INSECURE_KEY": "1",
         "BZPEER_SCORES_ON_CHANGE": "0",
     }
 

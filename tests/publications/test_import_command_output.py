@@ -71,7 +71,6 @@ def test_inline_tasks_print_no_hostname_warning():
     """Without REDIS_URL tasks run inline, through kombu's in-memory transport: it used to log
     "No hostname was supplied. Reverting to default 'localhost'" on the first task of a command."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env.setdefault("BZPEER_ALLOW_INSECURE_KEY", "1")
     code = (
         "import django; django.setup()\n"
         "from bzpeer.celery import app\n"
