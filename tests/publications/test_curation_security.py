@@ -7,9 +7,9 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
 
 from graph import services
 from graph.scoring import ScoreInputs, compute_score
@@ -290,7 +290,11 @@ def test_earlier_flag_clearing_in_the_history_becomes_the_decision():
                 action=action, target_type="author", target_id=str(author.pk), author=author
             )
     migration = importlib.import_module("profiles.migrations.0008_several_researchers_decision")
-    migration.decisions_from_history(apps, None)
+    # The models as that migration saw them (author records lived in profiles then).
+    state = MigrationLoader(connection).project_state(
+        ("profiles", "0008_several_researchers_decision")
+    )
+    migration.decisions_from_history(state.apps, None)
     decisions = dict(Author.objects.values_list("pk", "several_decision"))
     assert (decisions[cleared.pk], decisions[flagged.pk], decisions[untouched.pk]) == (
         "one",
