@@ -1,9 +1,10 @@
-"""The stored works and followers counters of author records, recounted at once.
+"""The stored works and followers counters of author records, kept right at once.
 
 Follows and curation (merge, split, hiding a work) move what these counters count inside a
 person's request; the pages shown right after must show the new counts, so graph, their one
-writer, recounts them in the same transaction (``publications.signals.counters_stale``) instead
-of waiting for the recompute. The recompute counts them again with everything else.
+writer, updates them in the same transaction (``publications.signals.counters_stale``): a follow
+moves its record's count by one, curation recounts. The recompute counts them again with
+everything else.
 """
 
 from __future__ import annotations
@@ -54,8 +55,32 @@ def recount(author_ids: Iterable[int], *, works: bool = True, followers: bool = 
     AuthorStats.objects.filter(pk__in=ids).update(**values)
 
 
+def move_followers(author_id: int, delta: int) -> int:
+    """One follow was inserted (+1) or deleted (-1) in this transaction: move the stored count by
+    it in one statement (concurrent follows never lose an update; a count that drifted stays
+    drifted until the recompute, which sets it only when no follow moved it meanwhile). Returns
+    the new count."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE profiles_author SET followers_count = followers_count + %s WHERE id = %s "
+            "RETURNING followers_count",
+            [delta, author_id],
+        )
+        return cursor.fetchone()[0]
+
+
 def recount_on_signal(
-    sender, author_ids=(), works: bool = True, followers: bool = True, **kwargs
-) -> None:
-    """Receiver of ``publications.signals.counters_stale``."""
+    sender,
+    author_ids=(),
+    works: bool = True,
+    followers: bool = True,
+    followers_delta: int | None = None,
+    **kwargs,
+) -> int | None:
+    """Receiver of ``publications.signals.counters_stale``: a follow's one-record move (returns
+    the new followers count), or a recount of curated records."""
+    if followers_delta is not None:
+        (author_id,) = author_ids
+        return move_followers(author_id, followers_delta)
     recount(author_ids, works=works, followers=followers)
+    return None

@@ -110,11 +110,15 @@ def unfollow_author(*, user, author: Author) -> bool:
 
 
 def _count_follower(cursor, author: Author, delta: int) -> None:
-    """The follow this transaction inserted or deleted: graph (the counter's one writer) recounts
-    the record's followers at once, in this transaction; the graph hears of it after commit."""
-    signals.counters_stale.send(sender=Author, author_ids=[author.pk], works=False, followers=True)
-    cursor.execute("SELECT followers_count FROM profiles_author WHERE id = %s", [author.pk])
-    author.followers_count = cursor.fetchone()[0]
+    """The follow this transaction inserted or deleted: graph (the counter's one writer) moves
+    the record's stored count by it at once, in this transaction; the recompute hears of the
+    change after commit."""
+    responses = signals.counters_stale.send(
+        sender=Author, author_ids=[author.pk], works=False, followers=True, followers_delta=delta
+    )
+    counts = [count for _, count in responses if count is not None]
+    if counts:
+        author.followers_count = counts[0]
     records_changed([author.pk])
 
 

@@ -19,7 +19,8 @@ author_records_changed = Signal()
 # "The follows or authorships of these records moved in this transaction." Sent inside the
 # transaction, before commit, so that graph (the one writer of the stored counters) recounts them
 # at once: the page shown right after the change shows the right counts. Receivers get
-# ``author_ids``, ``works`` and ``followers`` (which counters to recount).
+# ``author_ids``, ``works`` and ``followers`` (which counters to recount); a follow sends its one
+# record with ``followers_delta`` (+1/-1) and graph's receiver returns the new followers count.
 counters_stale = Signal()
 
 
