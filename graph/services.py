@@ -16,15 +16,17 @@ then corrects the records it touched.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bzpeer import page_cache
 from graph import scoring
-from publications import page_cache
 from publications.models import shows_may_combine_several
 
 # Works with more authors than this do not make their authors close collaborators (DESIGN.md).
@@ -46,6 +48,83 @@ class RecomputeResult:
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
+
+
+class Stored(NamedTuple):
+    """What an author record stores now, one row of _read's first query (same column order)."""
+
+    id: int
+    level: int
+    claimed: bool
+    works: int
+    followers: int
+    topics: int
+    close: int
+    verified: int
+    first_year: int | None
+    last_year: int | None
+    score: int | None
+    tier: str
+    version: int | None
+    inputs_key: str | None  # the fingerprint of the inputs the stored score was computed from
+    several: bool
+    scored: bool
+    decision: str  # a curator's decision about the flag ("" = none)
+
+
+class Counted(NamedTuple):
+    """The values a recompute writes: counters, then the score."""
+
+    works: int
+    followers: int
+    topics: int
+    close: int
+    verified: int
+    first_year: int | None
+    last_year: int | None
+    score: int
+    tier: str
+    version: int
+
+
+@dataclass(slots=True)
+class Inputs:
+    """An author record in scope: what it stores and what is counted afresh for it."""
+
+    stored: Stored
+    works: int = 0
+    topics: int = 0
+    first: int | None = None
+    last: int | None = None
+    followers: int = 0
+    close: int = 0
+    verified: int = 0
+    disputes: int = 0
+    # not score inputs: what _several_people selects its candidates by
+    small_works: int = 0
+    small_topics: int = 0
+    pairs: int = 0
+
+
+class Change(NamedTuple):
+    """One row of the graph_recompute table _write fills (same column order)."""
+
+    id: int
+    works: int
+    followers: int
+    topics: int
+    close: int
+    verified: int
+    first_year: int | None
+    last_year: int | None
+    score: int
+    tier: str
+    version: int
+    components: str
+    several: bool
+    old_score: int | None
+    was_scored: bool
+    read_followers: int
 
 
 def recompute_all() -> RecomputeResult:
@@ -97,8 +176,9 @@ def _recompute(touched: list[int] | None, *, with_collaborators: bool = True) ->
             changes = _changed_rows(rows, flagged_ids)
             history = _write(cursor, changes)
             # Cached anonymous profile pages show these counters and scores.
-            changed_ids = [row[0] for row in changes]
-            transaction.on_commit(lambda: page_cache.bump(changed_ids))
+            changed_ids = [change.id for change in changes]
+            if changed_ids:
+                transaction.on_commit(lambda: page_cache.invalidate(changed_ids))
     return RecomputeResult(
         scope=len(rows),
         changed=len(changes),
@@ -169,10 +249,8 @@ def _load_authorships(cursor, scope: list[int] | None) -> None:
     cursor.execute("ANALYZE graph_aw")
 
 
-def _read(cursor, scope: list[int] | None) -> dict[int, list]:
-    """Current stored values and freshly counted inputs, per live author record in scope.
-
-    Each row: [current stored tuple, inputs dict]."""
+def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
+    """Current stored values and freshly counted inputs, per live author record in scope."""
     params: list[int]
     cond, params = ("", []) if scope is None else ("AND id IN (SELECT id FROM graph_scope)", [])
     cursor.execute(
@@ -185,29 +263,8 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         """,
         params,
     )
-    rows: dict[int, list] = {}
-    for r in cursor.fetchall():
-        rows[r[0]] = [
-            r,
-            {
-                "level": r[1],
-                "claimed": r[2],
-                "works": 0,
-                "topics": 0,
-                "first": None,
-                "last": None,
-                "followers": 0,
-                "close": 0,
-                "verified": 0,
-                "disputes": 0,
-                # a curator's decision about the flag ("" = none): outranks what is computed
-                "decision": r[16],
-                # not score inputs: what _several_people selects its candidates by
-                "small_works": 0,
-                "small_topics": 0,
-                "pairs": 0,
-            },
-        ]
+    make = Stored._make
+    rows: dict[int, Inputs] = {r[0]: Inputs(make(r)) for r in cursor.fetchall()}
 
     _load_authorships(cursor, scope)
     cond, params = _filter("author_id", scope)
@@ -220,23 +277,17 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         params,
     )
     for author_id, works, topics, first, last, small_works, small_topics in cursor.fetchall():
-        if author_id in rows:
-            rows[author_id][1].update(
-                works=works,
-                topics=topics,
-                first=first,
-                last=last,
-                small_works=small_works,
-                small_topics=small_topics,
-            )
+        if (row := rows.get(author_id)) is not None:
+            row.works, row.topics, row.first, row.last = works, topics, first, last
+            row.small_works, row.small_topics = small_works, small_topics
 
     cursor.execute(
         f"SELECT author_id, count(*) FROM profiles_follow WHERE true {cond} GROUP BY author_id",
         params,
     )
     for author_id, followers in cursor.fetchall():
-        if author_id in rows:
-            rows[author_id][1]["followers"] = followers
+        if (row := rows.get(author_id)) is not None:
+            row.followers = followers
 
     # Co-authorship: (record, co-author) pairs sharing at least 2 small visible works, with the
     # shared works, kept in graph_pairs (both ways) for _several_people. Only records with 2
@@ -287,8 +338,8 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         """
     )
     for author_id, close, verified, pairs in cursor.fetchall():
-        if author_id in rows:
-            rows[author_id][1].update(close=close, verified=verified, pairs=pairs)
+        if (row := rows.get(author_id)) is not None:
+            row.close, row.verified, row.pairs = close, verified, pairs
 
     # Open disputes: pending claims a curator has seen and kept open as disputes
     # (profiles.services.claim_mark_disputed), each against another party (the owner, or another
@@ -309,12 +360,12 @@ def _read(cursor, scope: list[int] | None) -> dict[int, list]:
         params,
     )
     for author_id, seen, parties in cursor.fetchall():
-        if author_id in rows and seen and parties >= 2:
-            rows[author_id][1]["disputes"] = min(seen, parties - 1)
+        if (row := rows.get(author_id)) is not None and seen and parties >= 2:
+            row.disputes = min(seen, parties - 1)
     return rows
 
 
-def _several_people(cursor, rows: dict[int, list]) -> set[int]:
+def _several_people(cursor, rows: dict[int, Inputs]) -> set[int]:
     """Records whose works look like several people's (graph.scoring.may_combine_several).
 
     Two works of a record fall in one group through a co-author on both, who is then a close
@@ -326,10 +377,8 @@ def _several_people(cursor, rows: dict[int, list]) -> set[int]:
     joining and regrouping millions of (record, work, co-author) rows in SQL."""
     candidates = [
         author_id
-        for author_id, (_current, i) in rows.items()
-        if i["pairs"] >= 2
-        and i["small_works"] >= scoring.SEVERAL_MIN_WORKS
-        and i["small_topics"] >= 2
+        for author_id, i in rows.items()
+        if i.pairs >= 2 and i.small_works >= scoring.SEVERAL_MIN_WORKS and i.small_topics >= 2
     ]
     cursor.execute("DROP TABLE IF EXISTS graph_candidates")
     cursor.execute("CREATE TEMP TABLE graph_candidates (author_id bigint) ON COMMIT DROP")
@@ -360,7 +409,7 @@ def _several_people(cursor, rows: dict[int, list]) -> set[int]:
 # --- compute and write -------------------------------------------------------------------------
 
 
-def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
+def _changed_rows(rows: dict[int, Inputs], flagged: set[int]) -> list[Change]:
     """New stored values of the records whose values differ from what is stored.
 
     ``may_combine_several`` stores what the recompute finds; the penalty follows a curator's
@@ -372,35 +421,36 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
     # Keyed by a plain tuple of the inputs: building a ScoreInputs per record cost more than
     # scoring the distinct ones on the astro-ph database.
     scores: dict[tuple, tuple[scoring.Score, str, str]] = {}
-    changes = []
-    for author_id, (current, i) in rows.items():
+    changes: list[Change] = []
+    for author_id, i in rows.items():
+        current = i.stored
         several = author_id in flagged
-        penalised = shows_may_combine_several(computed=several, decision=i["decision"])
+        penalised = shows_may_combine_several(computed=several, decision=current.decision)
         fields = (
-            i["level"],
-            i["claimed"],
-            i["works"],
-            i["first"],
-            i["last"],
-            i["close"],
-            i["verified"],
-            i["followers"],
+            current.level,
+            current.claimed,
+            i.works,
+            i.first,
+            i.last,
+            i.close,
+            i.verified,
+            i.followers,
             penalised,
-            i["disputes"],
+            i.disputes,
         )
         scored = scores.get(fields)
         if scored is None:
             inputs = scoring.ScoreInputs(
-                verification_level=i["level"],
-                claimed=i["claimed"],
-                works=i["works"],
-                first_year=i["first"],
-                last_year=i["last"],
-                close_collaborators=i["close"],
-                verified_collaborators=i["verified"],
-                followers=i["followers"],
+                verification_level=current.level,
+                claimed=current.claimed,
+                works=i.works,
+                first_year=i.first,
+                last_year=i.last,
+                close_collaborators=i.close,
+                verified_collaborators=i.verified,
+                followers=i.followers,
                 may_combine_several=penalised,
-                open_disputes=i["disputes"],
+                open_disputes=i.disputes,
             )
             result = scoring.compute_score(inputs)
             scored = scores[fields] = (
@@ -409,27 +459,44 @@ def _changed_rows(rows: dict[int, list], flagged: set[int]) -> list[tuple]:
                 scoring.inputs_key(inputs),
             )
         result, components_json, key = scored
-        new = (
-            i["works"],
-            i["followers"],
-            i["topics"],
-            i["close"],
-            i["verified"],
-            i["first"],
-            i["last"],
+        new = Counted(
+            i.works,
+            i.followers,
+            i.topics,
+            i.close,
+            i.verified,
+            i.first,
+            i.last,
             result.score,
             result.tier,
             result.version,
         )
-        if current[15] and current[3:13] == new and current[13] == key and current[14] == several:
+        if (
+            current.scored
+            and _stored_counted(current) == new
+            and current.inputs_key == key
+            and current.several == several
+        ):
             continue
         changes.append(
-            (author_id, *new, components_json, several, current[10], bool(current[15]), current[4])
+            Change(
+                author_id,
+                *new,
+                components_json,
+                several,
+                current.score,
+                current.scored,
+                current.followers,
+            )
         )
     return changes
 
 
-def _write(cursor, changes: list[tuple]) -> int:
+# The stored values a recompute compares with the new ones, by name, as one tuple (in C).
+_stored_counted = operator.attrgetter(*Counted._fields)
+
+
+def _write(cursor, changes: list[Change]) -> int:
     """Write changed records (one COPY, one UPDATE) and a history row per changed score.
 
     The follower count has another writer: every follow moves it in its own transaction. The

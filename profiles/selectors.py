@@ -160,7 +160,7 @@ def claim_get(*, claim_id: int) -> Claim:
         raise Http404(f"No claim {claim_id}.") from None
 
 
-# --- Follows, claims, invitations (issue 4) -----------------------------------------------------
+# --- Follows, claims, invitations ----------------------------------------------------------
 
 
 def author_viewer_state(*, author: Author, user) -> dict:

@@ -1,40 +1,41 @@
 from django.urls import path
 
-from profiles import actions, digest_views, views
 from profiles.feeds import AuthorWorksFeed
+from profiles.views import claims, digests, following, invitations, owner, profile
 
 app_name = "profiles"
 urlpatterns = [
-    path("authors/<str:slug>/", views.author_detail, name="author"),
+    path("authors/<str:slug>/", profile.author_detail, name="author"),
     path("authors/<str:slug>/feed/", AuthorWorksFeed(), name="author-feed"),
-    # issue 4: follow, claim, owner edits, invitations
-    path("authors/<str:slug>/follow/", actions.follow, name="follow"),
-    path("authors/<str:slug>/unfollow/", actions.unfollow, name="unfollow"),
-    path("authors/<str:slug>/claim/", actions.claim, name="claim"),
-    path("authors/<str:slug>/edit/", actions.author_edit, name="author-edit"),
-    path("authors/<str:slug>/not-mine/", actions.work_not_mine, name="work-not-mine"),
-    path("authors/<str:slug>/add-work/", actions.work_add, name="work-add"),
-    path("authors/<str:slug>/visibility/", actions.author_visibility, name="author-visibility"),
-    path("authors/<str:slug>/merge-request/", actions.merge_request, name="merge-request"),
-    path("authors/<str:slug>/invite/", actions.invite, name="invite"),
-    path("following/", actions.following, name="following"),
-    path("following/feed/<str:token>/", actions.following_feed, name="following-feed"),
+    path("authors/<str:slug>/follow/", following.follow, name="follow"),
+    path("authors/<str:slug>/unfollow/", following.unfollow, name="unfollow"),
+    path("authors/<str:slug>/claim/", claims.claim, name="claim"),
+    path("authors/<str:slug>/edit/", owner.author_edit, name="author-edit"),
+    path("authors/<str:slug>/not-mine/", owner.work_not_mine, name="work-not-mine"),
+    path("authors/<str:slug>/add-work/", owner.work_add, name="work-add"),
+    path("authors/<str:slug>/visibility/", owner.author_visibility, name="author-visibility"),
+    path("authors/<str:slug>/merge-request/", owner.merge_request, name="merge-request"),
+    path("authors/<str:slug>/invite/", invitations.invite, name="invite"),
+    path("following/", following.following, name="following"),
+    path("following/feed/<str:token>/", following.following_feed, name="following-feed"),
     path(
-        "following/new-feed-address/", actions.following_feed_rotate, name="following-feed-rotate"
+        "following/new-feed-address/",
+        following.following_feed_rotate,
+        name="following-feed-rotate",
     ),
-    path("claims/", actions.claims, name="claims"),
-    path("claims/<int:claim_id>/withdraw/", actions.claim_withdraw, name="claim-withdraw"),
-    path("inbox/", actions.inbox, name="inbox"),
-    path("settings/digest/", digest_views.digest_settings, name="digest-settings"),
+    path("claims/", claims.claims, name="claims"),
+    path("claims/<int:claim_id>/withdraw/", claims.claim_withdraw, name="claim-withdraw"),
+    path("inbox/", invitations.inbox, name="inbox"),
+    path("settings/digest/", digests.digest_settings, name="digest-settings"),
     path(
         "digest/unsubscribe/<str:token>/",
-        digest_views.digest_unsubscribe,
+        digests.digest_unsubscribe,
         name="digest-unsubscribe",
     ),
-    path("inbox/blocked/<int:user_id>/unblock/", actions.sender_unblock, name="sender-unblock"),
+    path("inbox/blocked/<int:user_id>/unblock/", invitations.sender_unblock, name="sender-unblock"),
     path(
         "inbox/<int:invitation_id>/<str:action>/",
-        actions.invitation_action,
+        invitations.invitation_action,
         name="invitation-action",
     ),
 ]

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bzpeer.api import Cursor, conditional_response, link, parse_query, path_parameter
+from bzpeer.page_cache import cached_for_visitors
 from profiles.api import SLUG_PARAMETER, public_author_get
-from publications.api_cache import cached_for_visitors
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
 from publications.selectors import (
     LISTED_AUTHORS,

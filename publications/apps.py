@@ -6,10 +6,8 @@ class PublicationsConfig(AppConfig):
     verbose_name = "Publications"
 
     def ready(self) -> None:
-        # Anonymous profile pages are cached; every change a visitor could see drops them.
-        from publications import page_cache
+        # Anonymous pages are cached; every change a visitor could see drops them.
+        from bzpeer.page_cache import on_author_records_changed
         from publications.signals import author_records_changed
 
-        author_records_changed.connect(
-            page_cache.on_records_changed, dispatch_uid="profile-page-cache"
-        )
+        author_records_changed.connect(on_author_records_changed, dispatch_uid="page-cache")

@@ -11,7 +11,7 @@ with enough in ``before``/``after`` to see (and for a merge, undo) exactly what 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -174,6 +174,70 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
     return preview
 
 
+@dataclass(slots=True)
+class MergeRecord:
+    """What moved when one record was merged into another: written as the merge event's
+    ``before`` and read back to undo the merge (and by partial undos of its siblings).
+
+    Version 1 is the format merges have always stored; events stored before the ``version`` key
+    was written are version 1 too."""
+
+    VERSION: ClassVar[int] = 1
+
+    # (authorship id, its source before the merge)
+    authorships: list[tuple[int, str]] = field(default_factory=list)
+    follows_moved: list[int] = field(default_factory=list)
+    # users who followed both records: their follow of the merged record was deleted
+    follows_removed_users: list[int] = field(default_factory=list)
+    claims_moved: list[int] = field(default_factory=list)
+    claims_withdrawn: list[int] = field(default_factory=list)  # duplicates of a kept claim
+    claims_staying: list[int] = field(default_factory=list)
+    invitations_moved: list[int] = field(default_factory=list)
+    repointed: list[int] = field(default_factory=list)  # records that were merged into it
+    merged_into: int | None = None  # the record's merged_into before the merge
+    # the kept record's owner and level before the merge
+    kept_claimed_by: int | None = None
+    kept_verification_level: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.VERSION,
+            "merged_into": self.merged_into,
+            "authorships": [[pk, source] for pk, source in self.authorships],
+            "follows_moved": self.follows_moved,
+            "follows_removed_users": self.follows_removed_users,
+            "claims_moved": self.claims_moved,
+            "claims_withdrawn": self.claims_withdrawn,
+            "claims_staying": self.claims_staying,
+            "invitations_moved": self.invitations_moved,
+            "repointed": self.repointed,
+            "kept": {
+                "claimed_by": self.kept_claimed_by,
+                "verification_level": self.kept_verification_level,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MergeRecord:
+        version = data.get("version", 1)
+        if version != cls.VERSION:
+            raise CurationError(f"This merge was recorded in an unknown format ({version}).")
+        kept = data.get("kept") or {}
+        return cls(
+            authorships=[(int(pk), source) for pk, source in data.get("authorships", [])],
+            follows_moved=list(data.get("follows_moved", [])),
+            follows_removed_users=list(data.get("follows_removed_users", [])),
+            claims_moved=list(data.get("claims_moved", [])),
+            claims_withdrawn=list(data.get("claims_withdrawn", [])),
+            claims_staying=list(data.get("claims_staying", [])),
+            invitations_moved=list(data.get("invitations_moved", [])),
+            repointed=list(data.get("repointed", [])),
+            merged_into=data.get("merged_into"),
+            kept_claimed_by=kept.get("claimed_by"),
+            kept_verification_level=kept.get("verification_level", 1),
+        )
+
+
 @transaction.atomic
 def merge_authors(
     *, kept_id: int, merged_ids: list[int], actor: Any, note: str = ""
@@ -199,7 +263,7 @@ def _merge(
     if preview.conflicts:
         raise CurationError(" ".join(preview.conflicts))
     kept = preview.kept
-    kept_before = {"claimed_by": kept.claimed_by_id, "verification_level": kept.verification_level}
+    kept_claimed_by, kept_level = kept.claimed_by_id, kept.verification_level
     events = []
     withdrawn_ids = {c.pk for c in preview.claims_withdrawn}
     staying_ids = {c.pk for c in preview.claims_staying}
@@ -251,18 +315,18 @@ def _merge(
                 target_type="author",
                 target_id=str(record.pk),
                 author=kept,
-                before={
-                    "merged_into": None,
-                    "authorships": [[pk, source] for pk, source in moved],
-                    "follows_moved": follows_moved,
-                    "follows_removed_users": removed,
-                    "claims_moved": claims_moved,
-                    "claims_withdrawn": claims_withdrawn,
-                    "claims_staying": claims_staying,
-                    "invitations_moved": invitations_moved,
-                    "repointed": repointed,
-                    "kept": kept_before,
-                },
+                before=MergeRecord(
+                    authorships=moved,
+                    follows_moved=follows_moved,
+                    follows_removed_users=removed,
+                    claims_moved=claims_moved,
+                    claims_withdrawn=claims_withdrawn,
+                    claims_staying=claims_staying,
+                    invitations_moved=invitations_moved,
+                    repointed=repointed,
+                    kept_claimed_by=kept_claimed_by,
+                    kept_verification_level=kept_level,
+                ).to_json(),
                 after={
                     "merged_into": kept.pk,
                     "kept_slug": kept.slug,
@@ -311,9 +375,9 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         raise CurationError(f"No curation event records how {record.slug} was merged.")
     current = record.merged_into_id  # the kept record, or where it was merged since
     Author.objects.select_for_update().filter(pk=current).first()
-    before = merge.before
+    before = MergeRecord.from_json(merge.before)
 
-    sources = dict(before.get("authorships", []))
+    sources = dict(before.authorships)
     back = list(
         Authorship.objects.filter(pk__in=sources, author_id=current).values_list("id", flat=True)
     )
@@ -322,9 +386,9 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
             author=record, source=source
         )
     follows_back = list(
-        Follow.objects.filter(
-            pk__in=before.get("follows_moved", []), author_id=current
-        ).values_list("id", "user_id")
+        Follow.objects.filter(pk__in=before.follows_moved, author_id=current).values_list(
+            "id", "user_id"
+        )
     )
     Follow.objects.filter(pk__in=[f for f, _ in follows_back]).update(author=record)
     # Follows an earlier partial undo kept on the kept record on this record's behalf come back
@@ -333,33 +397,32 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         pk__in=_kept_for(record.pk, merge, "follows_kept_for"), author_id=current
     ).update(author=record)
     Follow.objects.bulk_create(
-        [Follow(user_id=u, author=record) for u in before.get("follows_removed_users", [])],
+        [Follow(user_id=u, author=record) for u in before.follows_removed_users],
         ignore_conflicts=True,
     )
     claims_back = list(
-        Claim.objects.filter(pk__in=before.get("claims_moved", []), author_id=current).values_list(
+        Claim.objects.filter(pk__in=before.claims_moved, author_id=current).values_list(
             "id", "state", "user_id"
         )
     )
     Claim.objects.filter(pk__in=[c[0] for c in claims_back]).update(author=record)
     # Withdrawn at the merge as duplicates; pending on the kept record if a partial undo of
     # another record gave them back there.
-    Claim.objects.filter(pk__in=before.get("claims_withdrawn", [])).filter(
+    Claim.objects.filter(pk__in=before.claims_withdrawn).filter(
         Q(state=ClaimState.WITHDRAWN) | Q(state=ClaimState.PENDING, author_id=current)
     ).update(state=ClaimState.PENDING, author=record)
     CollaborationInvitation.objects.filter(
-        pk__in=before.get("invitations_moved", []), author_id=current
+        pk__in=before.invitations_moved, author_id=current
     ).update(author=record)
-    kept_state = before.get("kept", {})
     if (
         any(state == ClaimState.APPROVED for _, state, _ in claims_back)
         and current == merge.author_id
     ):
         Author.objects.filter(pk=current).update(
-            claimed_by=kept_state.get("claimed_by"),
-            verification_level=kept_state.get("verification_level", 1),
+            claimed_by=before.kept_claimed_by,
+            verification_level=before.kept_verification_level,
         )
-    Author.objects.filter(pk__in=before.get("repointed", []), merged_into_id=current).update(
+    Author.objects.filter(pk__in=before.repointed, merged_into_id=current).update(
         merged_into=record
     )
     kept_for = _keep_for_records_still_merged(
@@ -368,7 +431,7 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         users_followed_back={u for _, u in follows_back},
         users_pending_back={u for _, state, u in claims_back if state == ClaimState.PENDING},
     )
-    Author.objects.filter(pk=record.pk).update(merged_into=before.get("merged_into"))
+    Author.objects.filter(pk=record.pk).update(merged_into=before.merged_into)
     event = CurationEvent.objects.create(
         actor=actor,
         action="unmerge",
@@ -377,7 +440,7 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         author=record,
         before={"merged_into": current},
         after={
-            "merged_into": before.get("merged_into"),
+            "merged_into": before.merged_into,
             "undoes_event": merge.pk,
             "authorships_back": back,
             "authorships_left": sorted(set(sources) - set(back)),
@@ -441,13 +504,14 @@ def _keep_for_records_still_merged(
         event = latest.get(sibling)
         if event is None or event.action != "merge":
             continue
-        for user_id in event.before.get("follows_removed_users", []):
+        moved = MergeRecord.from_json(event.before)
+        for user_id in moved.follows_removed_users:
             if user_id in users_followed_back and user_id not in following:
                 follow = Follow.objects.create(user_id=user_id, author_id=current)
                 following.add(user_id)
                 follows_kept.setdefault(str(sibling), []).append(follow.pk)
         withdrawn = Claim.objects.filter(
-            pk__in=event.before.get("claims_withdrawn", []),
+            pk__in=moved.claims_withdrawn,
             state=ClaimState.WITHDRAWN,
             user_id__in=users_pending_back - pending,
         ).order_by("pk")

@@ -19,16 +19,25 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
-from publications.curation import _merge, authors_changed_on_commit
+from profiles.models import Claim, CollaborationInvitation, Follow
+from publications.curation import _merge, authors_changed_on_commit, refresh_counts
 from publications.identity.cluster import cluster_evidence, reason_text, resolve
 from publications.identity.evidence import Corpus, Mention
 from publications.identity.model import default_model
 from publications.identity.names import block_key
-from publications.identity.records import plan_merges
-from publications.models import Author, AuthorshipSource, CurationEvent, IdentityDecision
+from publications.identity.records import SUPPORT, plan_merges
+from publications.loader import MERGE_LOCK_KEY
+from publications.models import (
+    Author,
+    Authorship,
+    AuthorshipSource,
+    CurationEvent,
+    IdentityDecision,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +58,22 @@ def _load(block_keys: set[str] | None):
         cursor.execute(
             """
             SELECT s.id, s.work_id, s.position, s.printed_name, s.printed_affiliation, s.author_id,
-                   s.source, w.title, w.abstract, EXTRACT(YEAR FROM w.first_submitted)::int
+                   s.source
             FROM publications_authorship s
             JOIN publications_work w ON w.id = s.work_id
             WHERE NOT w.hidden
             """
         )
         rows = cursor.fetchall()
+        # Titles and abstracts once per work (not once per authorship: a full pass would hold
+        # every abstract a dozen times over).
+        cursor.execute(
+            """
+            SELECT id, coalesce(title, '') || ' ' || coalesce(abstract, ''), EXTRACT(YEAR FROM first_submitted)::int
+            FROM publications_work WHERE NOT hidden
+            """
+        )
+        work_text = {w: (text, year) for w, text, year in cursor.fetchall()}
         cursor.execute(
             """
             SELECT wt.work_id, t.code, wt.is_primary FROM publications_worktopic wt
@@ -71,24 +89,34 @@ def _load(block_keys: set[str] | None):
     coauthor_works: Counter[str] = Counter()
     for names in names_of_work.values():
         coauthor_works.update({block_key(n) for _, n in names})
+    # One name tuple, category tuple and text per work, shared by its mentions: a work of a
+    # thousand authors costs a thousand references, not a million (its own name included: the
+    # corpus reads a work's co-author names once and takes the pair's own name off).
+    printed_of_work = {w: tuple(n for _, n in sorted(names)) for w, names in names_of_work.items()}
+    del names_of_work
+    categories_of: dict[int, tuple[str, ...]] = {
+        w: tuple(code for _, code in sorted(codes)) for w, codes in topics.items()
+    }
     mentions, record_of, source_of = [], {}, {}
-    for aid, work_id, position, name, affiliation, author_id, source, title, abstract, year in rows:
+    for aid, work_id, _position, name, affiliation, author_id, source in rows:
         if block_keys is not None and block_key(name) not in block_keys:
             continue
+        text, year = work_text[work_id]
         mentions.append(
             Mention(
                 key=aid,
                 work=work_id,
                 name=name,
                 affiliation=affiliation or "",
-                coauthors=tuple(n for p, n in names_of_work[work_id] if p != position),
-                categories=tuple(code for _, code in sorted(topics.get(work_id, []))),
+                coauthors=printed_of_work[work_id],
+                categories=categories_of.get(work_id, ()),
                 year=year,
-                text=f"{title} {abstract}",
+                text=text,
             )
         )
         record_of[aid] = author_id
         source_of[aid] = source
+    del rows, work_text
     return mentions, record_of, source_of, coauthor_works
 
 
@@ -123,6 +151,53 @@ def _separated_by_curators(record_ids: set[int]) -> set[frozenset[int]]:
     return pairs
 
 
+# Blocks are scored in groups of about this many candidate pairs (memory of a full pass).
+PAIRS_PER_GROUP = 2_000_000
+# Merges are applied this many groups of records per transaction.
+MERGES_PER_BATCH = 500
+
+
+def _score(corpus: Corpus, record_index: np.ndarray):
+    """Every block's candidate pairs scored, group of blocks by group; only the pairs strong
+    enough to support a join (``records.SUPPORT``) between two records (``record_index``: each
+    mention's record) are kept."""
+    from publications.identity.cluster import ALL_PAIRS_MAX, Resolution
+
+    model = default_model()
+    kept: list[tuple] = []
+    scored = 0
+    group: list[str] = []
+    budget = 0
+
+    def flush() -> None:
+        nonlocal scored
+        if group:
+            part = resolve(corpus, model, blocks=group, clustering=False, pairs_from=SUPPORT)
+            assert part.pairs is not None
+            gi, gj, probs = part.pairs
+            across = record_index[gi] != record_index[gj]
+            kept.append((gi[across], gj[across], probs[across]))
+            scored += part.pairs_scored
+            group.clear()
+
+    for block, members in corpus.blocks.items():
+        n = len(members)
+        if n < 2:
+            continue
+        budget += min(n, ALL_PAIRS_MAX) * n // 2
+        group.append(block)
+        if budget >= PAIRS_PER_GROUP:
+            flush()
+            budget = 0
+    flush()
+    pairs = (
+        np.concatenate([p[0] for p in kept]) if kept else np.empty(0, dtype=np.int64),
+        np.concatenate([p[1] for p in kept]) if kept else np.empty(0, dtype=np.int64),
+        np.concatenate([p[2] for p in kept]) if kept else np.empty(0),
+    )
+    return Resolution(clusters=[], cluster_of={}, pairs_scored=scored, pairs=pairs)
+
+
 def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     """One pass of the engine over the blocks of ``names`` (printed names), or over everything."""
     started = time.perf_counter()
@@ -138,54 +213,205 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     by_record: dict[int, list[int]] = defaultdict(list)
     for aid, rid in record_of.items():
         by_record[rid].append(aid)
-    fixed_ids = sorted(fixed & set(by_record))
     corpus = Corpus(mentions, coauthor_works=dict(coauthor_works))
+    del mentions, coauthor_works
     result.blocks = len(corpus.blocks)
-    resolution = resolve(
-        corpus,
-        default_model(),
-        groups=[by_record[r] for r in fixed_ids],
-        locked=[True] * len(fixed_ids),
+    record_index = np.fromiter(
+        (record_of[m.key] for m in corpus.mentions), dtype=np.int64, count=corpus.n
     )
+    resolution = _score(corpus, record_index)
     size = {r: len(a) for r, a in by_record.items()}
     plan = plan_merges(corpus, resolution, record_of, size, fixed, separated)
     index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
+    merges: list[tuple[int, list[int], dict, str]] = []
+    proposals: list[tuple[int, list[int], dict, str]] = []
     for survivor, others in plan:
         movable = [r for r in others if r not in fixed]
         if not movable:
             continue
-        kind = IdentityDecision.Kind.PROPOSAL if survivor in fixed else IdentityDecision.Kind.MERGE
         members = [index_of[a] for r in [survivor, *movable] for a in by_record[r]]
         evidence = cluster_evidence(corpus, members)
         evidence["confidence"] = round(plan[(survivor, tuple(others))], 3)
         evidence["records"] = {str(r): size[r] for r in [survivor, *movable]}
-        reason = reason_text(evidence)
-        with transaction.atomic():
-            if kind == IdentityDecision.Kind.PROPOSAL:
-                if IdentityDecision.objects.filter(
-                    kind=kind, author_id=survivor, records=[survivor, *movable]
-                ).exists():
-                    continue  # proposed before: a second pass adds nothing
-                result.proposals += 1
-            else:
-                _merge(
-                    kept_id=survivor, merged_ids=movable, actor=None,
-                    note=f"identity engine: {reason}", keep_sources=True,
-                )  # fmt: skip
-                authors_changed_on_commit([survivor, *movable])
-                result.merged += len(movable)
-            decision = IdentityDecision.objects.create(
-                kind=kind,
-                author_id=survivor,
-                records=[survivor, *movable],
-                reason=reason,
-                evidence=evidence,
-                confidence=evidence["confidence"],
-            )
-            result.decisions.append(decision.pk)
+        item = (survivor, movable, evidence, reason_text(evidence))
+        (proposals if survivor in fixed else merges).append(item)
+    for start in range(0, len(merges), MERGES_PER_BATCH):
+        result.merged += _apply_merges(merges[start : start + MERGES_PER_BATCH], result)
+    result.proposals += _store_proposals(proposals, result)
     result.seconds = time.perf_counter() - started
     logger.info(
         "identity pass: %s authorships, %s merged, %s proposals, %.1f s",
         result.authorships, result.merged, result.proposals, result.seconds,
     )  # fmt: skip
     return result
+
+
+def _store_proposals(proposals, result: PassResult) -> int:
+    if not proposals:
+        return 0
+    seen = {
+        (author_id, tuple(records))
+        for author_id, records in IdentityDecision.objects.filter(
+            kind=IdentityDecision.Kind.PROPOSAL, author_id__in={p[0] for p in proposals}
+        ).values_list("author_id", "records")
+    }
+    new = [
+        IdentityDecision(
+            kind=IdentityDecision.Kind.PROPOSAL,
+            author_id=survivor,
+            records=[survivor, *movable],
+            reason=reason,
+            evidence=evidence,
+            confidence=evidence["confidence"],
+        )  # fmt: skip
+        for survivor, movable, evidence, reason in proposals
+        if (survivor, (survivor, *movable)) not in seen  # proposed before: nothing to add
+    ]
+    created = IdentityDecision.objects.bulk_create(new)
+    result.decisions.extend(d.pk for d in created)
+    return len(created)
+
+
+def _apply_merges(merges, result: PassResult) -> int:
+    """Merge a batch of record groups in one transaction, set-based.
+
+    The same effect as the curation merge (``publications.curation._merge``, one per group):
+    authorships move (their source kept), records merged into the merged ones follow, the merged
+    record points to its survivor (its URL redirects 301), one curation event per merged record
+    with what moved (a curator undoes it in the admin), counters refreshed, scores recomputed
+    after commit. A group whose records have follows, claims or invitations to move goes through
+    the curation merge itself; a group touched by someone since the records were read is left
+    for the next pass.
+    """
+    merged_total = 0
+    author_table = Author._meta.db_table
+    authorship_table = Authorship._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Wait for import batches writing authorships now; later ones see these merges.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK_KEY])
+        ids = sorted({r for survivor, movable, _, _ in merges for r in [survivor, *movable]})
+        live = {
+            a["pk"]: a
+            for a in Author.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values("pk", "slug", "merged_into_id", "claimed_by_id", "verification_level")
+        }
+        merged_ids = [r for _, movable, _, _ in merges for r in movable]
+        busy = (
+            set(Follow.objects.filter(author_id__in=merged_ids).values_list("author_id", flat=True))
+            | set(
+                Claim.objects.filter(author_id__in=merged_ids).values_list("author_id", flat=True)
+            )
+            | set(
+                CollaborationInvitation.objects.filter(author_id__in=merged_ids).values_list(
+                    "author_id", flat=True
+                )
+            )
+        )
+        fast: list[tuple[int, list[int], dict, str]] = []
+        slow: list[tuple[int, list[int], dict, str]] = []
+        for item in merges:
+            survivor, movable, _, _ = item
+            group = [survivor, *movable]
+            if any(r not in live or live[r]["merged_into_id"] for r in group):
+                continue  # merged or deleted since it was read: the next pass sees it anew
+            if any(live[r]["claimed_by_id"] for r in movable):
+                continue  # claimed since it was read: never moved
+            (slow if busy.intersection(movable) else fast).append(item)
+        for survivor, movable, _evidence, reason in slow:
+            _merge(
+                kept_id=survivor, merged_ids=movable, actor=None,
+                note=f"identity engine: {reason}", keep_sources=True,
+            )  # fmt: skip
+            merged_total += len(movable)
+        if fast:
+            kept_of = {r: survivor for survivor, movable, _, _ in fast for r in movable}
+            moving = sorted(kept_of)
+            kept_list = [kept_of[r] for r in moving]
+            moved: dict[int, list[list]] = defaultdict(list)
+            for pk, author_id, source in Authorship.objects.filter(
+                author_id__in=moving
+            ).values_list("pk", "author_id", "source"):
+                moved[author_id].append([pk, source])
+            repointed: dict[int, list[int]] = defaultdict(list)
+            for pk, into in Author.objects.filter(merged_into_id__in=moving).values_list(
+                "pk", "merged_into_id"
+            ):
+                repointed[into].append(pk)
+            with connection.cursor() as cursor:
+                mapping = "unnest(%s::bigint[], %s::bigint[]) AS m(merged, kept)"
+                cursor.execute(
+                    f"UPDATE {authorship_table} s SET author_id = m.kept FROM {mapping} "
+                    "WHERE s.author_id = m.merged",
+                    [moving, kept_list],
+                )
+                cursor.execute(
+                    f"UPDATE {author_table} a SET merged_into_id = m.kept FROM {mapping} "
+                    "WHERE a.merged_into_id = m.merged",
+                    [moving, kept_list],
+                )
+                cursor.execute(
+                    f"UPDATE {author_table} a SET merged_into_id = m.kept FROM {mapping} "
+                    "WHERE a.id = m.merged",
+                    [moving, kept_list],
+                )
+            events = []
+            for survivor, movable, _, reason in fast:
+                kept = live[survivor]
+                for r in movable:
+                    events.append(
+                        CurationEvent(
+                            actor=None,
+                            action="merge",
+                            target_type="author",
+                            target_id=str(r),
+                            author_id=survivor,
+                            before={
+                                "merged_into": None,
+                                "authorships": moved.get(r, []),
+                                "follows_moved": [],
+                                "follows_removed_users": [],
+                                "claims_moved": [],
+                                "claims_withdrawn": [],
+                                "claims_staying": [],
+                                "invitations_moved": [],
+                                "repointed": repointed.get(r, []),
+                                "kept": {
+                                    "claimed_by": kept["claimed_by_id"],
+                                    "verification_level": kept["verification_level"],
+                                },
+                            },
+                            after={
+                                "merged_into": survivor,
+                                "kept_slug": kept["slug"],
+                                "merged_slug": live[r]["slug"],
+                                "claimed_by": kept["claimed_by_id"],
+                                "verification_level": kept["verification_level"],
+                            },
+                            note=f"identity engine: {reason}",
+                        )  # fmt: skip
+                    )
+            CurationEvent.objects.bulk_create(events, batch_size=1000)
+            touched = sorted({*moving, *kept_of.values()})
+            refresh_counts(touched)
+            authors_changed_on_commit(touched)
+            merged_total += len(moving)
+        done = [*slow, *fast]
+        created = IdentityDecision.objects.bulk_create(
+            [
+                IdentityDecision(
+                    kind=IdentityDecision.Kind.MERGE,
+                    author_id=survivor,
+                    records=[survivor, *movable],
+                    reason=reason,
+                    evidence=evidence,
+                    confidence=evidence["confidence"],
+                )  # fmt: skip
+                for survivor, movable, evidence, reason in done
+            ],
+            batch_size=1000,
+        )
+        result.decisions.extend(d.pk for d in created)
+    return merged_total

@@ -197,7 +197,7 @@ def import_path(
     )
 
 
-# --- Owner edits of authorships (issue 4) -----------------------------------------------------
+# --- Owner edits of authorships ----------------------------------------------------------
 # They live here, not in profiles, because they write publications' Authorship; profiles is below
 # publications. The attributions they make carry source "claim", which imports never undo.
 

@@ -3,7 +3,7 @@ selector, render or stream.
 
 Each page holds nothing per visitor but its header, so anonymous visitors get it whole from the
 catalogue page cache, and signed-in users get its content from a template fragment under the
-same key (publications/page_cache.py)."""
+same key (bzpeer/page_cache.py)."""
 
 import re
 from collections.abc import Callable, Collection
@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from bzpeer import page_cache
 from profiles.selectors import author_get
-from profiles.views import author_gone
-from publications import exports, page_cache, pages, selectors
+from profiles.views.profile import author_gone
+from publications import exports, pages, selectors
 from publications.selectors import page_number
 
 MAX_QUERY_LENGTH = 200

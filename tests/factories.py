@@ -82,7 +82,7 @@ class AuthorshipFactory(factory.django.DjangoModelFactory):
     printed_name = factory.SelfAttribute("author.display_name")
 
 
-# --- issue 4: follows, claims, invitations -------------------------------------------------------
+# --- Follows, claims, invitations ----------------------------------------------------------------
 
 
 class CuratorFactory(UserFactory):

@@ -236,11 +236,15 @@ def resolve(
     groups: Sequence[Sequence[Hashable]] = (),
     locked: Sequence[bool] = (),
     blocks: Sequence[str] | None = None,
+    clustering: bool = True,
+    pairs_from: float = 0.0,
 ) -> Resolution:
     """Cluster every block of the corpus (or the named ``blocks``).
 
     ``groups``: lists of mention keys that must stay together (a record people or curators
-    fixed); ``locked[g]`` says group g may not join another locked group.
+    fixed); ``locked[g]`` says group g may not join another locked group. ``clustering=False``
+    only scores the pairs (``Resolution.clusters`` stays empty); ``pairs_from`` keeps only the
+    scored pairs of at least that probability in ``Resolution.pairs`` (memory of a full pass).
     """
     model = model or default_model()
     threshold = model.threshold if threshold is None else threshold
@@ -305,6 +309,13 @@ def resolve(
         part = slice(start, start + PAIR_CHUNK)
         x = pair_features(corpus, gi[part], gj[part], levels[part], sizes[part])
         probs[part] = model.predict(x)
+    if pairs_from > 0:
+        keep = probs >= pairs_from
+        kept_pairs = (gi[keep], gj[keep], probs[keep])
+    else:
+        kept_pairs = (gi, gj, probs)
+    if not clustering:
+        return Resolution(clusters=[], cluster_of={}, pairs_scored=len(gi), pairs=kept_pairs)
     offset = 0
     for members, variant_of, compat, block_groups, pairs, locked_local in prepared:
         if pairs is None:
@@ -331,7 +342,7 @@ def resolve(
                 cluster_of[corpus.mentions[m].key] = len(clusters)
             clusters.append(cluster)
     return Resolution(
-        clusters=clusters, cluster_of=cluster_of, pairs_scored=len(gi), pairs=(gi, gj, probs)
+        clusters=clusters, cluster_of=cluster_of, pairs_scored=len(gi), pairs=kept_pairs
     )
 
 

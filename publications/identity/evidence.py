@@ -65,7 +65,7 @@ class Mention:
     work: Hashable
     name: str
     affiliation: str = ""
-    coauthors: tuple[str, ...] = ()  # the other printed names of the work
+    coauthors: tuple[str, ...] = ()  # the other printed names of the work (its own may be there)
     categories: tuple[str, ...] = ()  # primary first
     year: int | None = None
     text: str = ""  # title and abstract

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+import numpy as np
+
 from publications.identity.names import INCOMPATIBLE, compatibility
 
 # A record joins another when at least this share of its authorships has a strong partner
@@ -26,13 +28,16 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
     fixed records never join. Repeated until nothing changes, so a second pass finds nothing.
     """
     gi, gj, probs = resolution.pairs
-    strong = probs >= SUPPORT
     keys = [m.key for m in corpus.mentions]
+    record_index = np.fromiter((record_of[k] for k in keys), dtype=np.int64, count=len(keys))
+    # Only strong pairs across two records count (most strong pairs of a full pass are inside
+    # one record: a prolific name's works with each other).
+    strong = (probs >= SUPPORT) & (record_index[gi] != record_index[gj])
     partners: dict[int, dict[int, float]] = defaultdict(dict)  # mention -> record -> best p
     for i, j, p in zip(
         gi[strong].tolist(), gj[strong].tolist(), probs[strong].tolist(), strict=True
     ):
-        ri, rj = record_of[keys[i]], record_of[keys[j]]
+        ri, rj = int(record_index[i]), int(record_index[j])
         if ri != rj:
             if p > partners[i].get(rj, 0.0):
                 partners[i][rj] = p

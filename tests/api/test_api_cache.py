@@ -1,4 +1,4 @@
-"""Anonymous answers of the read API come from the catalogue cache (publications/api_cache.py):
+"""Anonymous answers of the read API come from the catalogue cache (bzpeer/page_cache.py):
 no query on a repeat, never for signed-in clients or other formats, dropped by every change."""
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def test_profile_page(site, page, screenshot, requests_seen):
         "Open full explorer",
     ]:
         assert page.get_by_text(text, exact=True).first.is_visible(), text
-    # The graph panel says it is loading until the slice arrives, then draws it (issue 6's tests).
+    # The graph panel says it is loading until the slice arrives, then draws it (the graph's own tests).
     assert page.get_by_text("Building this graph slice", exact=True).count() == 1
     page.wait_for_selector("[data-graph-slice][data-state=ready]")
     counts = {

@@ -119,3 +119,40 @@ def test_curator_split_and_undone_merge_survive_a_full_pass(imported):
     assert not IdentityDecision.objects.filter(
         kind="proposal", records__contains=[andy.pk, survivor.pk]
     ).exists()
+
+
+def test_followers_of_a_merged_record_move_to_the_survivor(imported):
+    """A record with followers goes through the curation merge: the follow moves, and a user
+    who followed both records keeps one follow."""
+    from profiles.models import Follow
+
+    both, one = UserFactory(), UserFactory()
+    andy = Author.objects.get(slug="andy-fabian")
+    main = Author.objects.get(slug="a-c-fabian")
+    Follow.objects.create(user=both, author=andy)
+    Follow.objects.create(user=both, author=main)
+    Follow.objects.create(user=one, author=andy)
+    resolve_identities(names=["A. C. Fabian"])
+    andy.refresh_from_db()
+    assert andy.merged_into_id == main.pk
+    assert sorted(Follow.objects.values_list("user_id", "author_id")) == sorted(
+        [(both.pk, main.pk), (one.pk, main.pk)]
+    )
+
+
+def test_an_engine_merge_is_undone_exactly_by_a_curator(imported):
+    """The batch merge records what moved, so the curator's undo puts every authorship back."""
+    from publications.curation import unmerge_author
+    from tests.factories import CuratorFactory
+
+    before = sorted(Authorship.objects.values_list("id", "author_id", "source"))
+    resolve_identities(names=["A. C. Fabian"])
+    merged = list(Author.objects.filter(merged_into__isnull=False).values_list("pk", flat=True))
+    assert len(merged) == 4
+    survivor = Author.objects.get(slug="a-c-fabian")
+    assert survivor.works_count == Authorship.objects.filter(author=survivor).count()
+    curator = CuratorFactory(username="curator")
+    for pk in merged:
+        unmerge_author(author_id=pk, actor=curator)
+    assert sorted(Authorship.objects.values_list("id", "author_id", "source")) == before
+    assert not Author.objects.filter(merged_into__isnull=False).exists()

@@ -1,5 +1,5 @@
 """Fixtures for the public pages: real arXiv records, and stored counters computed the way
-DESIGN.md defines them (issue 5 computes them in production; these tests need them set)."""
+DESIGN.md defines them (the graph recompute sets them in production; these tests need them set)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The anonymous page cache of the catalogue pages (work, its full author list, home, topic, search;
-publications/page_cache.py): served with no query, one entry per normalised address, the content
+bzpeer/page_cache.py): served with no query, one entry per normalised address, the content
 shared with signed-in users through a fragment, and dropped by every change a visitor could see."""
 
 from __future__ import annotations

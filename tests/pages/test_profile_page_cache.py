@@ -1,4 +1,4 @@
-"""The anonymous full-page cache of the profile (publications/page_cache.py): served with no query,
+"""The anonymous full-page cache of the profile (bzpeer/page_cache.py): served with no query,
 never to signed-in users, and dropped by every change a visitor could see."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from publications import page_cache
+from bzpeer import page_cache
 from publications.models import WORK_PAGE_FIRST_AUTHORS, Author, Authorship, Work
 from publications.services import import_path
 from tests.conftest import ARXIV

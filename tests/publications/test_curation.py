@@ -90,6 +90,68 @@ def test_merge_moves_works_follows_and_claims_and_is_logged(
     assert [e.action for e in author_history(author_id=merged.pk)] == ["merge"]
 
 
+def test_a_merge_recorded_before_the_versioned_format_still_undoes(records, curator):
+    """Merge events stored before the record of what moved carried a version: the same keys,
+    no ``version``. Undoing such a merge moves everything back as before."""
+    kept, merged = records
+    both, mover = UserFactory(), UserFactory()
+    Follow.objects.create(user=both, author=kept)
+    Follow.objects.create(user=both, author=merged)
+    Follow.objects.create(user=mover, author=merged)
+    claim = Claim.objects.create(user=mover, author=merged, evidence={"message": "mine"})
+    before = (work_authors("0906.5504"), sorted(Follow.objects.values_list("user_id", "author_id")))
+    curation.merge_authors(kept_id=kept.pk, merged_ids=[merged.pk], actor=curator)
+    event = CurationEvent.objects.get(action="merge")
+    [[authorship_id, source]] = event.before["authorships"]
+    event.before = {  # the payload as merges stored it before
+        "merged_into": None,
+        "authorships": [[authorship_id, source]],
+        "follows_moved": list(
+            Follow.objects.filter(user=mover, author=kept).values_list("id", flat=True)
+        ),
+        "follows_removed_users": [both.pk],
+        "claims_moved": [claim.pk],
+        "claims_withdrawn": [],
+        "claims_staying": [],
+        "invitations_moved": [],
+        "repointed": [],
+        "kept": {"claimed_by": None, "verification_level": 1},
+    }
+    event.save(update_fields=["before"])
+
+    curation.unmerge_author(author_id=merged.pk, actor=curator)
+
+    assert (
+        work_authors("0906.5504"),
+        sorted(Follow.objects.values_list("user_id", "author_id")),
+    ) == before
+    claim.refresh_from_db()
+    merged.refresh_from_db()
+    assert claim.author_id == merged.pk and merged.merged_into is None
+
+
+def test_the_record_of_a_merge_reads_back_what_it_wrote_and_refuses_unknown_formats():
+    moved = curation.MergeRecord(
+        authorships=[(1, "arxiv"), (2, "curator")],
+        follows_moved=[3],
+        follows_removed_users=[4],
+        claims_moved=[5],
+        claims_withdrawn=[6],
+        claims_staying=[7],
+        invitations_moved=[8],
+        repointed=[9],
+        kept_claimed_by=10,
+        kept_verification_level=2,
+    )
+    stored = moved.to_json()
+    assert stored["version"] == curation.MergeRecord.VERSION
+    assert stored["authorships"] == [[1, "arxiv"], [2, "curator"]]
+    assert stored["kept"] == {"claimed_by": 10, "verification_level": 2}
+    assert curation.MergeRecord.from_json(stored) == moved
+    with pytest.raises(curation.CurationError):
+        curation.MergeRecord.from_json({**stored, "version": 99})
+
+
 def test_merged_record_url_redirects_permanently(client, records, curator):
     kept, merged = records
     curation.merge_authors(kept_id=kept.pk, merged_ids=[merged.pk], actor=curator)

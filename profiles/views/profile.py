@@ -1,5 +1,5 @@
-"""Profile pages. Views compose selectors of several apps; selectors and services depend one way
-(graph → publications → profiles)."""
+"""The researcher page of an author record: the cached anonymous page, redirects of old and
+merged records, and the note of a hidden one. Views compose selectors of several apps."""
 
 from typing import TYPE_CHECKING, cast
 
@@ -8,10 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from bzpeer import page_cache
 from graph.selectors import author_score_trend
 from profiles.selectors import author_canonical_slug, author_viewer_state
 from profiles.services import invitation_lock_reason
-from publications import page_cache
 from publications.author_records import visibility_version
 from publications.pages import profile_page
 from publications.selectors import page_number
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def _cacheable(request: HttpRequest) -> bool:
     """Anonymous GET of the plain page (only ?page=) with no flash message to show: the same HTML
-    for every such visitor (publications/page_cache.py)."""
+    for every such visitor (bzpeer/page_cache.py)."""
     return (
         request.method == "GET"
         and not request.user.is_authenticated
