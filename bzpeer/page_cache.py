@@ -19,7 +19,7 @@ before rendering, which the change deleted, so it is never served. Pages also ex
 ``PAGE_TTL`` seconds as a safety net for changes that send no signal.
 
 Who invalidates: :func:`on_author_records_changed`, the one receiver of
-``publications.signals.authors_changed`` and ``profiles.signals.author_records_changed``
+``publications.signals.author_records_changed``
 (connected in ``PublicationsConfig.ready``; they are sent after commit by imports, curation,
 follows, claims and owner edits), and the graph recompute, after commit, for the records whose
 counters or scores it rewrote (it receives those signals itself, so it calls :func:`invalidate`

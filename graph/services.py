@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from bzpeer import page_cache
 from graph import scoring
-from profiles.models import several_shown
+from publications.models import shows_may_combine_several
 from publications import bulk_load
 
 # A recompute that rewrites at least this many author records, and at least this share of them
@@ -433,7 +433,7 @@ def _changed_rows(rows: dict[int, Inputs], flagged: set[int]) -> list[Change]:
     for author_id, i in rows.items():
         current = i.stored
         several = author_id in flagged
-        penalised = several_shown(computed=several, decision=current.decision)
+        penalised = shows_may_combine_several(computed=several, decision=current.decision)
         fields = (
             current.level,
             current.claimed,

@@ -27,7 +27,7 @@ from bzpeer.api import (
     path_parameter,
 )
 from bzpeer.page_cache import cached_for_visitors
-from profiles.models import Author, Claim, ClaimState, VerificationLevel
+from profiles.models import Claim, ClaimState
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
     author_get,
@@ -38,6 +38,7 @@ from profiles.selectors import (
     follows_page_of_user,
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
+from publications.models import Author, VerificationLevel
 
 if TYPE_CHECKING:
     from profiles.models import AuthorWithFollowing
@@ -117,7 +118,7 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
     is_claimed = serializers.BooleanField()
     verification_level = serializers.IntegerField()
     verification_label = serializers.CharField(source="get_verification_level_display")
-    may_combine_several = serializers.BooleanField(source="flagged_several")
+    may_combine_several = serializers.BooleanField(source="shows_may_combine_several")
     first_year = serializers.IntegerField(allow_null=True)
     last_year = serializers.IntegerField(allow_null=True)
     counts = AuthorCountsSerializer(source="*")

@@ -9,22 +9,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from profiles.evidence import normalise_orcid
-from profiles.models import Author, Claim, CurationEvent, Follow, FollowingFeedKey
-from profiles.names import name_key
-
-# Bumped whenever an owner hides or shows a record: every cached list that names records (topic
-# author lists, profile work lists with co-author links) is keyed by it, so none outlives the change.
-VISIBILITY_KEY = "author-visibility-version"
-
-
-def visibility_version() -> int:
-    """The current version of the set of hidden records (1 cache read, no query)."""
-    return cache.get(VISIBILITY_KEY, 0)
+from profiles.models import (
+    Claim,
+    CollaborationInvitation,
+    Follow,
+    FollowingFeedKey,
+    InvitationBlock,
+)
+from publications.models import Author, CurationEvent
+from publications.names import name_key
 
 
 def author_get(*, slug: str) -> Author:
@@ -173,8 +170,6 @@ def author_viewer_state(*, author: Author, user) -> dict:
     invitations. 0 queries for visitors, 1 when signed in."""
     from django.db.models import Exists, OuterRef, Subquery
 
-    from profiles.models import Claim, Follow, InvitationBlock
-
     state = {"following": False, "my_claim_state": "", "is_owner": False, "blocked_by_owner": False}
     if not getattr(user, "is_authenticated", False):
         return state
@@ -203,8 +198,6 @@ def author_viewer_state(*, author: Author, user) -> dict:
 
 def claims_of_user(*, user):
     """The user's own claims, newest first, with their records. 1 query."""
-    from profiles.models import Claim
-
     return list(
         Claim.objects.filter(user=user).select_related("author").order_by("-created_at", "-id")
     )
@@ -212,8 +205,6 @@ def claims_of_user(*, user):
 
 def claim_of_user(*, user, claim_id: int):
     """One claim of this user; 404 for another user's claim (its existence is not revealed)."""
-    from profiles.models import Claim
-
     try:
         return Claim.objects.select_related("author").get(pk=claim_id, user=user)
     except Claim.DoesNotExist:
@@ -223,8 +214,6 @@ def claim_of_user(*, user, claim_id: int):
 def inbox_of_user(*, user) -> dict:
     """Invitations the user received (as the owner of the record when each was sent) and those
     they sent, newest first, and the senders they blocked. 3 queries."""
-    from profiles.models import CollaborationInvitation, InvitationBlock
-
     received = list(
         CollaborationInvitation.objects.filter(receiver=user)
         .select_related("sender", "author")
@@ -250,8 +239,6 @@ def invitation_visible_to(*, user, invitation_id: int):
     """An invitation the user sent or received; 404 otherwise (also for the record's later
     owners). 1 query."""
     from django.db.models import Q
-
-    from profiles.models import CollaborationInvitation
 
     try:
         return CollaborationInvitation.objects.select_related("author").get(

@@ -26,11 +26,11 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from profiles.names import display_form, name_key, slug_for_key
 from publications import bulk_load
 from publications.arxiv import taxonomy
 from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
 from publications.arxiv.text import work_text
+from publications.names import display_form, name_key, slug_for_key
 from publications.versioning import (
     StoredWork,
     content_hash,

@@ -15,13 +15,17 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from profiles.models import Author
 from publications.arxiv import atom, oai, snapshot
 from publications.arxiv.detect import detect_format
+from publications.arxiv.ids import ARXIV_ID_RE
 from publications.arxiv.records import ParsedItem, SkippedRecord
 from publications.arxiv.text import work_text
+from publications.audit import record_event
 from publications.loader import Loader, LoadStats
-from publications.models import Authorship, AuthorshipSource, ImportRun, Work
+from publications.models import Author, Authorship, AuthorshipSource, ImportRun, Work
+from publications.names import names_compatible, split_slug
+from publications.permissions import require_owner
+from publications.signals import author_records_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -177,12 +181,9 @@ def _finish(run: ImportRun, stats: LoadStats, *, status: str, fatal: str = "") -
 
 def _after_import(stats: LoadStats) -> None:
     """Hook for recomputing what depends on authorships (counters, scores) once the run commits."""
-    from publications import signals
-
     if stats.touched_author_ids:
-        ids = sorted(stats.touched_author_ids)
-        transaction.on_commit(
-            lambda: signals.authors_changed.send(sender=ImportRun, author_ids=ids)
+        author_records_changed_on_commit(
+            stats.touched_author_ids, authorships_changed=True, sender=ImportRun
         )
 
 
@@ -234,10 +235,7 @@ def import_path(
 
 
 def _notify_authorships_changed(author_ids) -> None:
-    from publications import signals
-
-    ids = sorted(set(author_ids))
-    transaction.on_commit(lambda: signals.authors_changed.send(sender=Authorship, author_ids=ids))
+    author_records_changed_on_commit(author_ids, authorships_changed=True, sender=Authorship)
 
 
 @transaction.atomic
@@ -247,10 +245,6 @@ def authorship_disown(*, user, work: Work, author: Author) -> Author:
     the move is recorded as a curation event. Returns the new record. Running it twice is refused
     (the record no longer has the work)."""
     from django.core.exceptions import ValidationError
-
-    from profiles.names import split_slug
-    from profiles.permissions import require_owner
-    from profiles.services import record_event
 
     require_owner(user, author)
     authorship = (
@@ -311,7 +305,6 @@ class AmbiguousAuthorship(Exception):
 
 def normalise_arxiv_id(raw: str) -> str:
     """ "arXiv:1810.04805v2" → "1810.04805"; "" when it is not an arXiv id."""
-    from profiles.evidence import ARXIV_ID_RE
 
     value = (raw or "").strip()
     value = value.removeprefix("arXiv:").removeprefix("arxiv:").strip()
@@ -332,10 +325,6 @@ def authorship_add(
     curator attributed or that belong to another person's claimed record are refused. Nothing is
     stored on refusal. Running it twice is refused (the work already belongs to the record)."""
     from django.core.exceptions import ValidationError
-
-    from profiles.names import names_compatible
-    from profiles.permissions import require_owner
-    from profiles.services import record_event
 
     require_owner(user, author)
     raw = " ".join((arxiv_id or "").split())[:60]

@@ -11,9 +11,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
 
 from graph.services import recompute_authors
-from profiles.models import Author
 from profiles.services import claim_approve, follow_author
 from publications.curation import merge_authors
+from publications.models import Author
 from tests.factories import (
     AuthorshipFactory,
     ClaimFactory,

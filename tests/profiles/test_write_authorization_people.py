@@ -14,14 +14,9 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from profiles.models import (
-    Author,
-    CollaborationInvitation,
-    DigestSubscription,
-    Follow,
-    InvitationBlock,
-)
+from profiles.models import CollaborationInvitation, DigestSubscription, Follow, InvitationBlock
 from profiles.services import claim_approve, follow_author, invitation_send
+from publications.models import Author
 from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
