@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from bzpeer import page_cache
 from graph import scoring
-from publications.models import shows_may_combine_several
 from publications import bulk_load
+from publications.models import shows_may_combine_several
 
 # A recompute that rewrites at least this many author records, and at least this share of them
 # (the first one after a bulk import, a new formula version), builds the author table's secondary
