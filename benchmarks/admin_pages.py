@@ -20,8 +20,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from profiles.curators import ensure_curators_group  # noqa: E402
-from profiles.models import Author, Claim  # noqa: E402
-from publications.models import Authorship, Work  # noqa: E402
+from profiles.models import Claim  # noqa: E402
+from publications.models import Author, Authorship, Work  # noqa: E402
 
 RUNS = 5
 
@@ -47,9 +47,9 @@ def main() -> None:
     word = author.name_key.split()[-1]
 
     pages = [
-        ("author records", "/admin/profiles/author/", "Select author"),
-        ("author name search", f"/admin/profiles/author/?q={word}", author.display_name),
-        ("flagged queue", "/admin/profiles/flaggedauthor/", "Split"),
+        ("author records", "/admin/publications/author/", "Select author"),
+        ("author name search", f"/admin/publications/author/?q={word}", author.display_name),
+        ("flagged queue", "/admin/publications/maycombineseveralrecord/", "Split"),
         ("works", "/admin/publications/work/", "Select work"),
         ("work full-text search", "/admin/publications/work/?q=dark+matter+halo", "dark"),
         ("work by arXiv id", f"/admin/publications/work/?q={work.arxiv_id}", work.arxiv_id),
@@ -65,16 +65,20 @@ def main() -> None:
             f"/admin/profiles/claim/{claim.pk}/change/",
             "Approve claim",
         ),
-        ("author record page", f"/admin/profiles/author/{biggest}/change/", "Split"),
-        ("split form (biggest record)", f"/admin/profiles/author/{biggest}/split/", "split-works"),
+        ("author record page", f"/admin/publications/author/{biggest}/change/", "Split"),
+        (
+            "split form (biggest record)",
+            f"/admin/publications/author/{biggest}/split/",
+            "split-works",
+        ),
         (
             "merge preview (two biggest)",
-            f"/admin/profiles/author/merge/?ids={biggest},{second}",
+            f"/admin/publications/author/merge/?ids={biggest},{second}",
             "Confirm merge",
         ),
-        ("history", f"/admin/profiles/author/{biggest}/history/", "History of"),
+        ("history", f"/admin/publications/author/{biggest}/history/", "History of"),
         ("import runs", "/admin/publications/importrun/", "Select import run"),
-        ("curation events", "/admin/profiles/curationevent/", "curation event"),
+        ("curation events", "/admin/publications/curationevent/", "curation event"),
     ]
     client = Client()
     client.force_login(curator)

@@ -72,8 +72,8 @@ def astro_checks() -> list[str]:
     ]
     # Records as the import makes them (one per name key), then the joins resolve_identities
     # would make (publications.identity_service._plan_merges, pure code).
-    from profiles.names import name_key
     from publications.identity.records import plan_merges
+    from publications.names import name_key
 
     record_ids: dict[str, int] = {}
     record_of = {m.key: record_ids.setdefault(name_key(m.name), len(record_ids)) for m in mentions}

@@ -52,7 +52,7 @@ django.setup()
 from pathlib import Path
 from publications import signals
 from publications.services import import_path
-signals.authors_changed.receivers = []  # the recompute is timed on its own
+signals.author_records_changed.receivers = []  # the recompute is timed on its own
 t0 = time.perf_counter()
 run = import_path(Path({path!r}), batch_size=5000)
 print(json.dumps(dict(seconds=time.perf_counter() - t0, seen=run.records_seen,

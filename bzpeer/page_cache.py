@@ -4,9 +4,10 @@ one invalidation, :func:`invalidate`, run by one receiver of the "author records
 signals and by the graph recompute. The cache itself is Redis, failing open (bzpeer/cache.py).
 
 What: the rendered HTML of ``/authors/<slug>/?page=N`` for visitors who are not signed in and have
-no flash message to show (signed-in users always get a fresh page: it shows their own follow,
-claim and invitation state). The anonymous page holds nothing per visitor (no CSRF token), so one
-copy serves everybody and a hit touches neither the database nor the template engine.
+no flash message to show. The anonymous page holds nothing per visitor (no CSRF token), so one
+copy serves everybody and a hit touches neither the database nor the template engine. Signed-in
+users get the same copy with their own header and follow, claim and invitation cards rendered
+into it (bzpeer/personal.py).
 
 Keys: ``profile-page:<slug>:<page>:<author id>:<generation>``. The slug resolves to the record id
 through ``profile-page-id:<slug>`` (remembered on the first anonymous view, which is not stored),
@@ -18,7 +19,7 @@ before rendering, which the change deleted, so it is never served. Pages also ex
 ``PAGE_TTL`` seconds as a safety net for changes that send no signal.
 
 Who invalidates: :func:`on_author_records_changed`, the one receiver of
-``publications.signals.authors_changed`` and ``profiles.signals.author_records_changed``
+``publications.signals.author_records_changed``
 (connected in ``PublicationsConfig.ready``; they are sent after commit by imports, curation,
 follows, claims and owner edits), and the graph recompute, after commit, for the records whose
 counters or scores it rewrote (it receives those signals itself, so it calls :func:`invalidate`
@@ -98,8 +99,9 @@ def on_author_records_changed(sender, author_ids=(), **kwargs) -> None:
 # the catalogue, not one record: they share one generation token, deleted by the same
 # invalidation as the records' tokens (imports, curation, hides, claims, owner edits, changed
 # counters), so any such change drops them all. Same protocol as the profile: read the token
-# before the data, store under it. Signed-in users get the same visitor-independent part from a
-# template fragment keyed the same way (the page's `{% cache %}` block), and their own header.
+# before the data, store under it. Signed-in users get the same page with their own header
+# (bzpeer/personal.py); with a flash message to show, the page's content comes from a template
+# fragment keyed the same way (the page's `{% cache %}` block).
 
 SEARCH_TTL = 30  # seconds: results of a query, kept briefly (popular queries, paging back)
 _CATALOGUE_GEN_KEY = "catalogue-page-gen"

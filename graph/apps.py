@@ -10,12 +10,12 @@ log = logging.getLogger(__name__)
 FULL_RECOMPUTE_ABOVE = 50_000
 
 
-def enqueue_recompute(sender, author_ids, **kwargs) -> None:
+def enqueue_recompute(sender, author_ids, authorships_changed: bool = False, **kwargs) -> None:
     """Enqueue the recompute of the changed author records once the change is committed.
 
-    publications.authors_changed (imports, curation) lists every record on the works whose
-    authorships changed; profiles.author_records_changed (claims, follows, owner edits) may change
-    a verification level, which counts in the record's close collaborators' scores too."""
+    When authorships changed (imports, curation) the ids list every record on the works
+    concerned; otherwise (claims, follows, owner edits) a verification level may have changed,
+    which counts in the records' close collaborators' scores too: they are recomputed with them."""
     if not getattr(settings, "BZPEER_SCORES_ON_CHANGE", True) or not author_ids:
         return
     from graph import tasks
@@ -24,7 +24,7 @@ def enqueue_recompute(sender, author_ids, **kwargs) -> None:
     if len(ids) > FULL_RECOMPUTE_ABOVE:
         transaction.on_commit(lambda: _enqueue(tasks.recompute_all, ids))
     else:
-        with_collaborators = kwargs["signal"] is not _authors_changed()
+        with_collaborators = not authorships_changed
         transaction.on_commit(
             lambda: _enqueue(tasks.recompute_authors, ids, ids, with_collaborators)
         )
@@ -48,19 +48,13 @@ def _enqueue(task, ids: list[int], *args) -> None:
         )
 
 
-def _authors_changed():
-    from publications.signals import authors_changed
-
-    return authors_changed
-
-
 class GraphConfig(AppConfig):
     name = "graph"
     verbose_name = "Research graph"
 
     def ready(self) -> None:
-        from profiles.signals import author_records_changed
-        from publications.signals import authors_changed
+        from graph.counters import recount_on_signal
+        from publications.signals import author_records_changed, counters_stale
 
-        authors_changed.connect(enqueue_recompute, dispatch_uid="graph.recompute.publications")
-        author_records_changed.connect(enqueue_recompute, dispatch_uid="graph.recompute.profiles")
+        author_records_changed.connect(enqueue_recompute, dispatch_uid="graph.recompute")
+        counters_stale.connect(recount_on_signal, dispatch_uid="graph.recount")

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from profiles.models import Author, Institution
-from publications.models import Authorship, Topic, Work, WorkTopic
+from publications.models import Author, Authorship, Institution, Topic, Work, WorkTopic
 
 # A topic's people are the authors of its most recent works (ranking every author of a topic with
 # 50,000 works on each request would cost a second); their count is over this window.

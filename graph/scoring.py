@@ -61,7 +61,7 @@ class ScoreInputs:
     verified_collaborators: int = 0
     followers: int = 0
     # As shown on the profile: a curator's decision when there is one (cleared: no penalty),
-    # else what the recompute found (profiles.models.several_shown).
+    # else what the recompute found (profiles.models.shows_may_combine_several).
     may_combine_several: bool = False
     open_disputes: int = 0
 

@@ -51,9 +51,8 @@ from graph.slicing import (
     Slice,
     allocate,
 )
-from profiles.models import Author
-from profiles.names import name_key
-from publications.models import Topic, Work
+from publications.models import Author, Topic, Work
+from publications.names import name_key
 
 ARXIV_ID = re.compile(r"^(?:arxiv:)?([a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?$", re.I)
 
@@ -384,4 +383,6 @@ def author_score_trend(*, author_id: int, limit: int = TREND_LENGTH) -> list[Sco
 def several_researchers_queue(*, limit: int = 50) -> list[Author]:
     """Live records flagged "may combine several researchers" (by a curator, or by the recompute
     when no curator decided), most works first. 1 query."""
-    return list(Author.objects.live().flagged_several().order_by("-works_count", "id")[:limit])
+    return list(
+        Author.objects.live().shows_may_combine_several().order_by("-works_count", "id")[:limit]
+    )

@@ -27,7 +27,15 @@ from django.utils import timezone
 
 from bzpeer import page_cache
 from graph import scoring
-from profiles.models import several_shown
+from publications import bulk_load
+from publications.models import shows_may_combine_several
+
+# A recompute that rewrites at least this many author records, and at least this share of them
+# (the first one after a bulk import, a new formula version), builds the author table's secondary
+# indexes once after its UPDATE instead of updating each of them for every row it rewrites (see
+# publications.bulk_load); readers of author records wait for its commit meanwhile.
+REBUILD_MIN_ROWS = 10_000
+REBUILD_MIN_SHARE = 0.5
 
 # Works with more authors than this do not make their authors close collaborators (DESIGN.md).
 CLOSE_MAX_AUTHORS = 25
@@ -425,7 +433,7 @@ def _changed_rows(rows: dict[int, Inputs], flagged: set[int]) -> list[Change]:
     for author_id, i in rows.items():
         current = i.stored
         several = author_id in flagged
-        penalised = several_shown(computed=several, decision=current.decision)
+        penalised = shows_may_combine_several(computed=several, decision=current.decision)
         fields = (
             current.level,
             current.claimed,
@@ -506,6 +514,7 @@ def _write(cursor, changes: list[Change]) -> int:
     if not changes:
         return 0
     now = timezone.now()
+    deferred = _defer_indexes(cursor, len(changes))
     cursor.execute("DROP TABLE IF EXISTS graph_recompute")
     cursor.execute(
         """
@@ -544,4 +553,23 @@ def _write(cursor, changes: list[Change]) -> int:
         """,
         [now],
     )
-    return cursor.rowcount
+    history = cursor.rowcount
+    if deferred is not None:
+        bulk_load.restore(cursor, deferred)
+    return history
+
+
+def _defer_indexes(cursor, changed: int) -> bulk_load.Deferred | None:
+    """Drop the author table's secondary indexes (and those of an empty score history, with its
+    foreign key) when this recompute rewrites most records; None when it does not."""
+    if changed < REBUILD_MIN_ROWS:
+        return None
+    cursor.execute("SELECT count(*) FROM profiles_author")
+    if changed < REBUILD_MIN_SHARE * cursor.fetchone()[0]:
+        return None
+    # The rewritten records' foreign keys, slugs and name keys do not change: they are not
+    # checked again (the unique indexes are built again all the same).
+    deferred = bulk_load.drop(cursor, ["profiles_author"], foreign_keys=False, unique=True)
+    if bulk_load.empty_tables(cursor, ("graph_scorechange",)):
+        deferred = bulk_load.merge(deferred, bulk_load.drop(cursor, ["graph_scorechange"]))
+    return deferred

@@ -19,14 +19,15 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from profiles.history import describe_event
-from profiles.models import (
-    CollaborationInvitation,
-    CurationEvent,
-    Follow,
-    Institution,
-    InstitutionDomain,
+from profiles.models import CollaborationInvitation, Follow, InstitutionDomain
+from profiles.services import (
+    clean_institution_domain,
+    institution_domain_add,
+    institution_domain_change,
+    institution_domain_remove,
 )
-from profiles.permissions import is_curator
+from publications.models import CurationEvent, Institution
+from publications.permissions import is_curator
 
 
 class EstimatedCountPaginator(Paginator):
@@ -77,8 +78,6 @@ class InstitutionDomainForm(forms.ModelForm):
         fields = ["institution", "domain", "note"]
 
     def clean_domain(self) -> str:
-        from profiles.services import clean_institution_domain
-
         return clean_institution_domain(self.cleaned_data.get("domain", ""))
 
     def clean(self):
@@ -126,8 +125,6 @@ class InstitutionDomainAdmin(admin.ModelAdmin):
         return self._curator(request)
 
     def save_model(self, request, obj, form, change) -> None:
-        from profiles.services import institution_domain_add, institution_domain_change
-
         data = form.cleaned_data
         if change:
             saved = institution_domain_change(
@@ -147,8 +144,6 @@ class InstitutionDomainAdmin(admin.ModelAdmin):
         obj.pk = saved.pk  # the admin's messages and redirects use the saved row
 
     def delete_model(self, request, obj) -> None:
-        from profiles.services import institution_domain_remove
-
         institution_domain_remove(user=request.user, entry=obj)
 
     def delete_queryset(self, request, queryset) -> None:
@@ -210,6 +205,6 @@ class CurationEventAdmin(ReadOnlyAdmin):
         """An owner's merge request opens the merge preview with both records, theirs kept."""
         if event.action == "merge_requested" and {"merge", "into"} <= set(event.after):
             into, merge = int(event.after["into"]), int(event.after["merge"])
-            url = f"{reverse('admin:profiles_author_merge')}?ids={into},{merge}&kept={into}"
+            url = f"{reverse('admin:publications_author_merge')}?ids={into},{merge}&kept={into}"
             return format_html('<a href="{}">Preview the merge</a>', url)
         return ""

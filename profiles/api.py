@@ -26,7 +26,8 @@ from bzpeer.api import (
     parse_query,
     path_parameter,
 )
-from profiles.models import Author, Claim, ClaimState, VerificationLevel
+from bzpeer.page_cache import cached_for_visitors
+from profiles.models import Claim, ClaimState
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
     author_get,
@@ -37,6 +38,7 @@ from profiles.selectors import (
     follows_page_of_user,
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
+from publications.models import Author, VerificationLevel
 
 if TYPE_CHECKING:
     from profiles.models import AuthorWithFollowing
@@ -116,7 +118,7 @@ class AuthorDetailSerializer(AuthorSummarySerializer):
     is_claimed = serializers.BooleanField()
     verification_level = serializers.IntegerField()
     verification_label = serializers.CharField(source="get_verification_level_display")
-    may_combine_several = serializers.BooleanField(source="flagged_several")
+    may_combine_several = serializers.BooleanField(source="shows_may_combine_several")
     first_year = serializers.IntegerField(allow_null=True)
     last_year = serializers.IntegerField(allow_null=True)
     counts = AuthorCountsSerializer(source="*")
@@ -163,6 +165,7 @@ class AuthorListView(GenericAPIView):
         operation_id="authors_list",
         responses=AuthorListItemSerializer(many=True),
     )
+    @cached_for_visitors("authors")
     def get(self, request: Request) -> Response:
         query = parse_query(AuthorListQuery, request)
         if "institution" in query:
@@ -188,6 +191,7 @@ class AuthorDetailView(GenericAPIView):
             410: OpenApiResponse(description="Its owner hid the record."),
         },
     )
+    @cached_for_visitors("author")
     def get(self, request: Request, slug: str) -> Response | HttpResponsePermanentRedirect:
         author = public_author_get(slug=slug)
         if author.merged_into_id:

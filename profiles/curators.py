@@ -4,33 +4,33 @@ only exist once each app's post_migrate has run."""
 
 from __future__ import annotations
 
-from profiles.permissions import CURATORS_GROUP
+from publications.permissions import CURATORS_GROUP
 
 __all__ = ["CURATORS_GROUP", "CURATE_PERMISSION", "ensure_curators_group"]
 
-CURATE_PERMISSION = "profiles.curate_author"
+CURATE_PERMISSION = "publications.curate_author"
 
 # app label → codenames the group holds. Views and actions check CURATE_PERMISSION; the model
 # permissions let curators open the admin pages they act from.
 GROUP_PERMISSIONS: dict[str, list[str]] = {
     "profiles": [
-        "curate_author",
-        "view_author",
-        "change_author",
-        "view_flaggedauthor",
-        "change_flaggedauthor",
         "view_claim",
         "change_claim",
         "view_follow",
-        "view_institution",
         "view_institutiondomain",
         "add_institutiondomain",
         "change_institutiondomain",
         "delete_institutiondomain",
         "view_collaborationinvitation",
-        "view_curationevent",
     ],
     "publications": [
+        "curate_author",
+        "view_author",
+        "change_author",
+        "view_maycombineseveralrecord",
+        "change_maycombineseveralrecord",
+        "view_institution",
+        "view_curationevent",
         "view_work",
         "change_work",
         "view_authorship",

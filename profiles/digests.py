@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from profiles.models import DigestFrequency, DigestSubscription
-from profiles.permissions import require_signed_in
+from publications.permissions import require_signed_in
 
 UNSUBSCRIBE_SALT = "bzpeer.digest-unsubscribe"
 

@@ -14,10 +14,9 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from profiles.names import name_key
+from publications.names import name_key
 
 ORCID_RE = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
-ARXIV_ID_RE = re.compile(r"^(\d{4}\.\d{4,5}|[a-z\-]+(\.[A-Z]{2})?/\d{7})$")
 _GENERIC_LABELS = {
     "ac",
     "edu",

@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from profiles.models import FollowingFeedKey
-from profiles.permissions import require_signed_in
 from profiles.services import VERIFY_EMAIL_FIRST, has_verified_email
+from publications.permissions import require_signed_in
 
 
 def _new_key() -> str:

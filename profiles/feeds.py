@@ -12,9 +12,8 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from profiles.models import Author
 from profiles.selectors import author_get, following_feed_user_id
-from publications.models import Work
+from publications.models import Author, Work
 from publications.selectors import author_works_for_feed, followed_works_page
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from profiles.models import CurationEvent
+from publications.models import CurationEvent
 
 
 def _count(value: Any) -> int:

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity
-from django.core.cache import cache
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 
 from profiles.evidence import normalise_orcid
-from profiles.models import Author, Claim, CurationEvent, Follow, FollowingFeedKey
-from profiles.names import name_key
-
-# Bumped whenever an owner hides or shows a record: every cached list that names records (topic
-# author lists, profile work lists with co-author links) is keyed by it, so none outlives the change.
-VISIBILITY_KEY = "author-visibility-version"
-
-
-def visibility_version() -> int:
-    """The current version of the set of hidden records (1 cache read, no query)."""
-    return cache.get(VISIBILITY_KEY, 0)
+from profiles.models import (
+    Claim,
+    CollaborationInvitation,
+    Follow,
+    FollowingFeedKey,
+    InvitationBlock,
+)
+from publications.models import Author, CurationEvent
+from publications.names import name_key
 
 
 def author_get(*, slug: str) -> Author:
@@ -172,8 +170,6 @@ def author_viewer_state(*, author: Author, user) -> dict:
     invitations. 0 queries for visitors, 1 when signed in."""
     from django.db.models import Exists, OuterRef, Subquery
 
-    from profiles.models import Claim, Follow, InvitationBlock
-
     state = {"following": False, "my_claim_state": "", "is_owner": False, "blocked_by_owner": False}
     if not getattr(user, "is_authenticated", False):
         return state
@@ -202,8 +198,6 @@ def author_viewer_state(*, author: Author, user) -> dict:
 
 def claims_of_user(*, user):
     """The user's own claims, newest first, with their records. 1 query."""
-    from profiles.models import Claim
-
     return list(
         Claim.objects.filter(user=user).select_related("author").order_by("-created_at", "-id")
     )
@@ -211,8 +205,6 @@ def claims_of_user(*, user):
 
 def claim_of_user(*, user, claim_id: int):
     """One claim of this user; 404 for another user's claim (its existence is not revealed)."""
-    from profiles.models import Claim
-
     try:
         return Claim.objects.select_related("author").get(pk=claim_id, user=user)
     except Claim.DoesNotExist:
@@ -222,8 +214,6 @@ def claim_of_user(*, user, claim_id: int):
 def inbox_of_user(*, user) -> dict:
     """Invitations the user received (as the owner of the record when each was sent) and those
     they sent, newest first, and the senders they blocked. 3 queries."""
-    from profiles.models import CollaborationInvitation, InvitationBlock
-
     received = list(
         CollaborationInvitation.objects.filter(receiver=user)
         .select_related("sender", "author")
@@ -250,8 +240,6 @@ def invitation_visible_to(*, user, invitation_id: int):
     owners). 1 query."""
     from django.db.models import Q
 
-    from profiles.models import CollaborationInvitation
-
     try:
         return CollaborationInvitation.objects.select_related("author").get(
             Q(sender=user) | Q(receiver=user), pk=invitation_id
@@ -268,3 +256,47 @@ def owned_records(*, user) -> list[Author]:
 def following_feed_user_id(*, key: str) -> int | None:
     """Whose private following feed this key opens, or None (1 query)."""
     return FollowingFeedKey.objects.filter(key=key).values_list("user_id", flat=True).first()
+
+
+def author_with_viewer_state(*, slug: str, user) -> tuple[Author, dict] | None:
+    """The record by slug with what its profile cards show (name, follower count, claim and
+    verification) and the signed-in visitor's state on it (as :func:`author_viewer_state`), in
+    1 query. None when no record has this slug."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from profiles.models import Claim, Follow, InvitationBlock
+
+    author = (
+        Author.objects.filter(slug=slug)
+        .only(
+            "slug",
+            "display_name",
+            "followers_count",
+            "claimed_by_id",
+            "verification_level",
+            "hidden",
+            "merged_into_id",
+        )
+        .annotate(
+            viewer_following=Exists(Follow.objects.filter(author=OuterRef("pk"), user=user)),
+            viewer_blocked=Exists(
+                InvitationBlock.objects.filter(blocker_id=OuterRef("claimed_by_id"), blocked=user)
+            ),
+            viewer_claim_state=Subquery(
+                Claim.objects.filter(author=OuterRef("pk"), user=user)
+                .order_by("-created_at")
+                .values("state")[:1]
+            ),
+        )
+        .first()
+    )
+    if author is None:
+        return None
+    row: Any = author  # carries the annotations
+    state = {
+        "following": bool(row.viewer_following),
+        "my_claim_state": row.viewer_claim_state or "",
+        "is_owner": author.claimed_by_id == user.pk,
+        "blocked_by_owner": bool(row.viewer_blocked),
+    }
+    return author, state

@@ -2,8 +2,8 @@
 
 Every function is @transaction.atomic and raises PermissionDenied (who) or ValidationError (what)
 with a message a person can act on; nothing stored changes when it raises. Changes made by people
-are recorded as CurationEvents; after commit ``profiles.signals.author_records_changed`` tells the
-apps built on profiles (graph) which records to recompute.
+are recorded as CurationEvents; after commit ``publications.signals.author_records_changed`` tells
+the apps built on them (graph, the page caches) which records to recompute.
 """
 
 from __future__ import annotations
@@ -21,29 +21,27 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from profiles import signals
 from profiles.evidence import (
-    ARXIV_ID_RE,
     domain_matches_affiliations,
     is_free_mail,
     normalise_orcid,
     registrable_domain,
 )
 from profiles.models import (
-    Author,
     Claim,
     ClaimState,
     CollaborationInvitation,
-    CurationEvent,
-    Institution,
     InstitutionDomain,
     InvitationBlock,
     InvitationState,
-    VerificationLevel,
 )
-from profiles.names import name_key
-from profiles.permissions import is_curator, require_curator, require_owner, require_signed_in
 from profiles.ratelimit import require as rate_limit
+from publications import author_records, signals
+from publications.arxiv.ids import ARXIV_ID_RE
+from publications.audit import record_event
+from publications.models import Author, CurationEvent, Institution, VerificationLevel
+from publications.names import name_key
+from publications.permissions import is_curator, require_curator, require_owner, require_signed_in
 
 log = logging.getLogger(__name__)
 
@@ -55,32 +53,7 @@ def records_changed(author_ids) -> None:
     """Tell receivers (graph: counters and scores) after commit which records changed."""
     ids = sorted({int(i) for i in author_ids})
     if ids:
-        transaction.on_commit(
-            lambda: signals.author_records_changed.send(sender=Author, author_ids=ids)
-        )
-
-
-def record_event(
-    *,
-    actor,
-    action: str,
-    target_type: str,
-    target_id,
-    author=None,
-    before=None,
-    after=None,
-    note: str = "",
-) -> CurationEvent:
-    return CurationEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        author=author,
-        before=before or {},
-        after=after or {},
-        note=note,
-    )
+        signals.author_records_changed_on_commit(ids, authorships_changed=False, sender=Author)
 
 
 VERIFY_EMAIL_FIRST = (
@@ -137,14 +110,15 @@ def unfollow_author(*, user, author: Author) -> bool:
 
 
 def _count_follower(cursor, author: Author, delta: int) -> None:
-    """Move the stored follower count by the one follow this transaction inserted or deleted
-    (so concurrent follows never lose an update), and tell the graph after commit."""
-    cursor.execute(
-        "UPDATE profiles_author SET followers_count = followers_count + %s WHERE id = %s "
-        "RETURNING followers_count",
-        [delta, author.pk],
+    """The follow this transaction inserted or deleted: graph (the counter's one writer) moves
+    the record's stored count by it at once, in this transaction; the recompute hears of the
+    change after commit."""
+    responses = signals.counters_stale.send(
+        sender=Author, author_ids=[author.pk], works=False, followers=True, followers_delta=delta
     )
-    author.followers_count = cursor.fetchone()[0]
+    counts = [count for _, count in responses if count is not None]
+    if counts:
+        author.followers_count = counts[0]
     records_changed([author.pk])
 
 
@@ -450,9 +424,7 @@ def _approve(claim: Claim, *, reviewer, level: int, actor) -> Claim:
         raise ValidationError(
             "Another claim on this record was approved at the same time."
         ) from None
-    author.claimed_by_id = claim.user_id
-    author.verification_level = level
-    author.save(update_fields=["claimed_by", "verification_level", "updated_at"])
+    author_records.set_owner(author, user_id=claim.user_id, level=level)
     claim.author = author
     record_event(
         actor=actor,
@@ -660,9 +632,7 @@ def institution_domain_remove(*, user, entry: InstitutionDomain) -> None:
 
 def _release(author: Author) -> None:
     author = Author.objects.select_for_update().get(pk=author.pk)
-    author.claimed_by = None
-    author.verification_level = VerificationLevel.L1
-    author.save(update_fields=["claimed_by", "verification_level", "updated_at"])
+    author_records.release_owner(author)
 
 
 def _mail_claimant(claim: Claim, *, approved: bool) -> None:
@@ -733,9 +703,7 @@ def author_update(
         key = name_key(affiliation)[:500]
         if not key:
             raise ValidationError("The affiliation needs letters or digits.")
-        institution, _ = Institution.objects.get_or_create(
-            name_key=key, defaults={"name": affiliation}
-        )
+        institution = author_records.institution_for_name(affiliation, key=key)
     before = {
         "bio": author.bio,
         "institution": author.institution.name if author.institution else "",
@@ -750,12 +718,12 @@ def author_update(
     }
     if before == after:
         return author
-    author.bio = bio
-    author.institution = institution
-    author.open_to_collaborate = bool(open_to_collaborate)
-    author.homepage = homepage
-    author.save(
-        update_fields=["bio", "institution", "open_to_collaborate", "homepage", "updated_at"]
+    author_records.set_owner_fields(
+        author,
+        bio=bio,
+        institution=institution,
+        open_to_collaborate=bool(open_to_collaborate),
+        homepage=homepage,
     )
     changed = {k for k in after if before[k] != after[k]}
     record_event(
@@ -836,18 +804,12 @@ def author_set_hidden(*, user, author: Author, hidden: bool) -> Author:
     """The owner hides their record's page (it answers 410 and leaves search, lists, the graph,
     feeds and the API; its works keep their printed names, unlinked) or shows it again. Safe to
     run twice: the second run changes nothing and records no event."""
-    from django.core.cache import cache
-
-    from profiles.selectors import VISIBILITY_KEY
-
     require_owner(user, author)
     author = Author.objects.select_for_update().get(pk=author.pk)
     require_owner(user, author)
     if author.hidden == hidden:
         return author
-    author.hidden = hidden
-    author.hidden_at = timezone.now() if hidden else None
-    author.save(update_fields=["hidden", "hidden_at", "updated_at"])
+    author_records.set_hidden(author, hidden=hidden, now=timezone.now())
     record_event(
         actor=user,
         action="author_hidden" if hidden else "author_shown",
@@ -864,12 +826,6 @@ def author_set_hidden(*, user, author: Author, hidden: bool) -> Author:
         .distinct()
     )
     records_changed([author.pk, *co_authors])
-
-    def bump() -> None:
-        cache.add(VISIBILITY_KEY, 0, None)
-        cache.incr(VISIBILITY_KEY)
-
-    transaction.on_commit(bump)
     return author
 
 

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from profiles.admin import EstimatedCountPaginator, ReadOnlyAdmin
 from profiles.curators import CURATE_PERMISSION
 from publications import curation_works
-from publications.admin_authors import AuthorAdmin, FlaggedAuthorAdmin  # noqa: F401 (registers)
+from publications.admin_authors import AuthorAdmin, MayCombineSeveralRecordAdmin  # noqa: F401 (registers)
 from publications.admin_claims import ClaimQueueAdmin  # noqa: F401 (registers)
 from publications.admin_identity import IdentityDecisionAdmin  # noqa: F401 (registers)
 from publications.models import Authorship, ImportRun, Topic, Work, WorkVersion

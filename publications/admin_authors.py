@@ -2,7 +2,7 @@
 flagged queue, recompute, and the history of every record. The views are thin: they parse the
 form, call one service of publications.curation and say what happened.
 
-Every curation view and action needs ``profiles.curate_author`` (the "curators" group has it);
+Every curation view and action needs ``publications.curate_author`` (the "curators" group has it);
 everyone else gets 403 or does not see the action."""
 
 from __future__ import annotations
@@ -20,11 +20,15 @@ from django.utils.html import format_html
 
 from profiles.admin import EstimatedCountPaginator
 from profiles.curators import CURATE_PERMISSION
-from profiles.models import Author, FlaggedAuthor, SeveralDecision
-from profiles.names import name_key
 from profiles.selectors import author_history
 from publications import curation, curation_works
-from publications.models import Authorship
+from publications.models import (
+    Author,
+    Authorship,
+    MayCombineSeveralDecision,
+    MayCombineSeveralRecord,
+)
+from publications.names import name_key
 
 if TYPE_CHECKING:
     # The mixins below are only ever mixed into ModelAdmin subclasses.
@@ -62,10 +66,10 @@ def search_authors(queryset, term: str):
 
 
 def admin_url(name: str, *args) -> str:
-    return reverse(f"admin:profiles_author_{name}", args=args)
+    return reverse(f"admin:publications_author_{name}", args=args)
 
 
-class SeveralDecisionActionsMixin(_ModelAdminBase):
+class MayCombineSeveralActionsMixin(_ModelAdminBase):
     """A curator's decision about "may combine several researchers": stored apart from what the
     recompute computes, so the next recompute keeps it."""
 
@@ -82,13 +86,13 @@ class SeveralDecisionActionsMixin(_ModelAdminBase):
         self._decide(
             request,
             queryset,
-            SeveralDecision.ONE,
+            MayCombineSeveralDecision.ONE,
             "Cleared the flag on {n} record(s); later recomputes keep it cleared.",
         )
 
     @admin.action(description="Flag: may combine several researchers", permissions=["curate"])
     def flag_several(self, request, queryset):
-        self._decide(request, queryset, SeveralDecision.SEVERAL, "Flagged {n} record(s).")
+        self._decide(request, queryset, MayCombineSeveralDecision.SEVERAL, "Flagged {n} record(s).")
 
     @admin.action(
         description="Forget the curators' decision (the recompute decides again)",
@@ -98,7 +102,7 @@ class SeveralDecisionActionsMixin(_ModelAdminBase):
         self._decide(
             request,
             queryset,
-            SeveralDecision.NONE,
+            MayCombineSeveralDecision.NONE,
             "The recompute decides the flag of {n} record(s) again.",
         )
 
@@ -117,7 +121,7 @@ class CurationViewsMixin:
 
 
 @admin.register(Author)
-class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAdmin):
+class AuthorAdmin(MayCombineSeveralActionsMixin, CurationViewsMixin, admin.ModelAdmin):
     change_form_template = "admin/curation/author_change_form.html"
     list_display = [
         "display_name",
@@ -190,7 +194,7 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
     @admin.display(description="may combine several", boolean=True)
     def flagged(self, author: Author) -> bool:
         """As shown on the profile: a curator's decision outranks the recompute."""
-        return author.flagged_several
+        return author.shows_may_combine_several
 
     def has_add_permission(self, request) -> bool:
         return False  # records come from imports and splits
@@ -213,16 +217,16 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
 
     def get_urls(self):
         return [
-            path("merge/", self._curator_view(self.merge_view), name="profiles_author_merge"),
+            path("merge/", self._curator_view(self.merge_view), name="publications_author_merge"),
             path(
                 "<int:object_id>/split/",
                 self._curator_view(self.split_view),
-                name="profiles_author_split",
+                name="publications_author_split",
             ),
             path(
                 "<int:object_id>/unmerge/",
                 self._curator_view(self.unmerge_view),
-                name="profiles_author_unmerge",
+                name="publications_author_unmerge",
             ),
             *super().get_urls(),
         ]
@@ -415,7 +419,7 @@ class AuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAd
         )
 
 
-class SeveralReviewFilter(admin.SimpleListFilter):
+class MayCombineSeveralReviewFilter(admin.SimpleListFilter):
     """The queue shows flagged records unless asked for the cleared ones (to flag them again)."""
 
     title = "review"
@@ -443,13 +447,15 @@ class SeveralReviewFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         return {
             "unreviewed": queryset.filter(several_decision="", may_combine_several=True),
-            "confirmed": queryset.filter(several_decision=SeveralDecision.SEVERAL),
-            "cleared": queryset.filter(several_decision=SeveralDecision.ONE),
-        }.get(self.value(), queryset.flagged_several())
+            "confirmed": queryset.filter(several_decision=MayCombineSeveralDecision.SEVERAL),
+            "cleared": queryset.filter(several_decision=MayCombineSeveralDecision.ONE),
+        }.get(self.value(), queryset.shows_may_combine_several())
 
 
-@admin.register(FlaggedAuthor)
-class FlaggedAuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.ModelAdmin):
+@admin.register(MayCombineSeveralRecord)
+class MayCombineSeveralRecordAdmin(
+    MayCombineSeveralActionsMixin, CurationViewsMixin, admin.ModelAdmin
+):
     """The one queue of records that may combine several researchers (flagged by the recompute
     or by a curator), biggest first. Records are edited on their author record page only."""
 
@@ -462,7 +468,7 @@ class FlaggedAuthorAdmin(SeveralDecisionActionsMixin, CurationViewsMixin, admin.
         "links",
     ]
     list_display_links = None
-    list_filter = [SeveralReviewFilter]
+    list_filter = [MayCombineSeveralReviewFilter]
     list_select_related = ["claimed_by"]
     search_fields = ["slug"]
     show_full_result_count = False

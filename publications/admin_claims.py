@@ -17,9 +17,9 @@ from django.utils.timesince import timesince
 
 from profiles import services as profile_services
 from profiles.evidence import is_free_mail
-from profiles.models import Claim, ClaimState, VerificationLevel
-from profiles.permissions import is_curator
-from publications.models import Authorship, Work
+from profiles.models import Claim, ClaimState
+from publications.models import Authorship, VerificationLevel, Work
+from publications.permissions import is_curator
 
 REVIEW_WORKS = 50
 

@@ -13,10 +13,9 @@ from django.utils.html import format_html, format_html_join
 
 from profiles.admin import EstimatedCountPaginator
 from profiles.curators import CURATE_PERMISSION
-from profiles.models import Author, author_url
 from publications import identity_review
 from publications.curation import CurationError
-from publications.models import IdentityDecision
+from publications.models import Author, IdentityDecision, author_url
 
 # The records of a decision (with their works) and their total, read with the list (no query
 # per row).

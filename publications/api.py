@@ -29,8 +29,7 @@ from publications.selectors import (
 )
 
 if TYPE_CHECKING:
-    from profiles.models import Author
-    from publications.models import ListedAuthorship, WorkWithListedAuthors
+    from publications.models import Author, ListedAuthorship, WorkWithListedAuthors
 
 # New-style ids (2101.00001) and old-style ids with a slash (hep-th/9901001), without version.
 ARXIV_ID_PATTERN = r"(?:[A-Za-z.\-]+/\d{7}|\d{4}\.\d{4,5})"

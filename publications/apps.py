@@ -8,8 +8,6 @@ class PublicationsConfig(AppConfig):
     def ready(self) -> None:
         # Anonymous pages are cached; every change a visitor could see drops them.
         from bzpeer.page_cache import on_author_records_changed
-        from profiles.signals import author_records_changed
-        from publications.signals import authors_changed
+        from publications.signals import author_records_changed
 
-        for signal in (authors_changed, author_records_changed):
-            signal.connect(on_author_records_changed, dispatch_uid="page-cache")
+        author_records_changed.connect(on_author_records_changed, dispatch_uid="page-cache")

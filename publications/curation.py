@@ -4,7 +4,7 @@ works, recomputing and flagging records are in publications/curation_works.py.
 
 Every service checks that the actor may curate, runs in one transaction, writes a CurationEvent
 with enough in ``before``/``after`` to see (and for a merge, undo) exactly what changed, and sends
-``authors_changed`` after commit so scores are recomputed. Moved authorships get
+``author_records_changed`` after commit so scores are recomputed. Moved authorships get
 ``source="curator"``: the loader never changes a curated attribution on a later import.
 """
 
@@ -15,24 +15,22 @@ from typing import Any, ClassVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
-from profiles.models import (
-    Author,
-    Claim,
-    ClaimState,
-    CollaborationInvitation,
-    CurationEvent,
-    Follow,
-    InvitationState,
-    SeveralDecision,
-)
-from profiles.names import split_slug
-from profiles.permissions import require_curator
+from profiles.models import Claim, ClaimState, CollaborationInvitation, Follow, InvitationState
 from publications import signals
 from publications.loader import MERGE_LOCK_KEY
-from publications.models import Authorship, AuthorshipSource, SplitNotice, Work
+from publications.models import (
+    Author,
+    Authorship,
+    AuthorshipSource,
+    CurationEvent,
+    MayCombineSeveralDecision,
+    SplitNotice,
+    Work,
+)
+from publications.names import split_slug
+from publications.permissions import require_curator
 
 
 class CurationError(Exception):
@@ -47,29 +45,15 @@ def require_curator_actor(actor: Any) -> None:
 
 
 def authors_changed_on_commit(author_ids: list[int]) -> None:
-    ids = sorted(set(author_ids))
-    transaction.on_commit(lambda: signals.authors_changed.send(sender=Author, author_ids=ids))
+    signals.author_records_changed_on_commit(author_ids, authorships_changed=True, sender=Author)
 
 
 def refresh_counts(author_ids: list[int]) -> None:
-    """Recompute the stored works and followers counters of some records at once (1 query).
-    The graph recompute computes the rest (scores) from ``authors_changed``."""
-    works = (
-        Authorship.objects.filter(author_id=OuterRef("pk"), work__hidden=False)
-        .order_by()
-        .values("author_id")
-        .annotate(n=Count("work_id", distinct=True))
-        .values("n")
-    )
-    follows = (
-        Follow.objects.filter(author_id=OuterRef("pk"))
-        .order_by()
-        .values("author_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    Author.objects.filter(pk__in=author_ids).update(
-        works_count=Coalesce(Subquery(works), 0), followers_count=Coalesce(Subquery(follows), 0)
+    """Have the stored works and followers counters of some records recounted at once, in this
+    transaction, by graph (their one writer); the recompute does the rest (scores) after commit
+    from ``author_records_changed``."""
+    signals.counters_stale.send(
+        sender=Author, author_ids=list(author_ids), works=True, followers=True
     )
 
 
@@ -593,10 +577,10 @@ def split_author(
     moved = list(moving.values_list("id", "source"))
     arxiv_ids = sorted(Work.objects.filter(pk__in=chosen).values_list("arxiv_id", flat=True))
     moving.update(author=new, source=AuthorshipSource.CURATOR)
-    was_flagged = author.flagged_several
+    was_flagged = author.shows_may_combine_several
     if resolved:
         # The curator's decision (one researcher now): later recomputes respect it.
-        Author.objects.filter(pk=author.pk).update(several_decision=SeveralDecision.ONE)
+        Author.objects.filter(pk=author.pk).update(several_decision=MayCombineSeveralDecision.ONE)
     event = CurationEvent.objects.create(
         actor=actor,
         action="split",
@@ -614,7 +598,9 @@ def split_author(
             "new_slug": new.slug,
             "works": arxiv_ids,
             "flagged": was_flagged and not resolved,
-            "several_decision": SeveralDecision.ONE if resolved else author.several_decision,
+            "several_decision": MayCombineSeveralDecision.ONE
+            if resolved
+            else author.several_decision,
         },
         note=note,
     )

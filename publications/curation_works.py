@@ -2,7 +2,7 @@
 counters and scores of records, decide the "may combine several researchers" flag, edit the few
 fields of a record a curator may change by hand. Same rules as
 publications.curation: curators only, one transaction, a CurationEvent per change, and
-``authors_changed`` after commit."""
+``author_records_changed`` after commit."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db import transaction
 
 from bzpeer.celery import app as celery_app
-from profiles.models import Author, CurationEvent, SeveralDecision, several_shown
 from publications import harvest
 from publications.arxiv.clients import ArxivError, ArxivRequestError, DeadlineClient
 from publications.curation import (
@@ -22,7 +21,15 @@ from publications.curation import (
     refresh_counts,
     require_curator_actor,
 )
-from publications.models import Authorship, ImportRun, Work
+from publications.models import (
+    Author,
+    Authorship,
+    CurationEvent,
+    ImportRun,
+    MayCombineSeveralDecision,
+    Work,
+    shows_may_combine_several,
+)
 from publications.tasks import reimport_work
 
 # Seconds a curator's page may wait for arXiv when no worker is configured (gunicorn's default
@@ -161,7 +168,7 @@ def authors_decide_several(
     Safe to run twice: records that already hold the decision are left alone and get no event.
     Returns how many records changed."""
     require_curator_actor(actor)
-    if decision not in SeveralDecision.values:
+    if decision not in MayCombineSeveralDecision.values:
         raise CurationError(f"Unknown decision {decision!r}.")
     records = list(
         Author.objects.select_for_update()
@@ -183,12 +190,14 @@ def authors_decide_several(
                 note=note,
                 before={
                     "several_decision": a.several_decision,
-                    "flagged": a.flagged_several,
+                    "flagged": a.shows_may_combine_several,
                     "computed": a.may_combine_several,
                 },
                 after={
                     "several_decision": decision,
-                    "flagged": several_shown(computed=a.may_combine_several, decision=decision),
+                    "flagged": shows_may_combine_several(
+                        computed=a.may_combine_several, decision=decision
+                    ),
                     "computed": a.may_combine_several,
                 },
             )

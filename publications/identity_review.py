@@ -22,8 +22,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from profiles.models import Author, CurationEvent, Follow
-from profiles.permissions import require_owner
+from profiles.models import Follow
 from profiles.services import (
     VERIFY_EMAIL_FIRST,
     follow_author,
@@ -39,13 +38,16 @@ from publications.curation import (
     unmerge_author,
 )
 from publications.models import (
+    Author,
     Authorship,
     AuthorshipSource,
+    CurationEvent,
     IdentityDecision,
     IdentityReview,
     SplitNotice,
     WorkTopic,
 )
+from publications.permissions import require_owner
 
 # Merges the engine made below this confidence wait in the curators' queue (the engine merges
 # from 0.8 up, publications/identity/records.py).

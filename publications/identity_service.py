@@ -23,7 +23,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
-from profiles.models import Author, Claim, CollaborationInvitation, CurationEvent, Follow
+from profiles.models import Claim, CollaborationInvitation, Follow
 from publications.curation import _merge, authors_changed_on_commit, refresh_counts
 from publications.identity.cluster import cluster_evidence, reason_text, resolve
 from publications.identity.evidence import Corpus, Mention
@@ -32,7 +32,13 @@ from publications.identity.names import block_key
 from publications.identity.records import SUPPORT, plan_merges
 from publications.identity_review import rejected_pairs
 from publications.loader import MERGE_LOCK_KEY
-from publications.models import Authorship, AuthorshipSource, IdentityDecision
+from publications.models import (
+    Author,
+    Authorship,
+    AuthorshipSource,
+    CurationEvent,
+    IdentityDecision,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -26,10 +26,11 @@ import psycopg
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from profiles.names import display_form, name_key, slug_for_key
+from publications import bulk_load
 from publications.arxiv import taxonomy
 from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
 from publications.arxiv.text import work_text
+from publications.names import display_form, name_key, slug_for_key
 from publications.versioning import (
     StoredWork,
     content_hash,
@@ -59,6 +60,10 @@ NAME_LIMIT = 300
 # wrote (ANALYZE), so the recompute and the pages right after a big import get good plans
 # instead of waiting for autovacuum.
 ANALYZE_MIN_WORKS = 10_000
+# A run that reads at least this many records before its first write, into a database that holds
+# no work, is a bulk load: one transaction that builds the secondary indexes and checks the
+# foreign keys of the empty tables once, after the rows (see publications.bulk_load).
+BULK_MIN_RECORDS = 10_000
 ANALYZED_TABLES = (
     "publications_work",
     "publications_authorship",
@@ -75,6 +80,16 @@ class _BatchOutcome:
     updated: int = 0
     unchanged: int = 0
     touched_author_ids: set[int] = field(default_factory=set)
+    written: set[str] = field(default_factory=set)  # arXiv ids of the works created
+
+
+@dataclass
+class _BulkLoad:
+    atomic: transaction.Atomic
+    deferred: bulk_load.Deferred
+    empty: list[str]  # the tables that held no row when the load started
+    written: set[str] = field(default_factory=set)  # arXiv ids of the works stored so far
+    author_slugs: set[str] = field(default_factory=set)  # slugs of the records created so far
 
 
 @dataclass
@@ -89,6 +104,7 @@ class LoadStats:
     errors: list[dict[str, str]] = field(default_factory=list)
     touched_author_ids: set[int] = field(default_factory=set)
     fatal: str = ""
+    bulk_load: bool = False  # written in one transaction, indexes built after the rows
 
     def note(self, where: str, reason: str, arxiv_id: str = "", *, failed: bool = False) -> None:
         if failed:
@@ -113,11 +129,22 @@ class Loader:
         *,
         batch_size: int = 2000,
         checkpoint: Callable[[dict[str, int]], None] | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        bulk: bool = True,
     ) -> None:
         self.batch_size = batch_size
         # Called inside each batch's transaction with the counts including that batch, so what a
         # run records as committed is what is committed, even when its process is killed.
         self.checkpoint = checkpoint
+        # Called after each batch of a bulk load (one transaction for the whole run), from outside
+        # that transaction: the run is alive, and it has committed nothing yet.
+        self.heartbeat = heartbeat
+        # Whether a run of BULK_MIN_RECORDS or more into an empty database may be a bulk load.
+        self.bulk = bulk
+        self._bulk: _BulkLoad | None = None
+        # name -> key, computed once per run: the same names come back work after work.
+        self._author_keys: dict[str, str] = {}
+        self._institution_keys: dict[str, str] = {}
         self.topic_ids: dict[str, int] = {}
         self.author_ids: dict[str, int] = {}
         self.institution_ids: dict[str, int] = {}
@@ -132,29 +159,90 @@ class Loader:
         batch: list[WorkRecord] = []
         self.stats.touched_author_ids |= repair_merged_authorships()
         items_left = _prefetched(items)
-        while True:
-            try:
-                item = next(items_left)
-            except StopIteration:
-                break
-            except Exception:
-                # The input broke off (a reader error): what was read before stays imported.
-                if batch:
+        if self.bulk:
+            items_left, large = _read_ahead(items_left, BULK_MIN_RECORDS)
+            if large:
+                self._begin_bulk()
+        try:
+            while True:
+                try:
+                    item = next(items_left)
+                except StopIteration:
+                    break
+                except Exception:
+                    # The input broke off (a reader error): what was read before stays imported.
+                    if batch:
+                        self._flush(batch)
+                    self._end_bulk()
+                    raise
+                self._take(item, batch)
+                if len(batch) >= self.batch_size:
                     self._flush(batch)
-                raise
-            self._take(item, batch)
-            if len(batch) >= self.batch_size:
+                    if progress:
+                        progress(len(batch))
+                    batch = []
+            if batch:
                 self._flush(batch)
                 if progress:
                     progress(len(batch))
-                batch = []
-        if batch:
-            self._flush(batch)
-            if progress:
-                progress(len(batch))
+            self._end_bulk()
+        except BaseException as exc:
+            self._abort_bulk(exc)
+            raise
         if self.stats.created + self.stats.updated >= ANALYZE_MIN_WORKS:
             analyze_written_tables()
         return self.stats
+
+    # -- bulk load: one transaction, indexes and foreign keys of empty tables built at the end --
+
+    def _begin_bulk(self) -> None:
+        """Start a bulk load when the database holds no work yet; otherwise do nothing."""
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with connection.cursor() as cursor:
+                # Merges wait for the whole load (its cached author ids stay valid throughout).
+                cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MERGE_LOCK_KEY])
+                # Another import waits too; readers wait for the commit instead of seeing tables
+                # without their indexes.
+                cursor.execute(
+                    f"LOCK TABLE {', '.join(bulk_load.TABLES)} IN SHARE ROW EXCLUSIVE MODE"
+                )
+                empty = bulk_load.empty_tables(cursor)
+                if "publications_work" not in empty or "publications_authorship" not in empty:
+                    atomic.__exit__(None, None, None)
+                    return
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                deferred = bulk_load.drop(cursor, empty)
+        except BaseException as exc:
+            atomic.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        self._bulk = _BulkLoad(atomic=atomic, deferred=deferred, empty=empty)
+        self.stats.bulk_load = True
+        logger.info("bulk load into empty tables: %s", ", ".join(empty))
+
+    def _end_bulk(self) -> None:
+        """Build what the bulk load deferred and commit everything it wrote."""
+        bulk = self._bulk
+        if bulk is None:
+            return
+        with connection.cursor() as cursor:
+            bulk_load.restore(cursor, bulk.deferred)
+        if self.checkpoint is not None:
+            self._checkpoint_counts(_BatchOutcome())
+        self._bulk = None
+        bulk.atomic.__exit__(None, None, None)
+
+    def _abort_bulk(self, exc: BaseException) -> None:
+        """Roll the bulk load back: nothing it wrote stays, so the run counts nothing written."""
+        bulk = self._bulk
+        if bulk is None:
+            return
+        self._bulk = None
+        bulk.atomic.__exit__(type(exc), exc, exc.__traceback__)
+        self.stats.created = self.stats.updated = self.stats.unchanged = 0
+        self.stats.touched_author_ids = set()
+        self._reset_caches()
 
     def _take(self, item: ParsedItem, batch: list[WorkRecord]) -> None:
         if isinstance(item, SkippedRecord):
@@ -200,8 +288,17 @@ class Loader:
                         self._checkpoint(_BatchOutcome())
 
     def _checkpoint(self, outcome: _BatchOutcome) -> None:
+        if self._bulk is not None:
+            # Nothing is committed before the end of a bulk load: only say the run is alive.
+            if self.heartbeat is not None:
+                self.heartbeat()
+            return
         if self.checkpoint is None:
             return
+        self._checkpoint_counts(outcome)
+
+    def _checkpoint_counts(self, outcome: _BatchOutcome) -> None:
+        assert self.checkpoint is not None
         s = self.stats
         self.checkpoint(
             {
@@ -219,21 +316,52 @@ class Loader:
         self.stats.updated += outcome.updated
         self.stats.unchanged += outcome.unchanged
         self.stats.touched_author_ids |= outcome.touched_author_ids
+        if self._bulk is not None:
+            self._bulk.written |= outcome.written
 
     def _reset_caches(self) -> None:
         # Ids cached inside a rolled-back transaction may not exist.
         self.topic_ids.clear()
         self.author_ids.clear()
         self.institution_ids.clear()
+        if self._bulk is not None:
+            self._reload_bulk_caches(self._bulk)
+
+    def _reload_bulk_caches(self, bulk: _BulkLoad) -> None:
+        """A bulk load copies new author records and institutions on the premise that every
+        stored one is cached: after a rollback to a savepoint, read them back (the tables were
+        empty when the load started, so what they hold is what this load committed so far)."""
+        with connection.cursor() as cursor:
+            if "profiles_author" in bulk.empty:
+                cursor.execute(
+                    "SELECT name_key, COALESCE(merged_into_id, id), slug, receives_imports"
+                    " FROM profiles_author"
+                )
+                rows = cursor.fetchall()
+                self.author_ids.update((key, i) for key, i, _slug, imports in rows if imports)
+                bulk.author_slugs = {slug for _key, _id, slug, _imports in rows}
+            if "profiles_institution" in bulk.empty:
+                cursor.execute("SELECT name_key, id FROM profiles_institution")
+                self.institution_ids.update(cursor.fetchall())
+            cursor.execute("SELECT arxiv_id FROM publications_work")
+            bulk.written = {row[0] for row in cursor.fetchall()}
 
     def _write(self, batch: list[WorkRecord]) -> _BatchOutcome:
         outcome = _BatchOutcome()
         with connection.cursor() as cursor:
             # A merge that committed before this point is seen; one that starts waits for us.
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [MERGE_LOCK_KEY])
-            self._forget_merged_authors(cursor, batch)
+            if self._bulk is None:
+                self._forget_merged_authors(cursor, batch)
+                existing = self._existing_works(cursor, [r.arxiv_id for r in batch])
+            else:
+                # The tables were empty and locked when the load started: the only stored works
+                # are the ones this load wrote, and no merge can have committed since.
+                written = self._bulk.written
+                existing = self._existing_works(
+                    cursor, [r.arxiv_id for r in batch if r.arxiv_id in written]
+                )
             _ensure_staging_tables(cursor)
-            existing = self._existing_works(cursor, [r.arxiv_id for r in batch])
             # The import is idempotent and re-runnable, so a crash losing the last commits is
             # harmless: do not wait for the WAL flush at every batch commit.
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
@@ -271,6 +399,7 @@ class Loader:
             # unique arXiv id; it is then retried record by record and finds the work stored.)
             if new:
                 work_ids = self._insert_new_works(cursor, new)
+                outcome.written = set(work_ids)
                 self._copy_topics(cursor, new_records, work_ids)
                 self._copy_versions(cursor, new_records, work_ids, table="publications_workversion")
                 touched |= self._copy_authorships(
@@ -288,13 +417,25 @@ class Loader:
             outcome.touched_author_ids = touched
         return outcome
 
+    def _author_key(self, name: str) -> str:
+        key = self._author_keys.get(name)
+        if key is None:
+            key = self._author_keys[name] = name_key(name)[:NAME_LIMIT]
+        return key
+
+    def _institution_key(self, affiliation: str) -> str:
+        key = self._institution_keys.get(affiliation)
+        if key is None:
+            key = self._institution_keys[affiliation] = name_key(affiliation)[:500]
+        return key
+
     def _forget_merged_authors(self, cursor, batch: list[WorkRecord]) -> None:
         """Repoint cached author ids of this batch that a curator merged since they were looked up."""
         cached = {
             key: self.author_ids[key]
             for r in batch
             for a in r.authors
-            if (key := name_key(a.name)[:NAME_LIMIT]) in self.author_ids
+            if (key := self._author_key(a.name)) in self.author_ids
         }
         if not cached:
             return
@@ -309,6 +450,8 @@ class Loader:
                 self.author_ids[key] = merged[author_id]
 
     def _existing_works(self, cursor, arxiv_ids: list[str]) -> dict[str, StoredWork]:
+        if not arxiv_ids:
+            return {}
         cursor.execute(
             "SELECT arxiv_id, id, version_count, latest_version_date, content_hash, metadata_date "
             "FROM publications_work WHERE arxiv_id = ANY(%s)",
@@ -363,12 +506,7 @@ class Loader:
         )
 
     def _insert_new_works(self, cursor, new: list[tuple[WorkRecord, str]]) -> dict[str, int]:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('publications_work', 'id'))"
-            " FROM generate_series(1, %s)",
-            [len(new)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+        ids = _next_ids(cursor, "publications_work", len(new), locked=self._bulk is not None)
         now = timezone.now()
         with cursor.copy(
             f"COPY publications_work (id, {_WORK_COLUMNS}, hidden, hidden_reason, created_at,"
@@ -471,9 +609,9 @@ class Loader:
             for r in records:
                 work_id = work_ids[r.arxiv_id]
                 for position, a in enumerate(r.authors, start=1):
-                    author_id = self.author_ids[name_key(a.name)[:NAME_LIMIT]]
+                    author_id = self.author_ids[self._author_key(a.name)]
                     touched.add(author_id)
-                    inst_key = name_key(a.affiliation)[:500] if a.affiliation else ""
+                    inst_key = self._institution_key(a.affiliation) if a.affiliation else ""
                     institution_id = self.institution_ids.get(inst_key) if inst_key else None
                     copy.write_row(
                         (
@@ -537,12 +675,15 @@ class Loader:
         missing: dict[str, str] = {}
         for r in records:
             for a in r.authors:
-                key = name_key(a.name)[:NAME_LIMIT]
+                key = self._author_key(a.name)
                 if key not in self.author_ids and key not in missing:
                     missing[key] = display_form(a.name)[:NAME_LIMIT]
         if not missing:
             return
         now = timezone.now()
+        if self._bulk is not None and "profiles_author" in self._bulk.empty:
+            self._copy_new_authors(cursor, missing, now)
+            return
         cursor.execute("TRUNCATE bz_stage_author")
         with cursor.copy("COPY bz_stage_author (name_key, display_name, slug) FROM STDIN") as copy:
             for key, display in missing.items():
@@ -558,17 +699,21 @@ class Loader:
                 0, 'Emerging', 0, '{}', %(now)s, %(now)s
             FROM bz_stage_author
             ON CONFLICT DO NOTHING
+            RETURNING name_key, id
             """,
             {"now": now},
         )
+        self.author_ids.update(dict(cursor.fetchall()))
         # Imports attach to the record that receives imports for the key; a merged record
         # forwards to the record it was merged into.
-        cursor.execute(
-            "SELECT name_key, COALESCE(merged_into_id, id) FROM profiles_author "
-            "WHERE receives_imports AND name_key = ANY(%s)",
-            [list(missing)],
-        )
-        self.author_ids.update(dict(cursor.fetchall()))
+        stored = [key for key in missing if key not in self.author_ids]
+        if stored:
+            cursor.execute(
+                "SELECT name_key, COALESCE(merged_into_id, id) FROM profiles_author "
+                "WHERE receives_imports AND name_key = ANY(%s)",
+                [stored],
+            )
+            self.author_ids.update(dict(cursor.fetchall()))
         unresolved = [k for k in missing if k not in self.author_ids]
         if unresolved:
             # The slug was taken by a record with another key (a rare slug clash): add a suffix.
@@ -590,32 +735,98 @@ class Loader:
                 )
                 self.author_ids[key] = cursor.fetchone()[0]
 
+    def _copy_new_authors(self, cursor, missing: dict[str, str], now) -> None:
+        """Bulk load into an author table that was empty (and is locked): every stored name key
+        and slug is this load's, so the new records get the slugs the upsert would give them
+        (in the same order; a slug already taken gets the same suffix) and are COPYed."""
+        assert self._bulk is not None
+        taken = self._bulk.author_slugs
+        plain: list[tuple[str, str]] = []
+        clashing: list[tuple[str, str]] = []
+        for key in missing:
+            slug = slug_for_key(key)
+            if slug in taken:
+                clashing.append((key, f"{slug}-{hashlib.md5(key.encode()).hexdigest()[:6]}"))
+            else:
+                taken.add(slug)
+                plain.append((key, slug))
+        taken.update(slug for _key, slug in clashing)
+        new = plain + clashing
+        ids = _next_ids(cursor, "profiles_author", len(new), locked=True)
+        with cursor.copy(
+            "COPY profiles_author (id, display_name, name_key, name_variants, slug,"
+            " receives_imports, bio, open_to_collaborate, verification_level,"
+            " may_combine_several, works_count, followers_count, topics_count,"
+            " close_collaborators_count, verified_collaborators_count, trust_score, trust_tier,"
+            " trust_formula_version, trust_components, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for author_id, (key, slug) in zip(ids, new, strict=True):
+                copy.write_row(
+                    (author_id, missing[key], key, "{}", slug, True, "", False, 1, False)
+                    + (0, 0, 0, 0, 0, 0, "Emerging", 0, "{}", now, now)
+                )
+        self.author_ids.update(
+            (key, author_id) for author_id, (key, _) in zip(ids, new, strict=True)
+        )
+
     def _ensure_institutions(self, cursor, records: list[WorkRecord]) -> None:
         missing: dict[str, str] = {}
         for r in records:
             for a in r.authors:
                 if not a.affiliation:
                     continue
-                key = name_key(a.affiliation)[:500]
+                key = self._institution_key(a.affiliation)
                 if key and key not in self.institution_ids and key not in missing:
                     missing[key] = a.affiliation[:500]
         if not missing:
             return
         now = timezone.now()
+        if self._bulk is not None and "profiles_institution" in self._bulk.empty:
+            # Empty when the load started, and locked: every stored name key is in the cache.
+            ids = _next_ids(cursor, "profiles_institution", len(missing), locked=True)
+            with cursor.copy(
+                "COPY profiles_institution (id, name, name_key, created_at) FROM STDIN"
+            ) as copy:
+                for institution_id, (key, name) in zip(ids, missing.items(), strict=True):
+                    copy.write_row((institution_id, name, key, now))
+            self.institution_ids.update(zip(missing, ids, strict=True))
+            return
         cursor.execute("TRUNCATE bz_stage_institution")
         with cursor.copy("COPY bz_stage_institution (name_key, name) FROM STDIN") as copy:
             for key, name in missing.items():
                 copy.write_row((key, name))
         cursor.execute(
             "INSERT INTO profiles_institution (name, name_key, created_at) "
-            "SELECT name, name_key, %s FROM bz_stage_institution ON CONFLICT (name_key) DO NOTHING",
+            "SELECT name, name_key, %s FROM bz_stage_institution ON CONFLICT (name_key) DO NOTHING"
+            " RETURNING name_key, id",
             [now],
         )
-        cursor.execute(
-            "SELECT name_key, id FROM profiles_institution WHERE name_key = ANY(%s)",
-            [list(missing)],
-        )
         self.institution_ids.update(dict(cursor.fetchall()))
+        stored = [key for key in missing if key not in self.institution_ids]
+        if stored:
+            cursor.execute(
+                "SELECT name_key, id FROM profiles_institution WHERE name_key = ANY(%s)",
+                [stored],
+            )
+            self.institution_ids.update(dict(cursor.fetchall()))
+
+
+def _next_ids(cursor, table: str, count: int, *, locked: bool = False) -> list[int]:
+    """``count`` new ids for ``table``. ``locked``: nobody else inserts into it until this
+    transaction ends (a bulk load), so the ids are taken as one block."""
+    if locked:
+        cursor.execute(
+            "SELECT setval(seq, nextval(seq) + %s - 1) - %s + 1"
+            " FROM pg_get_serial_sequence(%s, 'id') AS seq",
+            [count, count, table],
+        )
+        first = cursor.fetchone()[0]
+        return list(range(first, first + count))
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        [table, count],
+    )
+    return [row[0] for row in cursor.fetchall()]
 
 
 def repair_merged_authorships() -> set[int]:
@@ -665,6 +876,28 @@ def _ensure_staging_tables(cursor) -> None:
             printed_affiliation text, institution_id bigint, source text);
         """
     )
+
+
+def _read_ahead(items: Iterator[ParsedItem], count: int) -> tuple[Iterator[ParsedItem], bool]:
+    """Read up to ``count`` items ahead: the same items again, and whether there were that many.
+    A reader error met on the way is raised again where it happened."""
+    head: list[ParsedItem] = []
+    failure: list[Exception] = []
+    try:
+        for item in items:
+            head.append(item)
+            if len(head) >= count:
+                break
+    except Exception as exc:  # re-raised in order, after the items read before it
+        failure.append(exc)
+
+    def replay() -> Iterator[ParsedItem]:
+        yield from head
+        if failure:
+            raise failure[0]
+        yield from items
+
+    return replay(), len(head) >= count
 
 
 def _prefetched(items: Iterable[ParsedItem], *, depth: int = 20_000) -> Iterator[ParsedItem]:

@@ -1,7 +1,17 @@
-"""Works as arXiv publishes them: one per arXiv id, with versions, topics and ordered authorships."""
+"""The catalogue: works as arXiv publishes them (one per arXiv id, with versions, topics and ordered
+authorships), the author records and institutions they are attributed to, import runs, the identity
+engine's decisions and the audit log of every change.
+
+The author records' tables keep their names from the time they lived in profiles (profiles_author,
+profiles_institution, profiles_curationevent). Their computed columns (counters, trust score, the
+computed "may combine several researchers") belong to graph, which alone writes them (see
+graph.models.AuthorStats and Author.save()).
+"""
 
 from __future__ import annotations
 
+import json
+import zlib
 from functools import lru_cache
 from typing import TYPE_CHECKING, TypedDict
 
@@ -12,8 +22,325 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import JSONField, Q, Value
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 
-from profiles.models import SEARCH_GIN_PENDING_KB, Author, Institution, author_url
+
+class Institution(models.Model):
+    name = models.CharField(max_length=500)
+    name_key = models.CharField(max_length=500, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "profiles_institution"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VerificationLevel(models.IntegerChoices):
+    L0 = 0, "L0 · no public source"
+    L1 = 1, "L1 · imported from arXiv, unclaimed"
+    L2 = 2, "L2 · claimed, verified e-mail"
+    L3 = 3, "L3 · claimed with strong evidence"
+    L4 = 4, "L4 · confirmed by a curator"
+
+
+class MayCombineSeveralDecision(models.TextChoices):
+    """A curator's decision about "may combine several researchers". The recompute computes
+    ``Author.may_combine_several``; a decision here outranks it and no recompute changes it."""
+
+    NONE = "", "not reviewed: the recompute decides"
+    ONE = "one", "one researcher: flag cleared by a curator"
+    SEVERAL = "several", "several researchers: flagged by a curator"
+
+
+def shows_may_combine_several(*, computed: bool, decision: str) -> bool:
+    """Whether a record counts as "may combine several researchers" (shown, queued, penalised):
+    a curator's decision outranks what the recompute computed."""
+    if decision:
+        return decision == MayCombineSeveralDecision.SEVERAL
+    return computed
+
+
+class AuthorQuerySet(models.QuerySet["Author"]):
+    def live(self) -> AuthorQuerySet:
+        """Records that were not merged into another one."""
+        return self.filter(merged_into__isnull=True)
+
+    def shows_may_combine_several(self) -> AuthorQuerySet:
+        """Records shown as "may combine several researchers": flagged by a curator, or by the
+        recompute when no curator has decided."""
+        return self.filter(
+            Q(several_decision=MayCombineSeveralDecision.SEVERAL)
+            | Q(several_decision=MayCombineSeveralDecision.NONE, may_combine_several=True)
+        )
+
+    def public(self) -> AuthorQuerySet:
+        """Live records whose owner has not hidden them: what search, lists and the graph show."""
+        return self.filter(merged_into__isnull=True, hidden=False)
+
+
+# Pending-list limit (kB) of the GIN indexes searched on every search page (author names here,
+# work text in publications). New entries go to a pending list that every search scans in full:
+# at PostgreSQL's default of 4 MB, the ~10,000 entries a bulk import or a recompute leaves there
+# doubled the cost of a search on the astro-ph database. A small list keeps that cost negligible
+# and moves the merging to the writers, in smaller steps.
+SEARCH_GIN_PENDING_KB = 256
+
+
+class Author(models.Model):
+    """The public author record. Built from arXiv names; claimed and corrected by people."""
+
+    display_name = models.CharField(max_length=300)
+    # Case, accents, spacing and punctuation folded; "Lin, Dong" and "Dong Lin" share one key.
+    name_key = models.CharField(max_length=300)
+    name_variants = ArrayField(models.CharField(max_length=300), default=list, blank=True)
+    slug = models.SlugField(max_length=320, unique=True, allow_unicode=True)
+    # The one record per name key that imports attach new authorships to. Records split off by
+    # curators share the name but do not receive imports.
+    receives_imports = models.BooleanField(default=True)
+    institution = models.ForeignKey(
+        Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="authors"
+    )
+    bio = models.TextField(blank=True)
+    # The owner's own page (http or https only), shown with rel="nofollow ugc noopener".
+    homepage = models.URLField(max_length=500, blank=True, db_default="")
+    open_to_collaborate = models.BooleanField(default=False)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_authors",
+    )
+    verification_level = models.PositiveSmallIntegerField(
+        choices=VerificationLevel.choices, default=VerificationLevel.L1
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    # The owner hid the record's page: it answers 410 and leaves search, lists, the graph and the
+    # API; its works stay on their publication pages with the printed name unlinked.
+    hidden = models.BooleanField(default=False, db_default=False)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    # Computed by the recompute (graph.services): the record's works look like several people's.
+    may_combine_several = models.BooleanField(
+        default=False,
+        help_text="Computed by the recompute: the record's works look like several people's.",
+    )
+    # A curator's decision about that flag; the recompute reads it and never writes it.
+    # db_default: the importer inserts records with raw SQL.
+    several_decision = models.CharField(
+        max_length=10,
+        choices=MayCombineSeveralDecision.choices,
+        default=MayCombineSeveralDecision.NONE,
+        db_default=MayCombineSeveralDecision.NONE,
+        blank=True,
+        help_text="A curator's decision about the flag; it outranks the recompute.",
+    )
+
+    # Stored counters and trust score, recomputed by graph workers (see graph/).
+    works_count = models.PositiveIntegerField(default=0)
+    followers_count = models.PositiveIntegerField(default=0)
+    topics_count = models.PositiveIntegerField(default=0)
+    close_collaborators_count = models.PositiveIntegerField(default=0)
+    verified_collaborators_count = models.PositiveIntegerField(default=0)
+    first_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    trust_score = models.PositiveSmallIntegerField(default=0)
+    trust_tier = models.CharField(max_length=20, default="Emerging")
+    trust_formula_version = models.PositiveSmallIntegerField(default=0)
+    trust_components = models.JSONField(default=dict, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    # Set by publications.selectors.topic_prolific_authors, not a column: declared for the type
+    # checker only.
+    topic_works: int
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AuthorQuerySet.as_manager()
+
+    # Computed and written by graph alone (graph.models.AuthorStats). A record is created with
+    # their defaults (the importer inserts new records with zero counters); save() of an existing
+    # record never writes them.
+    COMPUTED_FIELDS = (
+        "works_count",
+        "followers_count",
+        "topics_count",
+        "close_collaborators_count",
+        "verified_collaborators_count",
+        "first_year",
+        "last_year",
+        "trust_score",
+        "trust_tier",
+        "trust_formula_version",
+        "trust_components",
+        "scored_at",
+        "may_combine_several",
+    )
+
+    class Meta:
+        db_table = "profiles_author"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name_key"],
+                condition=Q(receives_imports=True),
+                name="author_one_import_target_per_name_key",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="author_not_merged_into_itself"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["name_key"], name="author_name_key_idx"),
+            GinIndex(
+                fields=["name_key"],
+                opclasses=["gin_trgm_ops"],
+                name="author_name_key_trgm",
+                gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
+            ),
+            models.Index(fields=["-works_count"], name="author_works_count_idx"),
+            # The flagged-records queue (biggest first) and its count, without reading every
+            # record: the condition is AuthorQuerySet.shows_may_combine_several() on live records.
+            models.Index(
+                fields=["-works_count", "id"],
+                condition=Q(merged_into__isnull=True)
+                & (
+                    Q(several_decision="several") | Q(several_decision="", may_combine_several=True)
+                ),
+                name="author_flagged_queue_idx",
+            ),
+        ]
+        permissions = [
+            (
+                "curate_author",
+                "Can curate author records (merge, split, review claims, hide works)",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs) -> None:
+        """Insert a new record whole; update an existing one without the columns graph computes
+        (a stale instance saved after a recompute must not put old counters back)."""
+        if self._state.adding or self.pk is None or kwargs.get("force_insert"):
+            super().save(*args, **kwargs)
+            return
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None:
+            update_fields = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.COMPUTED_FIELDS
+            ]
+        else:
+            computed = set(update_fields) & set(self.COMPUTED_FIELDS)
+            if computed:
+                raise ValueError(
+                    f"{sorted(computed)} are computed by graph: write them through "
+                    "graph.models.AuthorStats"
+                )
+        kwargs["update_fields"] = update_fields
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("profiles:author", kwargs={"slug": self.slug})
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.claimed_by_id is not None
+
+    @property
+    def shows_may_combine_several(self) -> bool:
+        """Shown (and penalised) as "may combine several researchers": a curator's decision when
+        there is one, else the recompute's."""
+        return shows_may_combine_several(
+            computed=self.may_combine_several, decision=self.several_decision
+        )
+
+    @property
+    def page_version(self) -> str:
+        """Changes whenever something the public profile shows changes, including counters that
+        workers set with bulk UPDATEs (which leave updated_at alone): the key of the profile's
+        cached fragments."""
+        return "-".join(
+            str(v)
+            for v in (
+                self.updated_at.timestamp() if self.updated_at else 0,
+                self.works_count,
+                self.followers_count,
+                self.topics_count,
+                self.close_collaborators_count,
+                self.trust_score,
+                self.verification_level,
+                self.claimed_by_id,
+                self.institution_id,
+                self.may_combine_several,
+                self.several_decision,
+                self.hidden,
+                self.homepage,
+                self.scored_at.timestamp() if self.scored_at else 0,
+                zlib.crc32(json.dumps(self.trust_components, sort_keys=True).encode()),
+            )
+        )
+
+
+@lru_cache(maxsize=1)
+def _author_url_pattern() -> str:
+    return reverse("profiles:author", kwargs={"slug": "SLUG"})
+
+
+def author_url(slug: str) -> str:
+    """Author.get_absolute_url without a URL resolver pass per call (lists print hundreds)."""
+    return _author_url_pattern().replace("SLUG", iri_to_uri(slug), 1)
+
+
+class MayCombineSeveralRecord(Author):
+    """Author records flagged "may combine several researchers" (by the recompute or a curator):
+    the curators' one review queue (split, clear the flag, flag again)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "record that may combine several researchers"
+        verbose_name_plural = "records that may combine several researchers"
+
+
+class CurationEvent(models.Model):
+    """Append-only audit of every change made by a person (owner or curator) or by a worker."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="curation_events",
+    )
+    action = models.CharField(max_length=50)
+    target_type = models.CharField(max_length=50)  # "author", "work", "authorship", "claim"
+    target_id = models.CharField(max_length=100)
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.SET_NULL, related_name="history"
+    )
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "profiles_curationevent"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["author", "-created_at"], name="curation_author_idx"),
+            models.Index(fields=["target_type", "target_id"], name="curation_target_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}:{self.target_id}"
+
 
 # A work page lists this many authors before "all N authors" (and the visitor's own record when
 # it stands further down): a 3,000-member collaboration must not print 3,000 links on every view.

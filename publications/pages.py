@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from profiles.models import Author
-from profiles.names import name_key
 from profiles.selectors import (
     ProvenOrcid,
     author_get,
@@ -20,10 +18,18 @@ from profiles.selectors import (
     authors_search,
     owner_orcid,
 )
-from profiles.text import neutral_bio
 from publications import selectors
 from publications.arxiv import taxonomy
-from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Topic, Work, WorkVersion
+from publications.models import (
+    WORK_PAGE_FIRST_AUTHORS,
+    Author,
+    Authorship,
+    Topic,
+    Work,
+    WorkVersion,
+)
+from publications.names import name_key
+from publications.text import neutral_bio
 
 if TYPE_CHECKING:
     from publications.models import TopicWithWorksHere

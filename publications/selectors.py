@@ -31,10 +31,9 @@ from django.db.models import Window as Over
 from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
-from profiles.models import Author
-from profiles.selectors import visibility_version
 from publications.arxiv.text import fold_accents
-from publications.models import Authorship, Topic, Work, WorkTopic, WorkVersion
+from publications.author_records import visibility_version
+from publications.models import Author, Authorship, Topic, Work, WorkTopic, WorkVersion
 
 if TYPE_CHECKING:
     from publications.models import TopicWithWorksHere

@@ -8,19 +8,24 @@ import os
 import socket
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from profiles.models import Author
 from publications.arxiv import atom, oai, snapshot
 from publications.arxiv.detect import detect_format
+from publications.arxiv.ids import ARXIV_ID_RE
 from publications.arxiv.records import ParsedItem, SkippedRecord
 from publications.arxiv.text import work_text
+from publications.audit import record_event
 from publications.loader import Loader, LoadStats
-from publications.models import Authorship, AuthorshipSource, ImportRun, Work
+from publications.models import Author, Authorship, AuthorshipSource, ImportRun, Work
+from publications.names import names_compatible, split_slug
+from publications.permissions import require_owner
+from publications.signals import author_records_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +46,28 @@ def _beat(run_id: int, counts: dict[str, int]) -> None:
         records_skipped=counts["skipped"],
         records_failed=counts["failed"],
     )
+
+
+class _HeartbeatApart:
+    """The heartbeat of a run whose writes are one transaction (a bulk load): written through a
+    connection of its own, so it is seen while the load has committed nothing yet."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.connection: Any = None
+
+    def __call__(self) -> None:
+        if self.connection is None:
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE publications_importrun SET heartbeat_at = %s WHERE id = %s",
+                [timezone.now(), self.run_id],
+            )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
 def beat(run: ImportRun) -> None:
@@ -111,7 +138,14 @@ def import_items(
         pid=os.getpid(),
         heartbeat_at=timezone.now(),
     )
-    loader = Loader(batch_size=batch_size, checkpoint=lambda counts: _beat(run.pk, counts))
+    heartbeat = _HeartbeatApart(run.pk)
+    loader = Loader(
+        batch_size=batch_size,
+        checkpoint=lambda counts: _beat(run.pk, counts),
+        heartbeat=heartbeat,
+        # A harvest beats between pages through this connection: its writes stay batch by batch.
+        bulk=not hasattr(items, "on_page"),
+    )
     if hasattr(items, "on_page"):  # a harvest feed: beat between pages too
         items.on_page = lambda: beat(run)
     try:
@@ -119,6 +153,8 @@ def import_items(
     except Exception as exc:
         _finish(run, loader.stats, status=ImportRun.Status.FAILED, fatal=f"import stopped: {exc}")
         raise
+    finally:
+        heartbeat.close()
     _finish(
         run, stats, status=ImportRun.Status.FAILED if stats.fatal else ImportRun.Status.FINISHED
     )
@@ -145,12 +181,9 @@ def _finish(run: ImportRun, stats: LoadStats, *, status: str, fatal: str = "") -
 
 def _after_import(stats: LoadStats) -> None:
     """Hook for recomputing what depends on authorships (counters, scores) once the run commits."""
-    from publications import signals
-
     if stats.touched_author_ids:
-        ids = sorted(stats.touched_author_ids)
-        transaction.on_commit(
-            lambda: signals.authors_changed.send(sender=ImportRun, author_ids=ids)
+        author_records_changed_on_commit(
+            stats.touched_author_ids, authorships_changed=True, sender=ImportRun
         )
 
 
@@ -202,10 +235,7 @@ def import_path(
 
 
 def _notify_authorships_changed(author_ids) -> None:
-    from publications import signals
-
-    ids = sorted(set(author_ids))
-    transaction.on_commit(lambda: signals.authors_changed.send(sender=Authorship, author_ids=ids))
+    author_records_changed_on_commit(author_ids, authorships_changed=True, sender=Authorship)
 
 
 @transaction.atomic
@@ -215,10 +245,6 @@ def authorship_disown(*, user, work: Work, author: Author) -> Author:
     the move is recorded as a curation event. Returns the new record. Running it twice is refused
     (the record no longer has the work)."""
     from django.core.exceptions import ValidationError
-
-    from profiles.names import split_slug
-    from profiles.permissions import require_owner
-    from profiles.services import record_event
 
     require_owner(user, author)
     authorship = (
@@ -279,7 +305,6 @@ class AmbiguousAuthorship(Exception):
 
 def normalise_arxiv_id(raw: str) -> str:
     """ "arXiv:1810.04805v2" → "1810.04805"; "" when it is not an arXiv id."""
-    from profiles.evidence import ARXIV_ID_RE
 
     value = (raw or "").strip()
     value = value.removeprefix("arXiv:").removeprefix("arxiv:").strip()
@@ -300,10 +325,6 @@ def authorship_add(
     curator attributed or that belong to another person's claimed record are refused. Nothing is
     stored on refusal. Running it twice is refused (the work already belongs to the record)."""
     from django.core.exceptions import ValidationError
-
-    from profiles.names import names_compatible
-    from profiles.permissions import require_owner
-    from profiles.services import record_event
 
     require_owner(user, author)
     raw = " ".join((arxiv_id or "").split())[:60]

@@ -2,8 +2,8 @@
 selector, render or stream.
 
 Each page holds nothing per visitor but its header, so anonymous visitors get it whole from the
-catalogue page cache, and signed-in users get its content from a template fragment under the
-same key (bzpeer/page_cache.py)."""
+catalogue page cache, and signed-in users get the same stored page with their own header
+(bzpeer/page_cache.py, bzpeer/personal.py)."""
 
 import re
 from collections.abc import Callable, Collection
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from bzpeer import page_cache
+from bzpeer import page_cache, personal
 from profiles.selectors import author_get
 from profiles.views.profile import author_gone
 from publications import exports, pages, selectors
@@ -66,15 +66,36 @@ def _catalogue_page(
     key. `parts` are the page's normalised parameters."""
     generation = generation or page_cache.catalogue_generation()  # read before the data
     key = page_cache.catalogue_key(kind, parts, generation)
-    anonymous = _anonymous_cacheable(request, params)
-    if anonymous:
-        content = page_cache.catalogue_get(key)
-        if content is not None:
-            return HttpResponse(content)
-    response = build(key, ttl)
-    if anonymous and response.status_code == 200:
-        page_cache.catalogue_put(key, response.content, ttl)
-    return response
+    cached = _cached_page(request, key, params)
+    if cached is not None:
+        return cached
+    if _anonymous_cacheable(request, params):
+        response = build(key, ttl)
+        if response.status_code == 200:
+            page_cache.catalogue_put(key, response.content, ttl)
+        return response
+    if request.user.is_authenticated and personal.shareable(request, params):
+        # Render the page everybody shares once, store it, and fill in this visitor's parts.
+        response = personal.as_anonymous(request, lambda: build(key, ttl))
+        if response.status_code == 200:
+            page_cache.catalogue_put(key, response.content, ttl)
+            mine = personal.for_visitor(request, response.content)
+            if mine is not None:
+                return mine
+    return build(key, ttl)
+
+
+def _cached_page(request: HttpRequest, key: str, params: Collection[str]) -> HttpResponse | None:
+    """The stored page under `key` for this visitor: whole for anonymous visitors (no query),
+    with their own header for signed-in ones (bzpeer/personal.py); None on a miss."""
+    if not personal.shareable(request, params):
+        return None
+    content = page_cache.catalogue_get(key)
+    if content is None:
+        return None
+    if not request.user.is_authenticated:
+        return HttpResponse(content)
+    return personal.for_visitor(request, content)
 
 
 def _context_author_slug(request: HttpRequest) -> str | None:
@@ -118,12 +139,11 @@ def work_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
             lambda key, ttl: _render_work(request, pages.work_page(arxiv_id=arxiv_id), key, ttl),
         )
     generation = page_cache.catalogue_generation()
-    if _anonymous_cacheable(request, {"author"}):
-        content = page_cache.catalogue_get(
-            page_cache.catalogue_key("work", (arxiv_id, slug), generation)
-        )
-        if content is not None:
-            return HttpResponse(content)
+    cached = _cached_page(
+        request, page_cache.catalogue_key("work", (arxiv_id, slug), generation), {"author"}
+    )
+    if cached is not None:
+        return cached
     page = pages.work_page(arxiv_id=arxiv_id, author_slug=slug)
     # Only a record the page shows apart gets its own entry; any other slug is the plain page.
     context = slug if page.context_position is not None else None

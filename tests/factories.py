@@ -7,9 +7,8 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from profiles.models import Author
-from profiles.names import name_key, slug_for_key
-from publications.models import Authorship, Topic, Work, WorkVersion
+from publications.models import Author, Authorship, Topic, Work, WorkVersion
+from publications.names import name_key, slug_for_key
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -108,3 +107,14 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     author = factory.SubFactory(AuthorFactory)
     evidence = factory.LazyFunction(lambda: {"message": "These are my papers."})
+
+
+def save_computed(author: Author) -> Author:
+    """Store the computed values set on ``author`` (counters, score, flag) as graph, their one
+    writer, would: Author.save() leaves them alone on an existing record."""
+    from graph.models import AuthorStats
+
+    AuthorStats.objects.filter(pk=author.pk).update(
+        **{name: getattr(author, name) for name in Author.COMPUTED_FIELDS}
+    )
+    return author

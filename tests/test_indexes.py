@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from profiles.models import SEARCH_GIN_PENDING_KB
+from publications.models import SEARCH_GIN_PENDING_KB
 
 pytestmark = pytest.mark.django_db
 

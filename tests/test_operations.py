@@ -19,8 +19,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from profiles.models import Author, Follow
-from publications.models import ImportRun, Work
+from profiles.models import Follow
+from publications.models import Author, ImportRun, Work
 from tests.factories import AuthorFactory, UserFactory
 from tests.fakearxiv import FakeArxiv, arxiv_id, fixture_records
 

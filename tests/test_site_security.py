@@ -16,7 +16,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from profiles.models import Author
+from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, UserFactory

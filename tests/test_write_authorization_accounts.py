@@ -11,8 +11,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from profiles.feed_keys import following_feed_key
-from profiles.models import Author, Follow, FollowingFeedKey
+from profiles.models import Follow, FollowingFeedKey
 from profiles.services import claim_approve
+from publications.models import Author
 from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from profiles import selectors, services
-from profiles.models import Author
 from profiles.ratelimit import RateLimited
 from profiles.views.common import error_text, live_author, refuse
+from publications.models import Author
 from publications.selectors import author_works_page
 
 

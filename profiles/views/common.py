@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from profiles import selectors
-from profiles.models import Author
+from publications.models import Author
 
 
 def wants_json(request: HttpRequest) -> bool:

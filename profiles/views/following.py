@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from profiles import feed_keys, services
 from profiles.feeds import FollowingWorksFeed
-from profiles.models import Author
 from profiles.views.common import live_author, login_url, refuse, wants_json
 from publications import identity_review
+from publications.models import Author
 from publications.selectors import followed_works_page
 
 

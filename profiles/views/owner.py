@@ -12,11 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from profiles import selectors, services
-from profiles.models import Author
 from profiles.views.common import live_author, refuse
 from publications import identity_review
 from publications import services as publication_services
-from publications.models import Work
+from publications.models import Author, Work
 from publications.selectors import author_works_page
 
 

@@ -6,18 +6,20 @@ from typing import TYPE_CHECKING, cast
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
-from bzpeer import page_cache
+from bzpeer import page_cache, personal
 from graph.selectors import author_score_trend
-from profiles.selectors import author_canonical_slug, author_viewer_state, visibility_version
+from profiles.selectors import author_canonical_slug, author_viewer_state, author_with_viewer_state
 from profiles.services import invitation_lock_reason
+from publications.author_records import visibility_version
 from publications.identity_review import split_family
 from publications.pages import profile_page
 from publications.selectors import page_number
 
 if TYPE_CHECKING:
-    from profiles.models import Author
+    from publications.models import Author
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -31,7 +33,43 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
+def _for_signed_in(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """The stored anonymous page with this signed-in visitor's header and follow, claim and
+    invitation cards (bzpeer/personal.py): the session, the user, and the record with the
+    visitor's state on it (3 queries). None when no anonymous copy is stored."""
+    if not personal.shareable(request, {"page"}):
+        return None
+    number = str(page_number(request.GET.get("page", 1)))
+    author_id = page_cache.author_id(slug=slug)
+    if author_id is None:
+        return None
+    token = page_cache.generation(author_id=author_id)  # before the data
+    content = page_cache.get(slug=slug, page=number, author_id=author_id, generation=token)
+    if content is None:
+        return None
+    found = author_with_viewer_state(slug=slug, user=request.user)
+    if found is None:
+        return None
+    author, viewer = found
+    if author.pk != author_id or author.merged_into_id or author.hidden:
+        return None
+    cards = render_to_string(
+        "profiles/_visitor_cards.html",
+        {
+            "author": author,
+            "viewer": viewer,
+            "invitation_lock": invitation_lock_reason(author=author, user=request.user),
+        },
+        request=request,
+    )
+    return personal.for_visitor(request, content, {"profile-actions": cards})
+
+
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        mine = _for_signed_in(request, slug)
+        if mine is not None:
+            return mine
     cached = None
     if _cacheable(request):
         # The page the paginator will show: ?page=01, ?page=0000001 and ?page=x share page 1's entry.

@@ -10,13 +10,13 @@ import time
 from dataclasses import dataclass
 
 from graph.scoring import may_combine_several
-from profiles.names import name_key
 from publications.identity.cluster import resolve
 from publications.identity.evidence import Corpus
 from publications.identity.labelled import mentions_from_records, read_records
 from publications.identity.metrics import Report, evaluate, read_labels
 from publications.identity.model import PairModel, default_model
 from publications.identity.names import block_key, parse_name
+from publications.names import name_key
 
 
 @dataclass

@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from profiles.models import author_url
+from publications.models import author_url
 
 register = template.Library()
 

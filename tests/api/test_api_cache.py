@@ -17,6 +17,9 @@ CACHED = [
     "/api/works/0704.0716/",
     "/api/works/0704.0716/authors/",
     "/api/authors/christoph-richard/works/",
+    "/api/authors/christoph-richard/",
+    "/api/authors/",
+    "/api/authors/?q=richard",
     "/api/graph/slice/?author=christoph-richard",
 ]
 
@@ -59,3 +62,26 @@ def test_hiding_a_work_shows_at_once(api, imported, django_capture_on_commit_cal
     assert "0704.0716" not in listed
     assert api.get("/api/works/0704.0716/").status_code == 404
     assert api.get("/api/works/0704.0716/authors/").status_code == 404
+
+
+def test_an_owner_edit_and_a_hidden_record_show_at_once_in_the_author_answers(
+    api, imported, django_capture_on_commit_callbacks
+):
+    from profiles.models import Author
+    from profiles.services import author_set_hidden, claim_approve
+    from tests.factories import ClaimFactory
+
+    author = Author.objects.get(slug="christoph-richard")
+    owner = UserFactory()
+    assert api.get("/api/authors/christoph-richard/").json()["is_claimed"] is False
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_approve(claim=ClaimFactory(user=owner, author=author), reviewer=CuratorFactory())
+    assert api.get("/api/authors/christoph-richard/").json()["is_claimed"] is True
+    listed = api.get("/api/authors/", {"q": "richard"}).json()["results"]
+    assert "christoph-richard" in {a["slug"] for a in listed}
+    author.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        author_set_hidden(user=owner, author=author, hidden=True)
+    assert api.get("/api/authors/christoph-richard/").status_code == 410
+    listed = api.get("/api/authors/", {"q": "richard"}).json()["results"]
+    assert "christoph-richard" not in {a["slug"] for a in listed}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from profiles.models import Author, Claim, Follow
-from publications.models import Authorship, Work, WorkTopic
+from profiles.models import Claim, Follow
+from publications.models import Author, Authorship, Work, WorkTopic
 from tests.api.conftest import import_more, import_small
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from profiles.models import Author
-from publications.models import WORK_PAGE_FIRST_AUTHORS, Work
+from publications.models import WORK_PAGE_FIRST_AUTHORS, Author, Work
 from publications.services import import_path
-from publications.signals import authors_changed
+from publications.signals import author_records_changed
 from tests.conftest import ARXIV
-from tests.factories import UserFactory
+from tests.factories import UserFactory, save_computed
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +35,7 @@ def test_author_list_filters(api, imported):
     claimed.verification_level = 3
     claimed.works_count = 7
     claimed.save()
+    save_computed(claimed)
     assert [a["slug"] for a in results(api.get("/api/authors/", {"claimed": "true"}))] == [
         "christoph-richard"
     ]
@@ -72,7 +72,7 @@ def test_author_detail_shows_counts_and_trust_breakdown(api, imported):
     author.works_count, author.followers_count, author.close_collaborators_count = 12, 3, 4
     author.trust_score, author.trust_tier, author.trust_formula_version = 21, "Emerging", 1
     author.trust_components = {"identity": 10, "record": 8, "network": 3, "community": 0}
-    author.save()
+    save_computed(author)
     body = api.get("/api/authors/christoph-richard/").json()
     assert body["display_name"] == "Christoph Richard"
     assert body["counts"] == {
@@ -147,7 +147,9 @@ def test_a_collaboration_paper_lists_its_first_authors_and_pages_through_all(api
     assert len(results(api.get(body["authors_url"], {"page_size": 7}))) == 7
     assert api.get(body["authors_url"], {"page_size": 1000}).status_code == 400
     Work.objects.filter(pk=work.pk).update(hidden=True)
-    authors_changed.send(sender=None, author_ids=[])  # as the curation that hides it does
+    author_records_changed.send(
+        sender=None, author_ids=[], authorships_changed=True
+    )  # as the curation that hides it does
     assert api.get(body["authors_url"]).status_code == 404
     assert api.get("/api/works/9999.99999/authors/").status_code == 404
 
@@ -157,7 +159,9 @@ def test_old_style_ids_and_hidden_works(api, imported):
     assert api.get(f"/api/works/{old.arxiv_id}/").status_code == 200
     old.hidden = True
     old.save()
-    authors_changed.send(sender=None, author_ids=[])  # as the curation that hides it does
+    author_records_changed.send(
+        sender=None, author_ids=[], authorships_changed=True
+    )  # as the curation that hides it does
     assert api.get(f"/api/works/{old.arxiv_id}/").status_code == 404
     listed = {w["arxiv_id"] for w in results(api.get("/api/works/", {"page_size": 100}))}
     assert old.arxiv_id not in listed
@@ -236,7 +240,7 @@ def test_detail_etag_gives_304_until_the_record_changes(api, imported, url):
 
     Topic.objects.filter(code="math-ph").update(name="Renamed")
     # Imports and curation say so after commit; anonymous answers are cached until then.
-    authors_changed.send(sender=None, author_ids=[])
+    author_records_changed.send(sender=None, author_ids=[], authorships_changed=True)
     changed = api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from profiles.models import Author, Claim, ClaimState, Follow
+from profiles.models import Claim, ClaimState, Follow
+from publications.models import Author
 from tests.factories import AuthorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ import re
 import pytest
 from django.core import mail
 
-from profiles.models import Author, Claim
+from profiles.models import Claim
+from publications.models import Author
 from publications.services import import_path
 from tests.browser.conftest import wait_until
 from tests.conftest import ARXIV

@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from profiles.models import Author
-from publications.models import Work
+from publications.models import Author, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 

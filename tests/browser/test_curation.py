@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from profiles.curators import CURATORS_GROUP
-from profiles.models import Author, Claim, ClaimState, CurationEvent
-from publications.models import Work
+from profiles.models import Claim, ClaimState
+from publications.models import Author, CurationEvent, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import UserFactory
@@ -40,12 +40,12 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     own_title = Work.objects.get(arxiv_id="0906.2112").title
 
     # Merge: select both records in the list, run the action, look at the preview, confirm.
-    page.goto(f"/admin/profiles/author/?id__in={kept.pk},{merged.pk}")
+    page.goto(f"/admin/publications/author/?id__in={kept.pk},{merged.pk}")
     page.check(f"input[name=_selected_action][value='{kept.pk}']")
     page.check(f"input[name=_selected_action][value='{merged.pk}']")
     page.select_option("select[name=action]", "merge_selected")
     page.click("button[name=index]")
-    page.wait_for_url("**/admin/profiles/author/merge/**")
+    page.wait_for_url("**/admin/publications/author/merge/**")
     page.check(f"#kept-{kept.pk}")
     page.click("#merge-preview")
     page.wait_for_selector("#merge-summary")
@@ -53,7 +53,7 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     screenshot("curation-merge-preview")
     page.fill("#merge-confirm input[name=note]", "Same person, two spellings")
     page.click("#merge-confirm input[name=confirm]")
-    page.wait_for_url(f"**/admin/profiles/author/{kept.pk}/change/")
+    page.wait_for_url(f"**/admin/publications/author/{kept.pk}/change/")
     assert "Merged 1 record(s) into robin-de-jong" in page.locator("ul.messagelist").inner_text()
 
     # The merged record's public URL now lands on the kept record, which lists both works.
@@ -64,7 +64,7 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     screenshot("curation-after-merge-public")
 
     # Split the work that belongs to someone else off the kept record.
-    page.goto(f"/admin/profiles/author/{kept.pk}/change/")
+    page.goto(f"/admin/publications/author/{kept.pk}/change/")
     page.click("a.split-link")
     page.wait_for_selector("#split-works")
     work_id = (
@@ -77,7 +77,7 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     screenshot("curation-split-form")
     page.click("#split-submit")
     new = Author.objects.get(slug="robin-de-jong--2")
-    page.wait_for_url(f"**/admin/profiles/author/{new.pk}/change/")
+    page.wait_for_url(f"**/admin/publications/author/{new.pk}/change/")
 
     page.goto(f"/authors/{new.slug}/")
     assert moved_title in page.locator("body").inner_text()
@@ -87,7 +87,7 @@ def test_curator_merges_and_splits_and_the_public_pages_follow(curator_page, scr
     assert moved_title not in page.locator("body").inner_text()
 
     # The kept record's history shows both actions.
-    page.goto(f"/admin/profiles/author/{kept.pk}/history/")
+    page.goto(f"/admin/publications/author/{kept.pk}/history/")
     history = page.locator("#history").inner_text()
     assert "split" in history and "merge" in history and "carla" in history
     assert screenshot("curation-history").stat().st_size > 1000

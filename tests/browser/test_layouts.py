@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from profiles.models import Author
 from profiles.services import author_set_hidden, claim_approve, invitation_send
+from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from profiles.models import Author
+from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.pages.conftest import store_counters

@@ -8,9 +8,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from profiles.curators import CURATORS_GROUP
-from profiles.models import Author, CurationEvent
 from publications import curation
-from publications.models import Authorship
+from publications.models import Author, Authorship, CurationEvent
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import UserFactory
@@ -33,13 +32,13 @@ def test_curator_undoes_a_merge_from_the_merged_record_page(page, screenshot):
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
 
-    page.goto(f"/admin/profiles/author/{merged.pk}/change/")
+    page.goto(f"/admin/publications/author/{merged.pk}/change/")
     page.click("#undo-merge-link")
-    page.wait_for_url(f"**/admin/profiles/author/{merged.pk}/unmerge/")
+    page.wait_for_url(f"**/admin/publications/author/{merged.pk}/unmerge/")
     page.fill("#unmerge-form input[name=note]", "Two people after all")
     screenshot("curation-undo-merge")
     page.click("#undo-merge")
-    page.wait_for_url(f"**/admin/profiles/author/{merged.pk}/change/")
+    page.wait_for_url(f"**/admin/publications/author/{merged.pk}/change/")
     assert "The merge was undone." in page.locator("ul.messagelist").inner_text()
     assert "This field is required" not in page.content()
     assert Author.objects.get(pk=merged.pk).merged_into_id is None

@@ -9,8 +9,9 @@ import pytest
 from django.db import connections
 
 from graph import services
-from profiles.models import Author, Follow
+from profiles.models import Follow
 from profiles.services import follow_author, unfollow_author
+from publications.models import Author
 from tests.factories import AuthorFactory, UserFactory
 
 

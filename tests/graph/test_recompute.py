@@ -13,9 +13,9 @@ from graph import services
 from graph.models import ScoreChange
 from graph.scoring import ScoreInputs, compute_score
 from graph.selectors import several_researchers_queue
-from profiles.models import Author, Claim, Follow, VerificationLevel
+from profiles.models import Claim, Follow
 from profiles.services import claim_mark_disputed
-from publications.models import Authorship, Work
+from publications.models import Author, Authorship, VerificationLevel, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import (
@@ -230,7 +230,7 @@ def test_a_record_that_looks_like_several_people_is_flagged_and_queued(imported,
     assert smoller.trust_score == unflagged.score - 15
     assert not Author.objects.get(slug="yun-soo-myung").may_combine_several
     assert smoller in several_researchers_queue()
-    response = admin_client.get("/admin/profiles/flaggedauthor/")
+    response = admin_client.get("/admin/publications/maycombineseveralrecord/")
     assert response.status_code == 200
     assert "Joel Smoller" in response.content.decode()
     assert "Yun-Soo Myung" not in response.content.decode()
@@ -302,12 +302,14 @@ def test_import_signal_enqueues_the_recompute(django_capture_on_commit_callbacks
 
 
 def test_profile_signal_enqueues_the_recompute(imported, django_capture_on_commit_callbacks):
-    from profiles.signals import author_records_changed
+    from publications.signals import author_records_changed
 
     author = Author.objects.get(slug="yun-soo-myung")
     Follow.objects.create(user=UserFactory(), author=author)
     with django_capture_on_commit_callbacks(execute=True):
-        author_records_changed.send(sender=Follow, author_ids=[author.pk])
+        author_records_changed.send(
+            sender=Follow, author_ids=[author.pk], authorships_changed=False
+        )
     author.refresh_from_db()
     assert author.followers_count == 1
 
@@ -323,9 +325,9 @@ def test_large_change_sets_enqueue_the_full_recompute(
     monkeypatch.setattr(
         tasks.recompute_authors, "delay", lambda ids, collab: calls.append((ids, collab))
     )
-    from publications.signals import authors_changed
+    from publications.signals import author_records_changed
 
     with django_capture_on_commit_callbacks(execute=True):
-        authors_changed.send(sender=Work, author_ids=[1, 2, 3])
-        authors_changed.send(sender=Work, author_ids=[2, 1])
+        author_records_changed.send(sender=Work, author_ids=[1, 2, 3], authorships_changed=True)
+        author_records_changed.send(sender=Work, author_ids=[2, 1], authorships_changed=True)
     assert calls == ["all", ([1, 2], False)]

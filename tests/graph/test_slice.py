@@ -10,8 +10,7 @@ import pytest
 from django.http import Http404
 
 from graph.selectors import graph_slice
-from profiles.models import Author
-from publications.models import Authorship, Work
+from publications.models import Author, Authorship, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 

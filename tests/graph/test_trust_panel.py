@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from graph import services
 from graph.models import ScoreChange
-from profiles.models import Author, Follow
+from profiles.models import Follow
+from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import UserFactory

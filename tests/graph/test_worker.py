@@ -8,7 +8,7 @@ import time
 import pytest
 
 from graph import services
-from profiles.models import Author
+from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.test_celery_worker import redis_worker  # noqa: F401  (fixture)

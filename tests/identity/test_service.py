@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from profiles.models import Author
 from publications.identity_service import resolve_identities
-from publications.models import Authorship, AuthorshipSource, IdentityDecision
+from publications.models import Author, Authorship, AuthorshipSource, IdentityDecision
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ import pytest
 from django.core.cache import cache
 from django.db.models import Count
 
-from profiles.models import Author
-from publications.models import Authorship, Work
+from publications.models import Author, Authorship, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
+from tests.factories import save_computed
 
 
 def store_counters(author: Author) -> Author:
@@ -32,7 +32,7 @@ def store_counters(author: Author) -> Author:
     author.followers_count = author.follows.count()
     author.first_year = years[0] if years else None
     author.last_year = years[-1] if years else None
-    author.save()
+    save_computed(author)
     return author
 
 

@@ -11,10 +11,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
 
 from graph.services import recompute_authors
-from profiles.models import Author
 from publications import curation_works
 from publications.curation import merge_authors
-from publications.models import Work
+from publications.models import Author, Work
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

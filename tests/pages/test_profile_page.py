@@ -9,11 +9,17 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.cache import cache
 
-from profiles.models import Author
-from publications.models import Work
+from publications.models import Author, Work
 from publications.selectors import LISTED_AUTHORS
-from publications.signals import authors_changed
-from tests.factories import AuthorFactory, AuthorshipFactory, TopicFactory, UserFactory, WorkFactory
+from publications.signals import author_records_changed
+from tests.factories import (
+    AuthorFactory,
+    AuthorshipFactory,
+    TopicFactory,
+    UserFactory,
+    WorkFactory,
+    save_computed,
+)
 from tests.pages.conftest import store_counters
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +34,7 @@ def profile(client, slug: str, **params) -> str:
 def test_profile_shows_every_seed_section_with_stored_figures(client, imported):
     author = Author.objects.get(slug="christoph-richard")
     author.trust_score, author.trust_tier = 21, "Emerging"
-    author.save()
+    save_computed(author)
     html = profile(client, author.slug)
     for text in [
         "Researcher profile",
@@ -193,7 +199,7 @@ def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
         author=author,
     )
     store_counters(author)
-    authors_changed.send(sender=None, author_ids=[author.pk])
+    author_records_changed.send(sender=None, author_ids=[author.pk], authorships_changed=True)
     assert "A brand new work" in profile(client, author.slug)
 
 

@@ -1,5 +1,6 @@
 """The anonymous full-page cache of the profile (bzpeer/page_cache.py): served with no query,
-never to signed-in users, and dropped by every change a visitor could see."""
+to signed-in users with their own state (tests/pages/test_signed_in_pages.py), and dropped by
+every change a visitor could see."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
 
 from graph.services import recompute_authors
-from profiles.models import Author
 from profiles.services import claim_approve, follow_author
 from publications.curation import merge_authors
+from publications.models import Author
 from tests.factories import (
     AuthorshipFactory,
     ClaimFactory,
@@ -49,7 +50,7 @@ def test_a_cached_anonymous_profile_is_served_without_queries(client, django_ass
     assert '<ol class="works" start="21">' in html
 
 
-def test_signed_in_users_never_get_the_cached_page(client):
+def test_signed_in_users_get_their_own_state_on_the_cached_page(client):
     author = make_author_with_works(3)
     warm(client, author)
     user = UserFactory(username="reader")

@@ -11,8 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bzpeer import page_cache
-from profiles.models import Author
-from publications.models import WORK_PAGE_FIRST_AUTHORS, Authorship, Work
+from publications.models import WORK_PAGE_FIRST_AUTHORS, Author, Authorship, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, AuthorshipFactory, WorkFactory

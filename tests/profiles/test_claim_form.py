@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from profiles.models import Author, Claim
+from profiles.models import Claim
 from profiles.services import claim_approve, claim_create
+from publications.models import Author
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

@@ -12,13 +12,7 @@ from rest_framework.test import APIClient
 
 from graph.services import recompute_authors
 from profiles.evidence import registrable_domain
-from profiles.models import (
-    Author,
-    Claim,
-    CurationEvent,
-    Institution,
-    InstitutionDomain,
-)
+from profiles.models import Claim, InstitutionDomain
 from profiles.services import (
     claim_approve,
     claim_create,
@@ -26,7 +20,7 @@ from profiles.services import (
     claim_reject,
     institution_domain_add,
 )
-from publications.models import Authorship
+from publications.models import Author, Authorship, CurationEvent, Institution
 from publications.services import authorship_add, import_path
 from tests.conftest import ARXIV
 from tests.factories import (

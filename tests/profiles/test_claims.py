@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from profiles.evidence import domain_matches_affiliations, normalise_orcid
-from profiles.models import Author, Claim, ClaimState, CurationEvent, Institution
+from profiles.models import Claim, ClaimState
 from profiles.services import (
     claim_approve,
     claim_create,
@@ -20,6 +20,7 @@ from profiles.services import (
     claim_withdraw,
     institution_domain_add,
 )
+from publications.models import Author, CurationEvent, Institution
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

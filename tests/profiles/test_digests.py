@@ -10,10 +10,10 @@ from django.core import mail
 from django.utils import timezone
 
 from profiles.digests import digest_subscription_set, digest_unsubscribe_token
-from profiles.models import Author, DigestSubscription
+from profiles.models import DigestSubscription
 from profiles.services import follow_author
 from publications import digests
-from publications.models import DigestItem
+from publications.models import Author, DigestItem
 from publications.tasks import send_due_digests
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 

@@ -7,8 +7,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
-from profiles.models import Author, Follow
+from profiles.models import Follow
 from profiles.services import follow_author, unfollow_author
+from publications.models import Author
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
@@ -194,7 +195,7 @@ def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(
 
 
 def test_follows_tell_the_graph_after_commit(django_capture_on_commit_callbacks):
-    from profiles.signals import author_records_changed
+    from publications.signals import author_records_changed
 
     received = []
 

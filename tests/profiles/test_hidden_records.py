@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from profiles.models import Author, CurationEvent
 from profiles.services import author_set_hidden, claim_approve
+from publications.models import Author, CurationEvent
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from profiles.models import Author, CurationEvent, Institution
 from profiles.services import (
     claim_approve,
     claim_create,
@@ -14,7 +13,7 @@ from profiles.services import (
     institution_domain_add,
     record_event,
 )
-from publications.models import Authorship, Work
+from publications.models import Author, Authorship, CurationEvent, Institution, Work
 from publications.services import authorship_add, authorship_disown, import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory

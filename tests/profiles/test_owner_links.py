@@ -6,8 +6,8 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.core.cache import cache
 
-from profiles.models import Author
 from profiles.services import claim_approve
+from publications.models import Author
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from profiles.models import Author, Claim, CurationEvent, Institution, InstitutionDomain
+from profiles.models import Claim, InstitutionDomain
 from profiles.services import claim_approve
-from publications.models import Authorship
+from publications.models import Author, Authorship, CurationEvent, Institution
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import (

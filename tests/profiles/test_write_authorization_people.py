@@ -15,16 +15,10 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from profiles.models import (
-    Author,
-    CollaborationInvitation,
-    DigestSubscription,
-    Follow,
-    InvitationBlock,
-)
+from profiles.models import CollaborationInvitation, DigestSubscription, Follow, InvitationBlock
 from profiles.services import claim_approve, follow_author, invitation_send
 from publications.curation import split_author
-from publications.models import IdentityDecision, SplitNotice
+from publications.models import Author, IdentityDecision, SplitNotice
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

@@ -15,9 +15,9 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 
-from profiles.models import Author, Claim, CurationEvent
+from profiles.models import Claim
 from publications import curation, curation_works, tasks
-from publications.models import IdentityDecision, Work
+from publications.models import Author, CurationEvent, IdentityDecision, Work
 from tests.factories import AuthorFactory, AuthorshipFactory, CuratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +37,8 @@ NOT_STAFF = {"anonymous", "unverified", "other_user", "owner"}
 MODEL_PERMISSIONS = [
     "view_author",
     "change_author",
-    "view_flaggedauthor",
-    "change_flaggedauthor",
+    "view_maycombineseveralrecord",
+    "change_maycombineseveralrecord",
     "view_work",
     "change_work",
     "view_identitydecision",
@@ -115,7 +115,7 @@ class WritePath:
 PATHS = {
     "admin change of an author": WritePath(
         "post",
-        lambda s: f"/admin/profiles/author/{s.author.pk}/change/",
+        lambda s: f"/admin/publications/author/{s.author.pk}/change/",
         lambda s: {
             "display_name": "Changed by hand",
             "name_variants": "",
@@ -126,7 +126,7 @@ PATHS = {
     ),
     "flagged queue change page": WritePath(
         "post",
-        lambda s: f"/admin/profiles/flaggedauthor/{s.author.pk}/change/",
+        lambda s: f"/admin/publications/maycombineseveralrecord/{s.author.pk}/change/",
         lambda s: {"display_name": "Changed by hand", "slug": "stolen", "trust_score": "99"},
         lambda s: (
             Author.objects.filter(pk=s.author.pk, slug="stolen").exists()
@@ -135,25 +135,25 @@ PATHS = {
     ),
     "clear flag": WritePath(
         "post",
-        lambda s: "/admin/profiles/flaggedauthor/",
+        lambda s: "/admin/publications/maycombineseveralrecord/",
         lambda s: {"action": "clear_flag", ACTION_CHECKBOX_NAME: [s.author.pk]},
         lambda s: Author.objects.get(pk=s.author.pk).several_decision == "one",
     ),
     "merge": WritePath(
         "post",
-        lambda s: "/admin/profiles/author/merge/",
+        lambda s: "/admin/publications/author/merge/",
         lambda s: {"ids": f"{s.other.pk},{s.kept.pk}", "kept": s.kept.pk, "confirm": "1"},
         lambda s: Author.objects.get(pk=s.other.pk).merged_into_id == s.kept.pk,
     ),
     "undo merge": WritePath(
         "post",
-        lambda s: f"/admin/profiles/author/{s.merged.pk}/unmerge/",
+        lambda s: f"/admin/publications/author/{s.merged.pk}/unmerge/",
         lambda s: {},
         lambda s: Author.objects.get(pk=s.merged.pk).merged_into_id is None,
     ),
     "split": WritePath(
         "post",
-        lambda s: f"/admin/profiles/author/{s.author.pk}/split/",
+        lambda s: f"/admin/publications/author/{s.author.pk}/split/",
         lambda s: {"works": [s.work.pk]},
         lambda s: Author.objects.filter(display_name="Ann Owned").count() == 2,
     ),

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from profiles.models import Author, Claim, ClaimState, CurationEvent
+from profiles.models import Claim, ClaimState
+from publications.models import Author, CurationEvent
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorshipFactory, UserFactory, WorkFactory

@@ -6,17 +6,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from profiles.models import (
-    Author,
-    Claim,
-    ClaimState,
-    CollaborationInvitation,
-    CurationEvent,
-    Follow,
-)
+from profiles.models import Claim, ClaimState, CollaborationInvitation, Follow
 from profiles.selectors import author_history
 from publications import curation, curation_works, signals
-from publications.models import Authorship, AuthorshipSource, Work
+from publications.models import Author, Authorship, AuthorshipSource, CurationEvent, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import UserFactory
@@ -47,9 +40,9 @@ def changed(monkeypatch):
     def receiver(sender, author_ids, **kwargs):
         sent.append(author_ids)
 
-    signals.authors_changed.connect(receiver, dispatch_uid="test-curation")
+    signals.author_records_changed.connect(receiver, dispatch_uid="test-curation")
     yield sent
-    signals.authors_changed.disconnect(dispatch_uid="test-curation")
+    signals.author_records_changed.disconnect(dispatch_uid="test-curation")
 
 
 def work_authors(arxiv_id: str) -> list[tuple[str, str]]:
@@ -256,7 +249,7 @@ def test_split_moves_chosen_works_to_a_new_record(records, curator):
     assert claim.author_id == kept.pk
     kept.refresh_from_db()
     new.refresh_from_db()
-    assert (kept.works_count, new.works_count, kept.flagged_several) == (1, 1, False)
+    assert (kept.works_count, new.works_count, kept.shows_may_combine_several) == (1, 1, False)
     assert kept.several_decision == "one"  # the curator's decision: later recomputes keep it
     assert event.action == "split" and event.after["works"] == ["0906.5504"]
     assert event.before["authorships"][0][1] == AuthorshipSource.CURATOR

@@ -8,8 +8,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from profiles.models import Author, CurationEvent
-from publications.models import Authorship, Work
+from publications.models import Author, Authorship, CurationEvent, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
@@ -48,7 +47,7 @@ def slugs(arxiv_id: str) -> list[str]:
 
 def test_curators_group_is_not_superuser_and_holds_the_curate_permission(curator):
     assert not curator.is_superuser
-    assert curator.has_perm("profiles.curate_author")
+    assert curator.has_perm("publications.curate_author")
     assert curator.has_perm("publications.change_work")
 
 
@@ -56,11 +55,12 @@ def test_curator_merges_from_the_changelist_with_a_preview(client, curator, reco
     kept, merged = records
     login(client, curator)
     response = client.post(
-        "/admin/profiles/author/",
+        "/admin/publications/author/",
         {"action": "merge_selected", ACTION_CHECKBOX_NAME: [kept.pk, merged.pk]},
     )
     assert (
-        response.status_code == 302 and "/admin/profiles/author/merge/?ids=" in response["Location"]
+        response.status_code == 302
+        and "/admin/publications/author/merge/?ids=" in response["Location"]
     )
     preview = client.get(response["Location"] + f"&kept={kept.pk}")
     html = preview.content.decode()
@@ -68,11 +68,12 @@ def test_curator_merges_from_the_changelist_with_a_preview(client, curator, reco
     assert not CurationEvent.objects.exists()  # a preview changes nothing
 
     done = client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "note": "same person", "confirm": "1"},
     )
     assert (
-        done.status_code == 302 and done["Location"] == f"/admin/profiles/author/{kept.pk}/change/"
+        done.status_code == 302
+        and done["Location"] == f"/admin/publications/author/{kept.pk}/change/"
     )
     assert slugs("0906.5504") == ["robin-de-jong"]
     event = CurationEvent.objects.get()
@@ -87,10 +88,12 @@ def test_merge_preview_shows_conflicts_and_has_no_confirm(client, curator, recor
     Claim.objects.create(user=UserFactory(), author=kept, state="approved")
     Claim.objects.create(user=UserFactory(), author=merged, state="approved")
     login(client, curator)
-    html = client.get(f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}").content.decode()
+    html = client.get(
+        f"/admin/publications/author/merge/?ids={kept.pk},{merged.pk}"
+    ).content.decode()
     assert "Two approved claims" in html and "Confirm merge" not in html
     refused = client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
     )
     assert refused.status_code == 200 and "Two approved claims" in refused.content.decode()
@@ -101,14 +104,16 @@ def test_curator_undoes_a_merge_from_the_record_page(client, curator, records):
     kept, merged = records
     login(client, curator)
     client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
     )
-    page = client.get(f"/admin/profiles/author/{merged.pk}/change/").content.decode()
+    page = client.get(f"/admin/publications/author/{merged.pk}/change/").content.decode()
     assert "Undo this merge" in page
-    history = client.get(f"/admin/profiles/author/{merged.pk}/history/").content.decode()
+    history = client.get(f"/admin/publications/author/{merged.pk}/history/").content.decode()
     assert "Undo this merge" in history and "merge" in history
-    response = client.post(f"/admin/profiles/author/{merged.pk}/unmerge/", {"note": "two people"})
+    response = client.post(
+        f"/admin/publications/author/{merged.pk}/unmerge/", {"note": "two people"}
+    )
     assert response.status_code == 302
     assert slugs("0906.5504") == ["joachim-schroeter"]
     assert client.get(f"/authors/{merged.slug}/").status_code == 200
@@ -122,21 +127,21 @@ def test_curator_splits_a_record(client, curator, records):
     kept, merged = records
     login(client, curator)
     client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
     )
-    form = client.get(f"/admin/profiles/author/{kept.pk}/split/").content.decode()
+    form = client.get(f"/admin/publications/author/{kept.pk}/split/").content.decode()
     assert "0906.5504" in form and "0906.2112" in form
     work = Work.objects.get(arxiv_id="0906.5504")
     response = client.post(
-        f"/admin/profiles/author/{kept.pk}/split/", {"works": [work.pk], "note": "x"}
+        f"/admin/publications/author/{kept.pk}/split/", {"works": [work.pk], "note": "x"}
     )
     new = Author.objects.get(slug="robin-de-jong--2")
-    assert response["Location"] == f"/admin/profiles/author/{new.pk}/change/"
+    assert response["Location"] == f"/admin/publications/author/{new.pk}/change/"
     assert slugs("0906.5504") == ["robin-de-jong--2"]
     assert CurationEvent.objects.filter(action="split", target_id=str(new.pk)).exists()
     everything = client.post(
-        f"/admin/profiles/author/{kept.pk}/split/",
+        f"/admin/publications/author/{kept.pk}/split/",
         {"works": [Work.objects.get(arxiv_id="0906.2112").pk]},
     )
     assert everything.status_code == 200 and "at least one" in everything.content.decode()
@@ -180,7 +185,8 @@ def test_curator_hides_restores_reimports_and_recomputes(
         )
     assert queued == ["0906.2112"]
     client.post(
-        "/admin/profiles/author/", {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]}
+        "/admin/publications/author/",
+        {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]},
     )
     assert list(CurationEvent.objects.order_by("id").values_list("action", flat=True)) == [
         "hide",
@@ -194,13 +200,14 @@ def test_flagged_queue_lists_flagged_records_with_a_split_link(client, curator, 
     kept, merged = records
     Author.objects.filter(pk=kept.pk).update(may_combine_several=True)
     login(client, curator)
-    html = client.get("/admin/profiles/flaggedauthor/").content.decode()
-    assert f"/admin/profiles/author/{kept.pk}/split/" in html
+    html = client.get("/admin/publications/maycombineseveralrecord/").content.decode()
+    assert f"/admin/publications/author/{kept.pk}/split/" in html
     assert merged.display_name not in html
     client.post(
-        "/admin/profiles/flaggedauthor/", {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]}
+        "/admin/publications/maycombineseveralrecord/",
+        {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]},
     )
-    assert not Author.objects.get(pk=kept.pk).flagged_several
+    assert not Author.objects.get(pk=kept.pk).shows_may_combine_several
     assert CurationEvent.objects.get().action == "unflag"
 
 
@@ -208,7 +215,7 @@ def test_hand_edit_of_a_record_is_logged(client, curator, records):
     kept, _ = records
     login(client, curator)
     response = client.post(
-        f"/admin/profiles/author/{kept.pk}/change/",
+        f"/admin/publications/author/{kept.pk}/change/",
         {
             "display_name": "Robin de Jong",
             "name_variants": "R. de Jong",
@@ -230,24 +237,24 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
     if who != "anonymous":
         login(client, UserFactory(username=who, is_staff=who == "staff"))
     views = [
-        ("get", f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}", {}),
+        ("get", f"/admin/publications/author/merge/?ids={kept.pk},{merged.pk}", {}),
         (
             "post",
-            "/admin/profiles/author/merge/",
+            "/admin/publications/author/merge/",
             {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
         ),
-        ("get", f"/admin/profiles/author/{kept.pk}/split/", {}),
-        ("post", f"/admin/profiles/author/{kept.pk}/split/", {"works": [work.pk]}),
-        ("post", f"/admin/profiles/author/{merged.pk}/unmerge/", {}),
-        ("get", f"/admin/profiles/author/{kept.pk}/history/", {}),
+        ("get", f"/admin/publications/author/{kept.pk}/split/", {}),
+        ("post", f"/admin/publications/author/{kept.pk}/split/", {"works": [work.pk]}),
+        ("post", f"/admin/publications/author/{merged.pk}/unmerge/", {}),
+        ("get", f"/admin/publications/author/{kept.pk}/history/", {}),
         (
             "post",
-            "/admin/profiles/author/",
+            "/admin/publications/author/",
             {"action": "merge_selected", ACTION_CHECKBOX_NAME: [kept.pk, merged.pk]},
         ),
         (
             "post",
-            "/admin/profiles/author/",
+            "/admin/publications/author/",
             {"action": "recompute_scores", ACTION_CHECKBOX_NAME: [kept.pk]},
         ),
         (
@@ -267,11 +274,11 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
         ),
         (
             "post",
-            "/admin/profiles/flaggedauthor/",
+            "/admin/publications/maycombineseveralrecord/",
             {"action": "clear_flag", ACTION_CHECKBOX_NAME: [kept.pk]},
         ),
-        ("get", "/admin/profiles/flaggedauthor/", {}),
-        ("get", "/admin/profiles/curationevent/", {}),
+        ("get", "/admin/publications/maycombineseveralrecord/", {}),
+        ("get", "/admin/publications/curationevent/", {}),
     ]
     for method, url, data in views:
         response = getattr(client, method)(url, data)
@@ -282,7 +289,7 @@ def test_non_curators_are_refused_on_every_action(client, records, who):
     assert not CurationEvent.objects.exists()
     assert slugs("0906.5504") == ["joachim-schroeter"]
     assert not Work.objects.get(pk=work.pk).hidden
-    assert Author.objects.get(pk=kept.pk).flagged_several
+    assert Author.objects.get(pk=kept.pk).shows_may_combine_several
 
 
 def grow(n: int) -> Author:
@@ -311,15 +318,15 @@ def count_queries(client, url: str) -> int:
 @pytest.mark.parametrize(
     "page",
     [
-        "/admin/profiles/author/",
-        "/admin/profiles/author/?q=homonym",
+        "/admin/publications/author/",
+        "/admin/publications/author/?q=homonym",
         "/admin/publications/work/",
         "/admin/publications/work/?q=work",
         "/admin/publications/authorship/",
         "/admin/publications/authorship/?q=2401.00001",
         "/admin/publications/work/?q=arXiv:2401.00001v2",
-        "/admin/profiles/flaggedauthor/",
-        "/admin/profiles/curationevent/",
+        "/admin/publications/maycombineseveralrecord/",
+        "/admin/publications/curationevent/",
         "/admin/publications/importrun/",
         "split",
         "history",
@@ -335,10 +342,10 @@ def test_admin_pages_use_the_same_queries_at_two_sizes(client, curator, page):
         author = grow(n)
         other = grow(n)
         url = {
-            "split": f"/admin/profiles/author/{author.pk}/split/",
-            "history": f"/admin/profiles/author/{author.pk}/history/",
-            "merge": f"/admin/profiles/author/merge/?ids={author.pk},{other.pk}",
-            "change": f"/admin/profiles/author/{author.pk}/change/",
+            "split": f"/admin/publications/author/{author.pk}/split/",
+            "history": f"/admin/publications/author/{author.pk}/history/",
+            "merge": f"/admin/publications/author/merge/?ids={author.pk},{other.pk}",
+            "change": f"/admin/publications/author/{author.pk}/change/",
             "work": f"/admin/publications/work/{Work.objects.last().pk}/change/",
         }.get(page, page)
         counts.append(count_queries(client, url))
@@ -372,8 +379,8 @@ def test_owner_merge_request_links_to_the_merge_preview(client, curator, records
         note="both mine",
     )
     login(client, curator)
-    html = client.get("/admin/profiles/curationevent/?action=merge_requested").content.decode()
-    link = f"/admin/profiles/author/merge/?ids={kept.pk},{merged.pk}&amp;kept={kept.pk}"
+    html = client.get("/admin/publications/curationevent/?action=merge_requested").content.decode()
+    link = f"/admin/publications/author/merge/?ids={kept.pk},{merged.pk}&amp;kept={kept.pk}"
     assert link in html
     preview = client.get(link.replace("&amp;", "&")).content.decode()
     assert "Confirm merge" in preview and f"merge into {kept.display_name}" in preview

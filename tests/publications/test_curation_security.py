@@ -7,16 +7,16 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from django.apps import apps
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
 
 from graph import services
 from graph.scoring import ScoreInputs, compute_score
 from graph.selectors import several_researchers_queue
-from profiles.models import Author, Claim, CurationEvent, Follow
+from profiles.models import Claim, Follow
 from publications import curation, curation_works
-from publications.models import Authorship, AuthorshipSource, Work
+from publications.models import Author, Authorship, AuthorshipSource, CurationEvent, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
@@ -80,11 +80,11 @@ def test_the_flagged_queue_change_page_changes_nothing(client, curator):
     author = AuthorFactory(may_combine_several=True, works_count=5, display_name="Ann Flagged")
     before = locked_values(author)
     client.force_login(curator)
-    url = f"/admin/profiles/flaggedauthor/{author.pk}/change/"
-    assert client.get(url)["Location"] == f"/admin/profiles/author/{author.pk}/change/"
+    url = f"/admin/publications/maycombineseveralrecord/{author.pk}/change/"
+    assert client.get(url)["Location"] == f"/admin/publications/author/{author.pk}/change/"
     response = client.post(url, {"display_name": "Mallory", **attack(curator)})
     assert response.status_code == 302
-    assert response["Location"] == f"/admin/profiles/author/{author.pk}/change/"
+    assert response["Location"] == f"/admin/publications/author/{author.pk}/change/"
     assert locked_values(author) == before
     assert Author.objects.get(pk=author.pk).display_name == "Ann Flagged"
     assert not Claim.objects.exists() and not CurationEvent.objects.exists()
@@ -94,14 +94,14 @@ def test_the_author_change_form_edits_only_curator_fields_and_audits_each(client
     author = AuthorFactory(display_name="Robin de Jong", may_combine_several=True)
     before = locked_values(author)
     client.force_login(curator)
-    page = client.get(f"/admin/profiles/author/{author.pk}/change/").content.decode()
+    page = client.get(f"/admin/publications/author/{author.pk}/change/").content.decode()
     for name in LOCKED:
         assert f'name="{name}"' not in page, name
     for name in curation_works.CURATOR_EDITABLE_FIELDS:
         assert f'name="{name}"' in page, name
 
     response = client.post(
-        f"/admin/profiles/author/{author.pk}/change/",
+        f"/admin/publications/author/{author.pk}/change/",
         {
             "display_name": "Robin  de Jong-Smith",
             "name_variants": "R. de Jong, R. de Jong",
@@ -203,25 +203,33 @@ def penalty_fact(author: Author) -> str:
 def test_a_cleared_flag_stays_cleared_after_recomputes_and_can_be_set_again(
     client, curator, smoller, django_capture_on_commit_callbacks
 ):
-    assert smoller.flagged_several and penalty_fact(smoller) == "may combine several researchers"
+    assert (
+        smoller.shows_may_combine_several
+        and penalty_fact(smoller) == "may combine several researchers"
+    )
     client.force_login(curator)
     with django_capture_on_commit_callbacks(execute=True):  # the recompute the change triggers
         client.post(
-            "/admin/profiles/flaggedauthor/",
+            "/admin/publications/maycombineseveralrecord/",
             {"action": "clear_flag", ACTION_CHECKBOX_NAME: [smoller.pk]},
         )
     services.recompute_all()
     services.recompute_authors([smoller.pk])
 
     cleared = Author.objects.get(pk=smoller.pk)
-    assert cleared.several_decision == "one" and not cleared.flagged_several
+    assert cleared.several_decision == "one" and not cleared.shows_may_combine_several
     assert cleared.may_combine_several  # what the recompute finds is kept apart
     assert cleared.trust_score == unflagged_score(cleared) and penalty_fact(cleared) == "none"
     assert cleared not in several_researchers_queue()
-    assert "Joel Smoller" not in client.get("/admin/profiles/flaggedauthor/").content.decode()
     assert (
         "Joel Smoller"
-        in client.get("/admin/profiles/flaggedauthor/?review=cleared").content.decode()
+        not in client.get("/admin/publications/maycombineseveralrecord/").content.decode()
+    )
+    assert (
+        "Joel Smoller"
+        in client.get(
+            "/admin/publications/maycombineseveralrecord/?review=cleared"
+        ).content.decode()
     )
     assert (
         "May combine several researchers"
@@ -231,23 +239,23 @@ def test_a_cleared_flag_stays_cleared_after_recomputes_and_can_be_set_again(
 
     # A new decision: flagged again from the list of cleared records.
     client.post(
-        "/admin/profiles/flaggedauthor/?review=cleared",
+        "/admin/publications/maycombineseveralrecord/?review=cleared",
         {"action": "flag_several", ACTION_CHECKBOX_NAME: [smoller.pk]},
     )
     services.recompute_all()
     flagged = Author.objects.get(pk=smoller.pk)
-    assert flagged.several_decision == "several" and flagged.flagged_several
+    assert flagged.several_decision == "several" and flagged.shows_may_combine_several
     assert flagged.trust_score == unflagged_score(flagged) - 15
     assert flagged in several_researchers_queue()
 
     # Handed back to the recompute: it decides again.
     client.post(
-        "/admin/profiles/flaggedauthor/",
+        "/admin/publications/maycombineseveralrecord/",
         {"action": "flag_to_recompute", ACTION_CHECKBOX_NAME: [smoller.pk]},
     )
     services.recompute_all()
     assert Author.objects.get(pk=smoller.pk).several_decision == ""
-    assert Author.objects.get(pk=smoller.pk).flagged_several
+    assert Author.objects.get(pk=smoller.pk).shows_may_combine_several
     assert list(
         CurationEvent.objects.filter(author=smoller).order_by("id").values_list("action", flat=True)
     ) == ["unflag", "flag", "flag_to_recompute"]
@@ -255,7 +263,7 @@ def test_a_cleared_flag_stays_cleared_after_recomputes_and_can_be_set_again(
 
 def test_a_curator_can_flag_a_record_the_recompute_does_not(curator, smoller):
     other = Author.objects.get(slug="yun-soo-myung")
-    assert not other.flagged_several
+    assert not other.shows_may_combine_several
     assert (
         curation_works.authors_decide_several(
             author_ids=[other.pk], decision="several", actor=curator
@@ -270,7 +278,7 @@ def test_a_curator_can_flag_a_record_the_recompute_does_not(curator, smoller):
     )  # safe to run twice
     services.recompute_all()
     other.refresh_from_db()
-    assert other.flagged_several and not other.may_combine_several
+    assert other.shows_may_combine_several and not other.may_combine_several
     assert penalty_fact(other) == "may combine several researchers"
 
 
@@ -282,7 +290,11 @@ def test_earlier_flag_clearing_in_the_history_becomes_the_decision():
                 action=action, target_type="author", target_id=str(author.pk), author=author
             )
     migration = importlib.import_module("profiles.migrations.0008_several_researchers_decision")
-    migration.decisions_from_history(apps, None)
+    # The models as that migration saw them (author records lived in profiles then).
+    state = MigrationLoader(connection).project_state(
+        ("profiles", "0008_several_researchers_decision")
+    )
+    migration.decisions_from_history(state.apps, None)
     decisions = dict(Author.objects.values_list("pk", "several_decision"))
     assert (decisions[cleared.pk], decisions[flagged.pk], decisions[untouched.pk]) == (
         "one",
@@ -299,22 +311,24 @@ def test_undo_this_merge_opens_its_own_page_from_the_merged_record(client, curat
     AuthorshipFactory(author=merged)
     curation.merge_authors(kept_id=kept.pk, merged_ids=[merged.pk], actor=curator)
     client.force_login(curator)
-    page = client.get(f"/admin/profiles/author/{merged.pk}/change/").content.decode()
+    page = client.get(f"/admin/publications/author/{merged.pk}/change/").content.decode()
     # No form inside the change form: its fields ("This field is required") would be posted.
-    assert f'action="/admin/profiles/author/{merged.pk}/unmerge/"' not in page
-    assert f'href="/admin/profiles/author/{merged.pk}/unmerge/"' in page
+    assert f'action="/admin/publications/author/{merged.pk}/unmerge/"' not in page
+    assert f'href="/admin/publications/author/{merged.pk}/unmerge/"' in page
 
-    confirm = client.get(f"/admin/profiles/author/{merged.pk}/unmerge/")
+    confirm = client.get(f"/admin/publications/author/{merged.pk}/unmerge/")
     assert confirm.status_code == 200
     assert (
         "Undo this merge" in confirm.content.decode()
         and "1 authorship(s)" in confirm.content.decode()
     )
-    response = client.post(f"/admin/profiles/author/{merged.pk}/unmerge/", {"note": "two people"})
-    assert response["Location"] == f"/admin/profiles/author/{merged.pk}/change/"
+    response = client.post(
+        f"/admin/publications/author/{merged.pk}/unmerge/", {"note": "two people"}
+    )
+    assert response["Location"] == f"/admin/publications/author/{merged.pk}/change/"
     assert Author.objects.get(pk=merged.pk).merged_into_id is None
     assert CurationEvent.objects.get(action="unmerge").note == "two people"
-    again = client.get(f"/admin/profiles/author/{merged.pk}/unmerge/").content.decode()
+    again = client.get(f"/admin/publications/author/{merged.pk}/unmerge/").content.decode()
     assert "nothing to undo" in again
 
 
@@ -420,12 +434,12 @@ def test_an_owner_merge_request_can_be_confirmed_and_a_duplicate_is_refused(clie
     assert CurationEvent.objects.filter(action="merge_requested").count() == 1
 
     client.force_login(curator)
-    html = client.get("/admin/profiles/curationevent/?action=merge_requested").content.decode()
-    link = f"/admin/profiles/author/merge/?ids={first.pk},{second.pk}&amp;kept={first.pk}"
+    html = client.get("/admin/publications/curationevent/?action=merge_requested").content.decode()
+    link = f"/admin/publications/author/merge/?ids={first.pk},{second.pk}&amp;kept={first.pk}"
     preview = client.get(link.replace("&amp;", "&")).content.decode()
     assert link in html and "Confirm merge" in preview and "Two approved claims" not in preview
     done = client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{first.pk},{second.pk}", "kept": first.pk, "confirm": "1"},
     )
     assert done.status_code == 302

@@ -16,7 +16,6 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, connections
 
-from profiles.models import Author
 from publications import harvest
 from publications.arxiv.clients import (
     SHARED_PACER,
@@ -27,7 +26,7 @@ from publications.arxiv.clients import (
 )
 from publications.curation import merge_authors
 from publications.loader import Loader
-from publications.models import Authorship, ImportRun, Work
+from publications.models import Author, Authorship, ImportRun, Work
 from publications.services import import_path
 from tests.conftest import ARXIV, SHARED_ARXIV
 from tests.factories import AuthorFactory, CuratorFactory

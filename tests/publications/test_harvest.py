@@ -12,11 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from profiles.models import Author
 from publications import tasks
 from publications.arxiv.clients import ArxivHttpClient, ArxivUnavailable, OaiError, RequestPacer
 from publications.harvest import fetch_works, harvest_oai, last_oai_watermark
-from publications.models import Authorship, ImportRun, Work, WorkTopic, WorkVersion
+from publications.models import Author, Authorship, ImportRun, Work, WorkTopic, WorkVersion
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "arxiv"
 OAI = DATA / "oai" / "arXivRaw"

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from profiles.history import describe_event
-from profiles.models import Author, CurationEvent
-from publications.models import Work
+from publications.models import Author, CurationEvent, Work
 from publications.services import import_path
 from tests.conftest import ARXIV
 
@@ -24,13 +23,13 @@ def test_history_page_says_what_each_change_did(client, curator, records):
     kept, merged = records
     client.force_login(curator)
     client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
     )
     work = Work.objects.get(arxiv_id="0906.5504")
-    client.post(f"/admin/profiles/author/{kept.pk}/split/", {"works": [work.pk], "note": "x"})
+    client.post(f"/admin/publications/author/{kept.pk}/split/", {"works": [work.pk], "note": "x"})
     client.post(
-        f"/admin/profiles/author/{kept.pk}/change/",
+        f"/admin/publications/author/{kept.pk}/change/",
         {
             "display_name": "Robin de Jong",
             "name_variants": "R. de Jong",
@@ -40,7 +39,7 @@ def test_history_page_says_what_each_change_did(client, curator, records):
         },
     )
 
-    html = client.get(f"/admin/profiles/author/{kept.pk}/history/").content.decode()
+    html = client.get(f"/admin/publications/author/{kept.pk}/history/").content.decode()
     assert "moved 1 work to robin-de-jong--2 (split off)" in html
     assert "merged joachim-schroeter into robin-de-jong, moving 1 work" in html
     # "open to collaborate" is the owner's choice: a curator's form does not change it.
@@ -49,7 +48,7 @@ def test_history_page_says_what_each_change_did(client, curator, records):
     assert "{&#x27;" not in html and "{'" not in html  # no raw dictionaries
     assert "authorships" not in html
 
-    events = client.get("/admin/profiles/curationevent/").content.decode()
+    events = client.get("/admin/publications/curationevent/").content.decode()
     assert "moved 1 work to robin-de-jong--2 (split off)" in events
 
 
@@ -94,10 +93,10 @@ def test_an_event_page_starts_with_the_event_in_words(client, curator, records):
     kept, merged = records
     client.force_login(curator)
     client.post(
-        "/admin/profiles/author/merge/",
+        "/admin/publications/author/merge/",
         {"ids": f"{kept.pk},{merged.pk}", "kept": kept.pk, "confirm": "1"},
     )
     event = CurationEvent.objects.get(action="merge")
-    html = client.get(f"/admin/profiles/curationevent/{event.pk}/change/").content.decode()
+    html = client.get(f"/admin/publications/curationevent/{event.pk}/change/").content.decode()
     assert "merged joachim-schroeter into robin-de-jong, moving 1 work" in html
     assert html.index("merged joachim-schroeter") < html.index("field-before")

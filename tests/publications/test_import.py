@@ -10,11 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from profiles.models import Author
 from publications.arxiv import snapshot
 from publications.arxiv.records import WorkRecord
 from publications.arxiv.text import work_text
-from publications.models import Authorship, AuthorshipSource, ImportRun, Work, WorkVersion
+from publications.models import Author, Authorship, AuthorshipSource, ImportRun, Work, WorkVersion
 from publications.services import import_path
 from tests.conftest import ARXIV, SHARED_ARXIV
 

@@ -13,10 +13,9 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 
-from profiles.models import CurationEvent
 from publications import curation_works
 from publications.arxiv.clients import ArxivUnavailable, DeadlineClient
-from publications.models import ImportRun, Work
+from publications.models import CurationEvent, ImportRun, Work
 from tests.factories import WorkFactory
 
 ATOM = Path(__file__).resolve().parents[1] / "data" / "arxiv" / "atom"

@@ -10,9 +10,8 @@ import io
 import pytest
 from django.utils import timezone
 
-from profiles.models import Author
 from publications.exports import bibtex_value, csv_cell
-from publications.models import Work
+from publications.models import Author, Work
 from publications.selectors import author_coauthors
 from publications.services import import_path
 from tests.conftest import ARXIV

@@ -7,9 +7,8 @@ import html
 
 import pytest
 
-from profiles.models import Author
 from publications.arxiv.text import fold_accents, tex_to_unicode, work_text
-from publications.models import Work
+from publications.models import Author, Work
 from publications.services import import_path, works_text_convert
 from tests.conftest import ARXIV
 

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from graph import services
-from profiles.models import Author
+from publications.models import Author
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-from profiles.text import neutral_bio, year_span
+from publications.text import neutral_bio, year_span
 
 
 def test_neutral_bio_states_only_imported_facts_in_words():

@@ -49,8 +49,11 @@ def display_form(name: str) -> str:
 def name_key(name: str) -> str:
     """The identity key of a printed name ("" when the name has no letters or digits)."""
     name = display_form(name).translate(_SPECIAL)
-    decomposed = unicodedata.normalize("NFKD", name)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if name.isascii():  # most names: nothing to decompose or strip
+        stripped = name
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NOT_WORD.sub(" ", stripped.casefold()).split())
 
 

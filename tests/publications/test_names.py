@@ -1,6 +1,6 @@
 import pytest
 
-from profiles.names import display_form, name_key, slug_for_key, split_slug
+from publications.names import display_form, name_key, slug_for_key, split_slug
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,94 @@
+"""The apps' layers as the README's Layout draws them, checked on the source.
+
+Models, selectors and services import downwards only: graph → profiles → publications. Views, the
+API, feeds, the admin, URLs, template tags and commands of any app may compose every app. No module
+imports another app inside a function body (outside ``if TYPE_CHECKING:``) to dodge a cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ["publications", "profiles", "graph"]
+# What each app's layered modules may import (besides themselves).
+BELOW = {"publications": set(), "profiles": {"publications"}, "graph": {"publications", "profiles"}}
+# Modules that compose apps (the edges of the site), per file name or folder.
+COMPOSING_FILES = {"views.py", "actions.py", "digest_views.py", "api.py", "feeds.py", "urls.py"}
+COMPOSING_FILES |= {"apps.py", "admin.py", "admin_authors.py", "admin_claims.py"}
+COMPOSING_DIRS = {"views", "templatetags", "management", "migrations"}
+# Crossings left to move into their right layer; none may be added.
+KNOWN_CROSSINGS = {
+    # Merges (a curator's, the identity engine's) move follows, claims and invitations along
+    # with authorships.
+    ("publications/curation.py", "profiles"),
+    ("publications/identity_service.py", "profiles"),
+    # The e-mail digests read profiles' subscriptions and write the catalogue's sent items.
+    ("publications/digests.py", "profiles"),
+    # The profile page's selector lives beside its cache in publications.
+    ("publications/pages.py", "profiles"),
+    # The identity engine's report flags records with graph's pure test.
+    ("publications/identity/report.py", "graph"),
+}
+
+
+def _modules():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            yield app, path, path.relative_to(ROOT).as_posix()
+
+
+def _imported_app(node: ast.AST) -> str | None:
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return node.module.split(".")[0]
+    if isinstance(node, ast.Import):
+        return node.names[0].name.split(".")[0]
+    return None
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    return isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+
+
+def _imports(tree: ast.Module):
+    """(imported app, inside a function body) for every import outside TYPE_CHECKING blocks."""
+
+    def walk(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and _is_type_checking(child):
+                continue
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                app = _imported_app(child)
+                if app in APPS:
+                    yield app, in_function
+            yield from walk(
+                child,
+                in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef),
+            )
+
+    yield from walk(tree, False)
+
+
+def test_models_selectors_and_services_import_downwards_only():
+    wrong = set()
+    for app, path, name in _modules():
+        composing = path.name in COMPOSING_FILES or COMPOSING_DIRS & set(path.parts)
+        if composing:
+            continue
+        for imported, _ in _imports(ast.parse(path.read_text())):
+            if imported != app and imported not in BELOW[app]:
+                wrong.add((name, imported))
+    assert wrong - KNOWN_CROSSINGS == set()
+    assert KNOWN_CROSSINGS - wrong == set(), "a crossing was removed: take it off the list"
+
+
+def test_no_import_of_another_app_hides_in_a_function_body():
+    hidden = set()
+    for app, path, name in _modules():
+        if "migrations" in path.parts or path.name == "apps.py":
+            continue  # AppConfig.ready() is where Django wants receivers connected
+        for imported, in_function in _imports(ast.parse(path.read_text())):
+            if in_function and imported != app:
+                hidden.add((name, imported))
+    assert hidden == set()

@@ -1,0 +1,169 @@
+"""Moving the author records into the catalogue keeps every row.
+
+A database is migrated to the layout before the move (author records, institutions and the audit
+log in profiles), filled through the importer with real arXiv records plus a claim, a follow, an
+invitation, a curation event and score history, then migrated to the current layout: every table of
+the three apps keeps its row count and a checksum of its rows, and the content types (with the
+permissions people and groups hold) move to the catalogue.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from publications.services import import_path
+from tests.conftest import ARXIV
+
+# The last migrations before the move.
+BEFORE = [
+    ("profiles", "0009_author_homepage"),
+    ("publications", "0007_identity_decisions"),
+    ("graph", "0002_one_queue_for_flagged_records"),
+]
+MOVED = {
+    ("profiles", "author"): ("publications", "author"),
+    ("profiles", "institution"): ("publications", "institution"),
+    ("profiles", "curationevent"): ("publications", "curationevent"),
+    ("profiles", "flaggedauthor"): ("publications", "maycombineseveralrecord"),
+}
+
+
+def _tables() -> list[str]:
+    return sorted(
+        t
+        for t in connection.introspection.table_names()
+        if t.split("_", 1)[0] in {"profiles", "publications", "graph"}
+    )
+
+
+def _fingerprint() -> dict[str, tuple[int, str]]:
+    """Per table: the row count and an md5 of every row's text, in a fixed order."""
+    found = {}
+    with connection.cursor() as cursor:
+        for table in _tables():
+            cursor.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                f"FROM {connection.ops.quote_name(table)} t"
+            )
+            found[table] = tuple(cursor.fetchone())
+    return found
+
+
+def _migrate(targets) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor
+
+
+def _fill(apps) -> None:
+    """Real records through the importer (its SQL names the tables, the same before and after),
+    then one row of every other moved or repointed table through the models of that state."""
+    import_path(ARXIV / "astro-ph-coauthors.jsonl")
+    User = apps.get_model("auth", "User")
+    Author = apps.get_model("profiles", "Author")
+    Institution = apps.get_model("profiles", "Institution")
+    owner = User.objects.create(username="owner", email="owner@example.org")
+    fan = User.objects.create(username="fan", email="fan@example.org")
+    authors = list(Author.objects.order_by("id")[:3])
+    assert len(authors) == 3
+    institution = Institution.objects.create(name="Penn State", name_key="penn state")
+    Author.objects.filter(pk=authors[0].pk).update(
+        claimed_by=owner, verification_level=3, institution=institution, bio="Stars."
+    )
+    apps.get_model("profiles", "InstitutionDomain").objects.create(
+        institution=institution, domain="psu.edu"
+    )
+    apps.get_model("profiles", "Claim").objects.create(
+        user=owner, author=authors[0], state="approved", evidence_level=3, granted_level=3
+    )
+    apps.get_model("profiles", "Follow").objects.create(user=fan, author=authors[0])
+    apps.get_model("profiles", "CollaborationInvitation").objects.create(
+        sender=fan, author=authors[0], receiver=owner, message="Shall we?"
+    )
+    apps.get_model("profiles", "InvitationBlock").objects.create(blocker=owner, blocked=fan)
+    apps.get_model("profiles", "DigestSubscription").objects.create(user=fan, frequency="weekly")
+    apps.get_model("profiles", "FollowingFeedKey").objects.create(user=fan, key="k" * 40)
+    apps.get_model("profiles", "CurationEvent").objects.create(
+        actor=owner,
+        action="edit",
+        target_type="author",
+        target_id=str(authors[0].pk),
+        author=authors[0],
+        before={"bio": ""},
+        after={"bio": "Stars."},
+    )
+    apps.get_model("graph", "ScoreChange").objects.create(
+        author=authors[1], score=12, previous_score=None, tier="Emerging", formula_version=1
+    )
+    apps.get_model("publications", "IdentityDecision").objects.create(
+        kind="proposal",
+        author=authors[1],
+        records=[authors[1].pk, authors[2].pk],
+        reason="same name, shared co-authors",
+        confidence=0.5,
+    )
+    apps.get_model("publications", "DigestItem").objects.create(
+        user=fan,
+        work=apps.get_model("publications", "Work").objects.first(),
+        sent_at=timezone.now(),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_the_author_records_to_the_catalogue_keeps_every_row():
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        executor = _migrate(BEFORE)
+        before_apps = executor.loader.project_state(BEFORE).apps
+        _fill(before_apps)
+        ContentType.objects.clear_cache()
+        for app_label, model in MOVED:
+            ContentType.objects.get_or_create(app_label=app_label, model=model)
+        old_ct = ContentType.objects.get(app_label="profiles", model="author")
+        curate, _ = Permission.objects.get_or_create(
+            content_type=old_ct,
+            codename="curate_author",
+            defaults={"name": "Can curate author records"},
+        )
+        group = Group.objects.create(name="curators of the test")
+        group.permissions.add(curate)
+        # Every table the move concerns has rows to keep.
+        before = _fingerprint()
+        for table in [
+            "profiles_author",
+            "profiles_institution",
+            "profiles_institutiondomain",
+            "profiles_curationevent",
+            "profiles_claim",
+            "profiles_follow",
+            "profiles_collaborationinvitation",
+            "publications_authorship",
+            "publications_identitydecision",
+            "graph_scorechange",
+        ]:
+            assert before[table][0] > 0, table
+
+        _migrate(latest)
+
+        assert _fingerprint() == before
+        ContentType.objects.clear_cache()
+        for (old_app, old_model), (new_app, new_model) in MOVED.items():
+            assert not ContentType.objects.filter(app_label=old_app, model=old_model).exists()
+            assert ContentType.objects.filter(app_label=new_app, model=new_model).exists()
+        moved = Permission.objects.get(pk=curate.pk)
+        assert (moved.content_type.app_label, moved.codename) == ("publications", "curate_author")
+        assert list(group.permissions.all()) == [moved]
+        # The moved records read through today's models.
+        from publications.models import Author, CurationEvent
+
+        assert Author.objects.filter(claimed_by__username="owner").count() == 1
+        assert CurationEvent.objects.get().after == {"bio": "Stars."}
+    finally:
+        _migrate(latest)
