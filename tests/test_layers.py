@@ -26,10 +26,6 @@ KNOWN_CROSSINGS = {
     ("publications/identity_service.py", "profiles"),
     # The e-mail digests read profiles' subscriptions and write the catalogue's sent items.
     ("publications/digests.py", "profiles"),
-    # The profile page's selector lives beside its cache in publications.
-    ("publications/pages.py", "profiles"),
-    # The identity engine's report flags records with graph's pure test.
-    ("publications/identity/report.py", "graph"),
 }
 
 
