@@ -30,8 +30,6 @@ from bzpeer.page_cache import cached_for_visitors
 from profiles.models import Claim, ClaimState
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
-    author_get,
-    author_last_synced,
     author_list,
     claim_get,
     claims_page_of_user,
@@ -39,6 +37,7 @@ from profiles.selectors import (
 )
 from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
 from publications.models import Author, VerificationLevel
+from publications.selectors import author_get, author_last_synced
 
 if TYPE_CHECKING:
     from profiles.models import AuthorWithFollowing

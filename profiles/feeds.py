@@ -12,9 +12,9 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from profiles.selectors import author_get, following_feed_user_id
+from profiles.selectors import following_feed_user_id
 from publications.models import Author, Work
-from publications.selectors import author_works_for_feed, followed_works_page
+from publications.selectors import author_get, author_works_for_feed, followed_works_page
 
 if TYPE_CHECKING:
     from publications.models import WorkWithListedAuthors

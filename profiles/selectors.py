@@ -3,13 +3,11 @@ budget."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from profiles.evidence import normalise_orcid
@@ -22,16 +20,6 @@ from profiles.models import (
 )
 from publications.models import Author, CurationEvent
 from publications.names import name_key
-
-
-def author_get(*, slug: str) -> Author:
-    """The author record by slug with its institution, merged records included (the view
-    redirects them, reading merged_into with one more query). 1 query; everything the profile header and trust snapshot show is a stored
-    column of this row."""
-    try:
-        return Author.objects.select_related("institution").get(slug=slug)
-    except Author.DoesNotExist:
-        raise Http404(f"No author record {slug!r}.") from None
 
 
 def author_canonical_slug(*, slug: str) -> str | None:
@@ -67,13 +55,6 @@ def owner_orcid(*, author: Author) -> ProvenOrcid | None:
         return None
     domain = settings.SOCIALACCOUNT_PROVIDERS.get("orcid", {}).get("BASE_DOMAIN", "orcid.org")
     return ProvenOrcid(orcid=orcid, url=f"https://{domain}/{orcid}")
-
-
-def author_last_synced(*, author: Author) -> dt.datetime | None:
-    """When an arXiv import or harvest last saw one of the record's works (Work.last_seen_at,
-    which the importer sets on every work it sees, changed or not). Read through the reverse
-    relation so profiles does not import publications. 1 query."""
-    return author.authorships.aggregate(seen=Max("work__last_seen_at"))["seen"]
 
 
 def author_list(
@@ -113,28 +94,6 @@ def author_history(*, author_id: int, limit: int = 500) -> list[CurationEvent]:
         .filter(Q(author_id=author_id) | Q(target_type="author", target_id=str(author_id)))
         .order_by("-created_at", "-id")[:limit]
     )
-
-
-def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[list[Author], bool]:
-    """Live author records whose folded name is close to `query`: accents, case and punctuation
-    folded like the records' name keys ("Dóng  LIN" finds "Dong Lin"), and trigram similarity
-    (pg_trgm `%`, similarity >= 0.3, served by the GIN index on Author.name_key) tolerates
-    initials ("D. Lin"), missing first names ("Lin") and small typos ("Smyth"). Best match first,
-    then most works. Returns (records, whether more exist). 1 query."""
-    key = name_key(query)
-    if not key:
-        return [], False
-    # Initials select nothing (most names have a word starting with "a") but make the index scan
-    # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
-    filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
-    rows = list(
-        Author.objects.public()
-        .filter(name_key__trigram_similar=filter_key)
-        .annotate(similarity=TrigramSimilarity("name_key", key))
-        .select_related("institution")
-        .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
-    )
-    return rows[:limit], len(rows) > limit
 
 
 def follows_page_of_user(*, user_id: int) -> QuerySet[Follow]:

@@ -17,18 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from profiles.models import Follow
-from profiles.services import (
-    VERIFY_EMAIL_FIRST,
-    follow_author,
-    has_verified_email,
-    unfollow_author,
-)
 from publications.curation import (
     CurationError,
     _merge,
@@ -44,7 +38,6 @@ from publications.models import (
     CurationEvent,
     IdentityDecision,
     IdentityReview,
-    SplitNotice,
     WorkTopic,
 )
 from publications.permissions import require_owner
@@ -91,8 +84,10 @@ class OwnerProposal:
 
 
 def _verified(user: Any) -> None:
-    if not has_verified_email(user):
-        raise ValidationError(VERIFY_EMAIL_FIRST)
+    if not EmailAddress.objects.filter(user=user, verified=True).exists():
+        raise ValidationError(
+            "Verify your e-mail address first: follow the link we sent you when you signed up."
+        )
 
 
 def open_proposals_for(*, author: Author, works_limit: int = 10) -> list[OwnerProposal]:
@@ -307,45 +302,3 @@ def name_page(author: Author, *, works_limit: int = 5) -> list[NamePerson]:
         )
         people.append(NamePerson(author=record, works=works, topics=topics))
     return people
-
-
-def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
-    """The user's open notices, each with the people now under the name (and whether the user
-    follows each)."""
-    out: list[dict[str, Any]] = []
-    notices = list(SplitNotice.objects.filter(user=user, closed_at=None).select_related("author"))
-    if not notices:
-        return out  # the usual case: one query
-    followed = set(Follow.objects.filter(user=user).values_list("author_id", flat=True))
-    for notice in notices:
-        family = split_family(notice.author)
-        if family:
-            people = [{"author": a, "followed": a.pk in followed} for a in family]
-            out.append({"notice": notice, "people": people})
-    return out
-
-
-@transaction.atomic
-def split_notice_choose(*, user: Any, notice_id: int, follow_ids: list[int]) -> None:
-    """The follower chooses whom to follow among the people now under the name (possibly
-    nobody); the notice closes."""
-    _verified(user)
-    notice = (
-        SplitNotice.objects.select_for_update()
-        .filter(pk=notice_id, user=user, closed_at=None)
-        .select_related("author")
-        .first()
-    )
-    if notice is None:
-        raise ValidationError("There is no such notice.")
-    family = {a.pk: a for a in split_family(notice.author)}
-    chosen = set(follow_ids)
-    if chosen - set(family):
-        raise ValidationError("Choose among the researchers listed.")
-    for pk, record in family.items():
-        if pk in chosen:
-            follow_author(user=user, author=record)
-        else:
-            unfollow_author(user=user, author=record)
-    notice.closed_at = timezone.now()
-    notice.save(update_fields=["closed_at"])

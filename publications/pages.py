@@ -1,23 +1,13 @@
-"""One selector per public page: each loads everything its template shows, composing the reads of
-profiles and publications (publications may depend on profiles, not the other way round). Each
-states its query budget, which does not depend on how many works or authors a record has."""
+"""One selector per public page of the catalogue (work, its author list, topic, home, search):
+each loads everything its template shows and states its query budget, which does not depend on
+how many works or authors a record has. The profile page's selector is profiles.pages."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from django.utils import timezone
-
-from profiles.selectors import (
-    ProvenOrcid,
-    author_get,
-    author_last_synced,
-    authors_search,
-    owner_orcid,
-)
 from publications import selectors
 from publications.arxiv import taxonomy
 from publications.models import (
@@ -29,7 +19,6 @@ from publications.models import (
     WorkVersion,
 )
 from publications.names import name_key
-from publications.text import neutral_bio
 
 if TYPE_CHECKING:
     from publications.models import TopicWithWorksHere
@@ -39,72 +28,6 @@ SEARCH_AUTHORS_PER_PAGE = 10
 SEARCH_WORKS_PER_PAGE = 20
 # A search of more words than this (initials aside) that many works contain is not read as a name.
 NAME_WORDS_AT_MOST = 2
-
-
-@dataclass
-class ProfilePage:
-    author: Author
-    works: selectors.Window
-    # Called by the template only when its cached fragment is missing (see author_detail.html).
-    top_topics: Any
-    bio: Any
-    printed_affiliation: Any
-    orcid: Any
-    last_synced: Any
-
-    @property
-    def bio_is_generated(self) -> bool:
-        return not self.author.bio
-
-
-def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
-    """The researcher profile: the record (every count shown is a stored counter), its top topics,
-    its latest printed affiliation (when it has no institution), one page of works with their
-    first authors and how each was attached, the owner's proven ORCID iD, when arXiv last showed
-    us one of its works. 6 queries when nothing is cached (one less when the record has an
-    institution, one more when it is claimed), 1 (the record) once the page's fragments are; the
-    rest is fetched lazily. A merged record is
-    returned as is: the view redirects it."""
-    author = author_get(slug=slug)
-
-    @cache
-    def top_topics() -> list[TopicWithWorksHere]:
-        return selectors.author_top_topics(author_id=author.pk)
-
-    def bio() -> str:
-        return author.bio or neutral_bio(
-            name=author.display_name,
-            works_count=author.works_count,
-            topics=[(t.name, t.code) for t in top_topics()],
-            first_year=author.first_year,
-            last_year=author.last_year,
-            current_year=timezone.now().year,
-        )
-
-    def orcid() -> ProvenOrcid | None:
-        return owner_orcid(author=author)
-
-    def last_synced() -> dt.datetime | None:
-        return author_last_synced(author=author)
-
-    def printed_affiliation() -> selectors.PrintedAffiliation | None:
-        # Shown only when the record has no institution of its own.
-        if author.institution_id:
-            return None
-        return selectors.author_latest_affiliation(author_id=author.pk)
-
-    works = selectors.author_works_page(
-        author_id=author.pk, page=page, per_page=WORKS_PER_PAGE, total=author.works_count
-    )
-    return ProfilePage(
-        author=author,
-        works=works,
-        top_topics=top_topics,
-        bio=bio,
-        printed_affiliation=printed_affiliation,
-        orcid=orcid,
-        last_synced=last_synced,
-    )
 
 
 # A work page lists its first authors, then the visitor's own record with these many neighbours
@@ -328,7 +251,7 @@ class SearchPage:
     def _authors(self) -> tuple[list[Author], bool]:
         if not self.query or self.reads_as_words:
             return [], False
-        return authors_search(
+        return selectors.authors_search(
             query=self.query,
             offset=(self.author_page - 1) * SEARCH_AUTHORS_PER_PAGE,
             limit=SEARCH_AUTHORS_PER_PAGE,

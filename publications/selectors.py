@@ -11,12 +11,18 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramSimilarity,
+)
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     F,
+    Max,
     Min,
     OuterRef,
     Prefetch,
@@ -34,6 +40,7 @@ from django.http import Http404
 from publications.arxiv.text import fold_accents
 from publications.author_records import visibility_version
 from publications.models import Author, Authorship, Topic, Work, WorkTopic, WorkVersion
+from publications.names import name_key
 
 if TYPE_CHECKING:
     from publications.models import TopicWithWorksHere
@@ -714,3 +721,44 @@ def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorL
         for r in rows
     ]
     return CoAuthorList(since=since, coauthors=coauthors, more=more)
+
+
+# --- Author records: by slug, by name, when arXiv last showed their works ----------------------
+
+
+def author_get(*, slug: str) -> Author:
+    """The author record by slug with its institution, merged records included (the view
+    redirects them, reading merged_into with one more query). 1 query; everything the profile
+    header and trust snapshot show is a stored column of this row."""
+    try:
+        return Author.objects.select_related("institution").get(slug=slug)
+    except Author.DoesNotExist:
+        raise Http404(f"No author record {slug!r}.") from None
+
+
+def author_last_synced(*, author: Author) -> dt.datetime | None:
+    """When an arXiv import or harvest last saw one of the record's works (Work.last_seen_at,
+    which the importer sets on every work it sees, changed or not). 1 query."""
+    return author.authorships.aggregate(seen=Max("work__last_seen_at"))["seen"]
+
+
+def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[list[Author], bool]:
+    """Live author records whose folded name is close to `query`: accents, case and punctuation
+    folded like the records' name keys ("Dóng  LIN" finds "Dong Lin"), and trigram similarity
+    (pg_trgm `%`, similarity >= 0.3, served by the GIN index on Author.name_key) tolerates
+    initials ("D. Lin"), missing first names ("Lin") and small typos ("Smyth"). Best match first,
+    then most works. Returns (records, whether more exist). 1 query."""
+    key = name_key(query)
+    if not key:
+        return [], False
+    # Initials select nothing (most names have a word starting with "a") but make the index scan
+    # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
+    filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
+    rows = list(
+        Author.objects.public()
+        .filter(name_key__trigram_similar=filter_key)
+        .annotate(similarity=TrigramSimilarity("name_key", key))
+        .select_related("institution")
+        .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
+    )
+    return rows[:limit], len(rows) > limit

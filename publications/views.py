@@ -28,10 +28,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from bzpeer import page_cache, personal
-from profiles.selectors import author_get
 from profiles.views.profile import author_gone
 from publications import exports, pages, selectors
-from publications.selectors import page_number
+from publications.selectors import author_get, page_number
 
 MAX_QUERY_LENGTH = 200
 # The visitor's own record on a work page: `?author=<slug>` (profiles link works so), or the

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from profiles import selectors
+from publications import selectors as publication_selectors
 from publications.models import Author
 
 
@@ -25,7 +25,7 @@ def login_url(next_url: str) -> str:
 
 
 def live_author(slug: str) -> Author:
-    author = selectors.author_get(slug=slug)
+    author = publication_selectors.author_get(slug=slug)
     if author.merged_into_id:
         raise Http404("This record was merged into another one.")
     return author

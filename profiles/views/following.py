@@ -12,10 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from profiles import feed_keys, services
+from profiles import feed_keys, services, split_notices
 from profiles.feeds import FollowingWorksFeed
 from profiles.views.common import live_author, login_url, refuse, wants_json
-from publications import identity_review
 from publications.models import Author
 from publications.selectors import followed_works_page
 
@@ -52,7 +51,7 @@ def following(request: HttpRequest) -> HttpResponse:
     works = followed_works_page(user_id=user_id, page=request.GET.get("page", 1))
     key = feed_keys.following_feed_key(user=request.user)
     feed_url = request.build_absolute_uri(reverse("profiles:following-feed", args=[key]))
-    notices = identity_review.open_split_notices(user=request.user)
+    notices = split_notices.open_split_notices(user=request.user)
     return render(
         request,
         "profiles/following.html",

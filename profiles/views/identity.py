@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from profiles import split_notices
 from profiles.views.common import live_author, refuse
 from publications import identity_review
 
@@ -69,7 +70,7 @@ def split_notice_choose(request: HttpRequest, notice_id: int) -> HttpResponse:
     back = reverse("profiles:following")
     follow_ids = [int(v) for v in request.POST.getlist("follow") if v.isascii() and v.isdigit()]
     try:
-        identity_review.split_notice_choose(
+        split_notices.split_notice_choose(
             user=request.user, notice_id=notice_id, follow_ids=follow_ids
         )
     except ValidationError as exc:

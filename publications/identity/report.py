@@ -7,9 +7,9 @@ are read from arXiv JSON-lines records (the snapshot schema ``import_arxiv`` rea
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from graph.scoring import may_combine_several
 from publications.identity.cluster import resolve
 from publications.identity.evidence import Corpus
 from publications.identity.labelled import mentions_from_records, read_records
@@ -46,8 +46,14 @@ def labelled_mentions(records_path, labels: dict):
     return mentions, coauthor_works
 
 
-def name_key_result(mentions) -> tuple[dict, set]:
-    """Today's import: one record per folded name key, flagged by graph.scoring's heuristic."""
+# The recompute's "may combine several researchers" test over a record's works (each a tuple of
+# work, primary topic, co-author ids): graph.scoring.may_combine_several, handed in by the
+# callers (the catalogue does not import graph).
+FlagRule = Callable[[list], bool]
+
+
+def name_key_result(mentions, flag_rule: FlagRule) -> tuple[dict, set]:
+    """Today's import: one record per folded name key, flagged by the recompute's heuristic."""
     assigned = {m.key: name_key(m.name) for m in mentions}
     works_of: dict[str, list] = {}
     ids: dict[str, int] = {}
@@ -55,7 +61,7 @@ def name_key_result(mentions) -> tuple[dict, set]:
         coauthors = [ids.setdefault(name_key(c), len(ids)) for c in m.coauthors]
         primary = ids.setdefault("topic:" + m.categories[0], len(ids)) if m.categories else None
         works_of.setdefault(name_key(m.name), []).append((m.work, primary, coauthors))
-    flagged = {key for key, works in works_of.items() if may_combine_several(works)}
+    flagged = {key for key, works in works_of.items() if flag_rule(works)}
     return assigned, flagged
 
 
@@ -76,12 +82,14 @@ def record_joins(corpus, result, mentions) -> dict:
     return {k: final[r] for k, r in record_of.items()}
 
 
-def measure(records_path, labels_path, model: PairModel | None = None) -> Measurement:
+def measure(
+    records_path, labels_path, model: PairModel | None = None, *, flag_rule: FlagRule
+) -> Measurement:
     labels = read_labels(labels_path)
     started = time.perf_counter()
     mentions, coauthor_works = labelled_mentions(records_path, labels)
     keys = {m.key for m in mentions}
-    baseline, baseline_flagged = name_key_result(mentions)
+    baseline, baseline_flagged = name_key_result(mentions, flag_rule)
     corpus = Corpus(mentions, coauthor_works=coauthor_works)
     result = resolve(corpus, model or default_model())
     flagged = {i for i, c in enumerate(result.clusters) if c.flagged}

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from profiles.selectors import author_last_synced
 from publications.models import Author, AuthorshipSource, Work
+from publications.selectors import author_last_synced
 from publications.services import import_path
 from tests.conftest import ARXIV
 from tests.factories import AuthorFactory, AuthorshipFactory, WorkFactory

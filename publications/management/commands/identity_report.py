@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from graph.scoring import may_combine_several
 from publications.identity.report import measure
 
 
@@ -21,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, labels: str, records: str, **options):
         try:
-            result = measure(records, labels)
+            result = measure(records, labels, flag_rule=may_combine_several)
         except (OSError, ValueError) as error:
             raise CommandError(str(error)) from None
         out = self.stdout
