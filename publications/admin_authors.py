@@ -419,22 +419,14 @@ class AuthorAdmin(MayCombineSeveralActionsMixin, CurationViewsMixin, admin.Model
         )
 
 
-class MayCombineSeveralReviewFilter(admin.SimpleListFilter):
-    """The queue shows flagged records unless asked for the cleared ones (to flag them again)."""
+class QueueFilter(admin.SimpleListFilter):
+    """A curators' queue filter that shows ``default`` (what waits for them) when no choice is
+    made, and lists only its own choices (no "All")."""
 
-    title = "review"
-    parameter_name = "review"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("flagged", "Flagged (to review)"),
-            ("unreviewed", "Flagged by the recompute, not reviewed"),
-            ("confirmed", "Flagged by a curator"),
-            ("cleared", "Cleared by a curator"),
-        ]
+    default = ""
 
     def value(self):
-        return super().value() or "flagged"
+        return super().value() or self.default
 
     def choices(self, changelist):
         for value, label in self.lookup_choices:
@@ -443,6 +435,22 @@ class MayCombineSeveralReviewFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: value}),
                 "display": label,
             }
+
+
+class MayCombineSeveralReviewFilter(QueueFilter):
+    """The queue shows flagged records unless asked for the cleared ones (to flag them again)."""
+
+    title = "review"
+    parameter_name = "review"
+    default = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("flagged", "Flagged (to review)"),
+            ("unreviewed", "Flagged by the recompute, not reviewed"),
+            ("confirmed", "Flagged by a curator"),
+            ("cleared", "Cleared by a curator"),
+        ]
 
     def queryset(self, request, queryset):
         return {

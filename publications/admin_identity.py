@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from profiles.admin import EstimatedCountPaginator
 from profiles.curators import CURATE_PERMISSION
 from publications import identity_review
+from publications.admin_authors import QueueFilter
 from publications.curation import CurationError
 from publications.models import Author, IdentityDecision, author_url
 
@@ -29,11 +30,12 @@ RECORDS_SHOWN = (
 )
 
 
-class IdentityQueueFilter(admin.SimpleListFilter):
+class IdentityQueueFilter(QueueFilter):
     """The queue shows what waits for a curator unless asked for what people decided."""
 
     title = "review"
     parameter_name = "review"
+    default = "open"
 
     def lookups(self, request, model_admin):
         return [
@@ -42,17 +44,6 @@ class IdentityQueueFilter(admin.SimpleListFilter):
             ("rejected", "Rejected"),
             ("all", "Every decision of the engine"),
         ]
-
-    def value(self):
-        return super().value() or "open"
-
-    def choices(self, changelist):
-        for value, label in self.lookup_choices:
-            yield {
-                "selected": self.value() == value,
-                "query_string": changelist.get_query_string({self.parameter_name: value}),
-                "display": label,
-            }
 
     def queryset(self, request, queryset):
         value = self.value()
