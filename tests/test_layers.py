@@ -21,10 +21,6 @@ COMPOSING_FILES |= {"admin_identity.py"}
 COMPOSING_DIRS = {"views", "templatetags", "management", "migrations"}
 # Crossings left to move into their right layer; none may be added.
 KNOWN_CROSSINGS = {
-    # Merges (a curator's, the identity engine's) move follows, claims and invitations along
-    # with authorships.
-    ("publications/curation.py", "profiles"),
-    ("publications/identity_service.py", "profiles"),
     # The e-mail digests read profiles' subscriptions and write the catalogue's sent items.
     ("publications/digests.py", "profiles"),
 }
