@@ -206,7 +206,7 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
 # hour (UTC), daily subscribers every day, weekly ones every seventh day.
 BZPEER_DIGEST_HOUR = int(os.environ.get("BZPEER_DIGEST_HOUR", "7"))
 CELERY_BEAT_SCHEDULE["send-digests-daily"] = {
-    "task": "publications.tasks.send_due_digests",
+    "task": "profiles.tasks.send_due_digests",
     "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
         hour=BZPEER_DIGEST_HOUR, minute=15
     ),

@@ -25,8 +25,6 @@ KNOWN_CROSSINGS = {
     # with authorships.
     ("publications/curation.py", "profiles"),
     ("publications/identity_service.py", "profiles"),
-    # The e-mail digests read profiles' subscriptions and write the catalogue's sent items.
-    ("publications/digests.py", "profiles"),
 }
 
 
