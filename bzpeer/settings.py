@@ -281,7 +281,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reads are public; writes need a verified e-mail address (views add IsAuthenticated).
-    "DEFAULT_PERMISSION_CLASSES": ["bzpeer.api.VerifiedEmailForWrites"],
+    "DEFAULT_PERMISSION_CLASSES": ["profiles.api_permissions.VerifiedEmailForWrites"],
     # JSON only: people explore the API in Swagger UI (/api/docs/) and Redoc (/api/redoc/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bzpeer.api.JsonOnlyNegotiation",
