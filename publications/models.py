@@ -317,7 +317,7 @@ class AuthorSearchName(models.Model):
 
     Kept in step by the database, like an index, whoever writes the records (the importer's
     COPY and upserts, merges and their undo, splits, hiding, the identity engine's set-based
-    merges): triggers on profiles_author (migration 0010) add a record's key when it is created
+    merges): triggers on profiles_author (migration 0011) add a record's key when it is created
     public or becomes public again, and remove it when it is merged, hidden or deleted. No
     service writes this table."""
 
@@ -740,24 +740,6 @@ class SplitNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} told about {self.author_id}"
-
-
-class DigestItem(models.Model):
-    """A work sent to a user in an e-mail digest: no work is sent to the same user twice."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items"
-    )
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "work"], name="digest_item_once_per_user_work")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.work_id} sent to {self.user_id}"
 
 
 if TYPE_CHECKING:

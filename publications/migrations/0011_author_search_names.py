@@ -70,7 +70,7 @@ DROP FUNCTION IF EXISTS bz_author_search_name_changed();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("publications", "0009_identity_reviews_and_split_notices"),
+        ("publications", "0010_digest_items_moved_to_profiles"),
     ]
 
     operations = [
