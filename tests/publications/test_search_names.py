@@ -9,6 +9,7 @@ import pytest
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from publications import author_records, curation, curation_works, selectors
@@ -179,3 +180,29 @@ def test_the_search_finds_what_matching_the_records_themselves_finds(query):
     )
     assert expected
     assert found(query) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_table_from_the_records_already_there():
+    before = [("publications", "0010_digest_items_moved_to_profiles")]
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        import_path(OLDER)  # the importer's SQL names the tables, the same before and after
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE profiles_author SET hidden = true WHERE slug = 'robin-de-jong'")
+            cursor.execute(
+                "UPDATE profiles_author SET merged_into_id = (SELECT id FROM profiles_author "
+                "WHERE slug = 'robin-de-jong') WHERE slug = 'joachim-schroeter'"
+            )
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
+        assert_in_step()
+        slugs = set(AuthorSearchName.objects.values_list("author__slug", flat=True))
+        assert not {"robin-de-jong", "joachim-schroeter"} & slugs
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(latest)
