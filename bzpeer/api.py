@@ -190,7 +190,7 @@ class VerifiedEmailForWrites(BasePermission):
         if request.method in SAFE_METHODS or not request.user.is_authenticated:
             return True  # anonymous writes are refused by IsAuthenticated, with a 401
         # Imported here: DRF's settings import this module while the apps are still loading.
-        from profiles.services import has_verified_email
+        from profiles.selectors import has_verified_email
 
         return has_verified_email(request.user)
 

@@ -25,7 +25,7 @@ def digest_subscription_get(*, user) -> DigestSubscription:
 def digest_subscription_set(*, user, frequency: str) -> DigestSubscription:
     """Choose daily, weekly or no digest. Opting in needs a verified e-mail address. Works learned
     before the user opted in are never "new" to them. Safe to run twice (one row, unchanged)."""
-    from profiles.services import has_verified_email
+    from profiles.selectors import has_verified_email
 
     require_signed_in(user)
     if frequency not in DigestFrequency.values:

@@ -10,8 +10,8 @@ from django.core import mail
 from django.utils import timezone
 
 from profiles.digests import digest_subscription_set, digest_unsubscribe_token
+from profiles.follows import follow_author
 from profiles.models import DigestSubscription
-from profiles.services import follow_author
 from publications import digests
 from publications.models import Author, DigestItem
 from publications.tasks import send_due_digests
