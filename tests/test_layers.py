@@ -110,14 +110,14 @@ import profiles.models
 if TYPE_CHECKING:
     from graph.models import ScoreChange
 def view():
-    from profiles.services import has_verified_email
+    from profiles.selectors import has_verified_email
     import publications.selectors
     __import__("graph.tasks")
     importlib.import_module("profiles.logins")
     from django.db import models
 class Permission:
     def has_permission(self):
-        from profiles import services
+        from profiles import follows
 """
     found = list(_imports(ast.parse(source)))
     assert found == [
