@@ -187,9 +187,8 @@ def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(
         AuthorshipFactory(author=author)
     client.force_login(user)
     # session, user, the record, trust trend, top topics, printed affiliation (the record has no
-    # institution), last synced, records split from or into it, works, their first authors, and
-    # the visitor's follow/claim state
-    with django_assert_num_queries(11):
+    # institution), last synced, works, their first authors, and the visitor's follow/claim state
+    with django_assert_num_queries(10):
         response = client.get(author.get_absolute_url())
     assert "Following · Unfollow" in response.content.decode()
 
