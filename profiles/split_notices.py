@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from profiles.models import Follow
+from profiles.feed_keys import following_feed_key
+from profiles.models import Follow, FollowingFeedKey
 from profiles.services import VERIFY_EMAIL_FIRST, follow_author, has_verified_email, unfollow_author
 from publications.identity_review import split_family
 from publications.models import SplitNotice
@@ -30,6 +32,22 @@ def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
             people = [{"author": a, "followed": a.pk in followed} for a in family]
             out.append({"notice": notice, "people": people})
     return out
+
+
+def following_key_and_notices(*, user: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The following page's private feed key and the user's open notices. The key is read with
+    whether any notice is open (1 query): the notices are read only then, so the many users
+    with none pay nothing for them. The first visit creates the key and reads the notices."""
+    row = (
+        FollowingFeedKey.objects.filter(user=user)
+        .annotate(notices=Exists(SplitNotice.objects.filter(user=OuterRef("user"), closed_at=None)))
+        .values_list("key", "notices")
+        .first()
+    )
+    if row is None:
+        return following_feed_key(user=user), open_split_notices(user=user)
+    key, notices = row
+    return key, open_split_notices(user=user) if notices else []
 
 
 @transaction.atomic

@@ -133,9 +133,8 @@ def test_following_page_query_count_is_fixed(
     _followed_works(user, n_authors, works_each)
     client.force_login(user)
     client.get("/following/")  # the first visit creates the private feed key
-    # session, user, count, page of works, their authorships, the feed key, notices of split
-    # records the user follows
-    with django_assert_num_queries(7):
+    # session, user, count, page of works, their authorships, the feed key
+    with django_assert_num_queries(6):
         response = client.get("/following/")
     assert response.status_code == 200
 
