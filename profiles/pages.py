@@ -32,7 +32,8 @@ class ProfilePage:
     printed_affiliation: Any
     orcid: Any
     last_synced: Any
-    # The records split from or into this one (its name page), [] when it was never split.
+    # The records split from or into this one (its name page), [] when it was never split: read
+    # like the above, only when the cached fragment is missing.
     name_people: Any
 
     @property
