@@ -1,6 +1,11 @@
 """What every endpoint of the REST API shares: the error body, cursor pagination, throttles,
-conditional GET (ETags), query-parameter parsing and the token endpoint. The OpenAPI additions that
-document them are in bzpeer/api_schema.py.
+conditional GET (ETags), query-parameter parsing. The OpenAPI additions that document them are in
+bzpeer/api_schema.py; who may write (a verified e-mail address) is profiles/api_permissions.py, the
+token endpoint is in profiles/api.py.
+
+DRF's settings name classes of this module (negotiation, pagination, throttles, the exception
+handler), so it is imported while ``rest_framework.views`` is loading, and it imports no app: the
+apps' API modules import it.
 
 Error body, for every 4xx the API answers::
 
@@ -22,10 +27,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -176,23 +181,7 @@ class UserThrottle(UserRateThrottle):
 
 
 # ---------------------------------------------------------------------------------------------
-# Who may write, and what the API answers
-
-
-class VerifiedEmailForWrites(BasePermission):
-    """Reads are public; every write (POST, PUT, PATCH, DELETE) needs a verified e-mail address,
-    whether the client signs in with a token or the site's session: the same rule as the site's
-    pages. Views that need a signed-in user add IsAuthenticated before this."""
-
-    message = "Verify your e-mail address first: follow the link we sent you when you signed up."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in SAFE_METHODS or not request.user.is_authenticated:
-            return True  # anonymous writes are refused by IsAuthenticated, with a 401
-        # Imported here: DRF's settings import this module while the apps are still loading.
-        from profiles.services import has_verified_email
-
-        return has_verified_email(request.user)
+# What the API answers
 
 
 class JsonOnlyNegotiation(DefaultContentNegotiation):
@@ -259,71 +248,8 @@ def parse_query(serializer_class: type[serializers.Serializer], request: Request
     return {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
 
 
-# ---------------------------------------------------------------------------------------------
-# Token authentication
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=254, help_text="Your user name or e-mail address.")
-    password = serializers.CharField(
-        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
-    )
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField()
-
-
-def obtain_token_view():
-    """POST username (or e-mail) and password, get the user's API token (send it as
-    ``Authorization: Token <key>``). The same checks as the site's log-in form: the failed
-    log-in limits per account and per client address, and a verified e-mail address. Wrong
-    credentials are a 401, an unverified account a 403, too many failed attempts a 429."""
-    from drf_spectacular.utils import extend_schema
-    from rest_framework.authentication import TokenAuthentication
-    from rest_framework.authtoken.models import Token
-    from rest_framework.views import APIView
-
-    from profiles.logins import LoginRefused, password_login
-
-    class ObtainToken(APIView):
-        # Token only (no session, so no CSRF check): this endpoint is how a client gets one.
-        # It also makes wrong credentials a 401 with "WWW-Authenticate: Token".
-        authentication_classes = [TokenAuthentication]
-        permission_classes: list = []
-        # Every request also counts against the anonymous allowance.
-        throttle_classes = [AnonThrottle]
-
-        @extend_schema(
-            operation_id="auth_token_create",
-            request=TokenRequestSerializer,
-            responses={200: TokenSerializer},
-        )
-        def post(self, request: Request) -> Response:
-            given = TokenRequestSerializer(data=request.data)
-            given.is_valid(raise_exception=True)
-            try:
-                user = password_login(
-                    request._request,
-                    login=given.validated_data["username"],
-                    password=given.validated_data["password"],
-                )
-            except LoginRefused as refused:
-                if refused.code == "throttled":
-                    raise exceptions.Throttled(detail=refused.message) from None
-                if refused.code == "unverified":
-                    raise exceptions.PermissionDenied(refused.message) from None
-                raise exceptions.AuthenticationFailed(refused.message) from None
-            token, _ = Token.objects.get_or_create(user=user)
-            return Response({"token": token.key})
-
-    return ObtainToken.as_view()
-
-
 def path_parameter(name: str, pattern: str, example: str, description: str):
     """A documented path parameter with its pattern and a real example (the fuzzer starts there)."""
-    from drf_spectacular.utils import OpenApiExample, OpenApiParameter
-
     return OpenApiParameter(
         name,
         str,

@@ -10,7 +10,6 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from bzpeer.api import obtain_token_view
 from profiles import api as profiles_api
 from profiles.api import SLUG_PATTERN
 from publications import api as publications_api
@@ -35,7 +34,7 @@ urlpatterns = [
         ),
         name="redoc",
     ),
-    path("auth/token/", obtain_token_view(), name="token"),
+    path("auth/token/", profiles_api.ObtainTokenView.as_view(), name="token"),
     path("authors/", profiles_api.AuthorListView.as_view(), name="authors"),
     re_path(rf"^authors/{SLUG}/$", profiles_api.AuthorDetailView.as_view(), name="author"),
     re_path(

@@ -21,6 +21,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from kombu.exceptions import OperationalError as BrokerError
 
+from bzpeer.api import error_body
+from bzpeer.errors import server_error as page_server_error
+
 logger = logging.getLogger(__name__)
 
 READY_TIMEOUT = 2  # seconds, per dependency
@@ -88,8 +91,6 @@ def _check_redis() -> str:
 def outage_response(request: HttpRequest) -> HttpResponse:
     """The site's 503: rendered without the request, so no session, user or query is needed."""
     if request.path.startswith("/api/"):
-        from bzpeer.api import error_body
-
         response: HttpResponse = JsonResponse(
             error_body(503, "unavailable", "Service temporarily unavailable; try again shortly."),
             status=503,
@@ -132,6 +133,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     too; anything else is the usual server error."""
     if _is_outage(sys.exc_info()[1]):
         return outage_response(request)
-    from bzpeer.errors import server_error as page_server_error
-
     return page_server_error(request)

@@ -206,7 +206,7 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
 # hour (UTC), daily subscribers every day, weekly ones every seventh day.
 BZPEER_DIGEST_HOUR = int(os.environ.get("BZPEER_DIGEST_HOUR", "7"))
 CELERY_BEAT_SCHEDULE["send-digests-daily"] = {
-    "task": "publications.tasks.send_due_digests",
+    "task": "profiles.tasks.send_due_digests",
     "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
         hour=BZPEER_DIGEST_HOUR, minute=15
     ),
@@ -281,7 +281,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Reads are public; writes need a verified e-mail address (views add IsAuthenticated).
-    "DEFAULT_PERMISSION_CLASSES": ["bzpeer.api.VerifiedEmailForWrites"],
+    "DEFAULT_PERMISSION_CLASSES": ["profiles.api_permissions.VerifiedEmailForWrites"],
     # JSON only: people explore the API in Swagger UI (/api/docs/) and Redoc (/api/redoc/).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "bzpeer.api.JsonOnlyNegotiation",

@@ -1,6 +1,7 @@
 """REST API for author records: list with name search and filters, detail with counts and the trust
-breakdown; for signed-in users follow/unfollow, their follows and their claims. Thin: parse input,
-call one selector or service, serialize (see bzpeer/api.py for what is shared)."""
+breakdown; for signed-in users follow/unfollow, their follows and their claims; the token endpoint.
+Thin: parse input, call one selector or service, serialize (see bzpeer/api.py for what is
+shared)."""
 
 from __future__ import annotations
 
@@ -10,23 +11,28 @@ from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from bzpeer.api import (
+    AnonThrottle,
     Cursor,
     QueryTextField,
     StrictBooleanField,
-    VerifiedEmailForWrites,
     conditional_response,
     link,
     parse_query,
     path_parameter,
 )
 from bzpeer.page_cache import cached_for_visitors
+from profiles.api_permissions import VerifiedEmailForWrites
+from profiles.logins import LoginRefused, password_login
 from profiles.models import Claim, ClaimState
 from profiles.ratelimit import RateLimited
 from profiles.selectors import (
@@ -350,3 +356,54 @@ class ClaimWithdrawView(GenericAPIView):
     def post(self, request: Request, claim_id: int) -> Response:
         claim = claim_withdraw(user=request.user, claim=claim_get(claim_id=int(claim_id)))
         return Response(self.get_serializer(claim).data)
+
+
+# --- Token authentication -------------------------------------------------------------------------
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=254, help_text="Your user name or e-mail address.")
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class ObtainTokenView(APIView):
+    """POST username (or e-mail) and password, get the user's API token (send it as
+    ``Authorization: Token <key>``). The same checks as the site's log-in form: the failed
+    log-in limits per account and per client address, and a verified e-mail address. Wrong
+    credentials are a 401, an unverified account a 403, too many failed attempts a 429."""
+
+    # Token only (no session, so no CSRF check): this endpoint is how a client gets one.
+    # It also makes wrong credentials a 401 with "WWW-Authenticate: Token".
+    authentication_classes = [TokenAuthentication]
+    permission_classes: list = []
+    # Every request also counts against the anonymous allowance.
+    throttle_classes = [AnonThrottle]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        given = TokenRequestSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            user = password_login(
+                request._request,
+                login=given.validated_data["username"],
+                password=given.validated_data["password"],
+            )
+        except LoginRefused as refused:
+            if refused.code == "throttled":
+                raise exceptions.Throttled(detail=refused.message) from None
+            if refused.code == "unverified":
+                raise exceptions.PermissionDenied(refused.message) from None
+            raise exceptions.AuthenticationFailed(refused.message) from None
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from publications.models import Author, Institution, VerificationLevel
+from publications.models import Author, Institution, VerificationLevel, Work
 
 
 class InstitutionDomain(models.Model):
@@ -223,6 +223,26 @@ class DigestSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} digest: {self.frequency}"
+
+
+class DigestItem(models.Model):
+    """A work sent to a user in an e-mail digest: no work is sent to the same user twice. The
+    table keeps the name it had when the catalogue held it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items"
+    )
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "publications_digestitem"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "work"], name="digest_item_once_per_user_work")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.work_id} sent to {self.user_id}"
 
 
 class FollowingFeedKey(models.Model):

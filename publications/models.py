@@ -743,24 +743,6 @@ class SplitNotice(models.Model):
         return f"{self.user_id} told about {self.author_id}"
 
 
-class DigestItem(models.Model):
-    """A work sent to a user in an e-mail digest: no work is sent to the same user twice."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_items"
-    )
-    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "work"], name="digest_item_once_per_user_work")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.work_id} sent to {self.user_id}"
-
-
 if TYPE_CHECKING:
     # Instances as the list selectors return them, with what annotate() and Prefetch(to_attr=...)
     # add (django-stubs checks those names against the queries, so they are not declared on the

@@ -1,10 +1,12 @@
-"""Moving the author records into the catalogue keeps every row.
+"""Moving models between apps keeps every row: the author records into the catalogue, and the
+works sent in e-mail digests (DigestItem) out of it into profiles.
 
-A database is migrated to the layout before the move (author records, institutions and the audit
-log in profiles), filled through the importer with real arXiv records plus a claim, a follow, an
-invitation, a curation event and score history, then migrated to the current layout: every table of
-the three apps keeps its row count and a checksum of its rows, and the content types (with the
-permissions people and groups hold) move to the catalogue.
+A database is migrated to the layout before the moves (author records, institutions and the audit
+log in profiles, the digest items in publications), filled through the importer with real arXiv
+records plus a claim, a follow, an invitation, a curation event, score history and a digest item,
+then migrated to the current layout: every table of the three apps keeps its row count and a
+checksum of its rows, and the content types (with the permissions people and groups hold) move to
+their new app.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ MOVED = {
     ("profiles", "institution"): ("publications", "institution"),
     ("profiles", "curationevent"): ("publications", "curationevent"),
     ("profiles", "flaggedauthor"): ("publications", "maycombineseveralrecord"),
+    ("publications", "digestitem"): ("profiles", "digestitem"),
 }
 
 
@@ -127,7 +130,7 @@ def _fill(apps) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_moving_the_author_records_to_the_catalogue_keeps_every_row():
+def test_moving_models_between_apps_keeps_every_row():
     from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
@@ -147,6 +150,14 @@ def test_moving_the_author_records_to_the_catalogue_keeps_every_row():
         )
         group = Group.objects.create(name="curators of the test")
         group.permissions.add(curate)
+        digest_ct = ContentType.objects.get(app_label="publications", model="digestitem")
+        view_digests, _ = Permission.objects.get_or_create(
+            content_type=digest_ct,
+            codename="view_digestitem",
+            defaults={"name": "Can view digest item"},
+        )
+        readers = Group.objects.create(name="digest readers of the test")
+        readers.permissions.add(view_digests)
         # Every table the move concerns has rows to keep.
         columns = _columns()
         before = _fingerprint(columns)
@@ -160,6 +171,7 @@ def test_moving_the_author_records_to_the_catalogue_keeps_every_row():
             "profiles_collaborationinvitation",
             "publications_authorship",
             "publications_identitydecision",
+            "publications_digestitem",
             "graph_scorechange",
         ]:
             assert before[table][0] > 0, table
@@ -174,10 +186,16 @@ def test_moving_the_author_records_to_the_catalogue_keeps_every_row():
         moved = Permission.objects.get(pk=curate.pk)
         assert (moved.content_type.app_label, moved.codename) == ("publications", "curate_author")
         assert list(group.permissions.all()) == [moved]
+        moved = Permission.objects.get(pk=view_digests.pk)
+        assert (moved.content_type.app_label, moved.codename) == ("profiles", "view_digestitem")
+        assert list(readers.permissions.all()) == [moved]
         # The moved records read through today's models.
         from publications.models import Author, CurationEvent
 
         assert Author.objects.filter(claimed_by__username="owner").count() == 1
         assert CurationEvent.objects.get().after == {"bio": "Stars."}
+        from profiles.models import DigestItem
+
+        assert DigestItem.objects.get().user.username == "fan"
     finally:
         _migrate(latest)

@@ -147,7 +147,7 @@ def test_every_api_write_needs_a_verified_email():
     """Every API view with a write method carries the rule (a new one cannot forget it)."""
     from django.urls import get_resolver
 
-    from bzpeer.api import VerifiedEmailForWrites
+    from profiles.api_permissions import VerifiedEmailForWrites
 
     checked = 0
     for pattern in get_resolver("bzpeer.api_urls").url_patterns:

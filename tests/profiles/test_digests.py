@@ -9,12 +9,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from profiles import digests
 from profiles.digests import digest_subscription_set, digest_unsubscribe_token
-from profiles.models import DigestSubscription
+from profiles.models import DigestItem, DigestSubscription
 from profiles.services import follow_author
-from publications import digests
-from publications.models import Author, DigestItem
-from publications.tasks import send_due_digests
+from profiles.tasks import send_due_digests
+from publications.models import Author
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db
