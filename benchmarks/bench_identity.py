@@ -11,6 +11,7 @@ flagged), with the engine's time on those blocks.
 
 from __future__ import annotations
 
+import os
 import time
 
 from benchmarks.common import ASTRO_PH, SHARED, write_section
@@ -140,6 +141,7 @@ def run() -> None:
         print(f"skipped: {GOLD_DEV} not found")
         return
     model = default_model()
+    load = os.getloadavg()
     started = time.perf_counter()
     measured = measure(RECORDS, GOLD_DEV, model, flag_rule=may_combine_several)
     labels = read_labels(GOLD_DEV)
@@ -166,7 +168,8 @@ def run() -> None:
         f"Target on the held-back half: B³ precision >= {TARGET_PRECISION} and F1 >= {TARGET_F1}: "
         f"the cross-validated estimate {'meets' if ok else 'does NOT meet'} it.",
         f"Time: {seconds:.0f} s for all three (engine alone on the labelled set: "
-        f"{measured.seconds:.0f} s including reading the records).",
+        f"{measured.seconds:.0f} s including reading the records). Machine load at the start "
+        f"(1/5/15 min): {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} on 2 shared cores.",
         "",
     ]
     if ASTRO_PH.exists():

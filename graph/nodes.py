@@ -49,7 +49,7 @@ def paper_node(arxiv_id: str, title: str, *, depth: int, year: int | None) -> No
 def topic_url(code: str) -> str:
     try:
         return reverse("publications:topic", kwargs={"code": code})
-    except NoReverseMatch:  # the topic pages are built by another issue; the address is fixed
+    except NoReverseMatch:  # a code outside the topic route's pattern keeps the fixed address
         return f"/topics/{code}/"
 
 

@@ -350,7 +350,7 @@ def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
             row.close, row.verified, row.pairs = close, verified, pairs
 
     # Open disputes: pending claims a curator has seen and kept open as disputes
-    # (profiles.services.claim_mark_disputed), each against another party (the owner, or another
+    # (profiles.claims.claim_mark_disputed), each against another party (the owner, or another
     # pending claimant); at most one fewer than the parties. Unseen claims never count, so
     # throwaway accounts cannot lower a record's score.
     cond, params = _filter("c.author_id", scope)

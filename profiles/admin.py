@@ -18,14 +18,14 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from profiles.history import describe_event
-from profiles.models import CollaborationInvitation, Follow, InstitutionDomain
-from profiles.services import (
+from profiles.claim_evidence import (
     clean_institution_domain,
     institution_domain_add,
     institution_domain_change,
     institution_domain_remove,
 )
+from profiles.history import describe_event
+from profiles.models import CollaborationInvitation, Follow, InstitutionDomain
 from publications.models import CurationEvent, Institution
 from publications.permissions import is_curator
 
@@ -96,7 +96,7 @@ class InstitutionDomainForm(forms.ModelForm):
 class InstitutionDomainAdmin(admin.ModelAdmin):
     """E-mail domains institutions really use: a verified address at one of them is strong (L3)
     evidence on records naming the institution. Curators only; every change is a CurationEvent
-    (written by profiles.services)."""
+    (written by profiles/claim_evidence.py)."""
 
     form = InstitutionDomainForm
     list_display = ["domain", "institution", "added_by", "note", "created_at"]

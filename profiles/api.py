@@ -32,6 +32,8 @@ from bzpeer.api import (
 )
 from bzpeer.page_cache import cached_for_visitors
 from profiles.api_permissions import VerifiedEmailForWrites
+from profiles.claims import claim_create, claim_withdraw
+from profiles.follows import follow_author, unfollow_author
 from profiles.logins import LoginRefused, password_login
 from profiles.models import Claim, ClaimState
 from profiles.ratelimit import RateLimited
@@ -41,7 +43,6 @@ from profiles.selectors import (
     claims_page_of_user,
     follows_page_of_user,
 )
-from profiles.services import claim_create, claim_withdraw, follow_author, unfollow_author
 from publications.models import Author, VerificationLevel
 from publications.selectors import author_get, author_last_synced
 

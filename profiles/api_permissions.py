@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from profiles.services import has_verified_email
+from profiles.selectors import has_verified_email
 
 
 class VerifiedEmailForWrites(BasePermission):

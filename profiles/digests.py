@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from profiles.models import DigestFrequency, DigestItem, DigestSubscription
-from profiles.services import has_verified_email
+from profiles.selectors import has_verified_email
 from publications.models import Authorship, Work
 from publications.permissions import require_signed_in
 from publications.selectors import work_list

@@ -11,8 +11,9 @@ import secrets
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from profiles.common import VERIFY_EMAIL_FIRST
 from profiles.models import FollowingFeedKey
-from profiles.services import VERIFY_EMAIL_FIRST, has_verified_email
+from profiles.selectors import has_verified_email
 from publications.permissions import require_signed_in
 
 

@@ -13,7 +13,7 @@ from allauth.account.forms import LoginForm
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
 
-from profiles.services import has_verified_email
+from profiles.selectors import has_verified_email
 
 
 @dataclass

@@ -6,19 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from profiles.evidence import normalise_orcid
 from profiles.models import (
     Claim,
+    ClaimState,
     CollaborationInvitation,
     Follow,
     FollowingFeedKey,
+    InstitutionDomain,
     InvitationBlock,
 )
-from publications.models import Author, CurationEvent
+from publications.models import Author, CurationEvent, Institution
 from publications.names import name_key
 
 
@@ -259,3 +262,119 @@ def author_with_viewer_state(*, slug: str, user) -> tuple[Author, dict] | None:
         "blocked_by_owner": bool(row.viewer_blocked),
     }
     return author, state
+
+
+# --- What the writes check: verified e-mail, claim evidence, merge requests, blocks -------------
+
+
+def has_verified_email(user) -> bool:
+    """1 query, remembered on the user object (one request asks the API's permission and then
+    the service)."""
+    from allauth.account.models import EmailAddress
+
+    known = getattr(user, "_has_verified_email", None)
+    if known is None:
+        known = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._has_verified_email = known
+    return known
+
+
+def record_affiliations(author: Author) -> list[str]:
+    """The record's affiliations as printed on its works, and its profile affiliation. 1 query
+    (2 when the institution is not loaded)."""
+    # Read through the reverse relation so profiles does not import publications.
+    names = list(
+        author.authorships.exclude(printed_affiliation="")
+        .values_list("printed_affiliation", flat=True)
+        .distinct()[:500]
+    )
+    if author.institution is not None:
+        names.append(author.institution.name)
+    return names
+
+
+def institution_using_domain(*, author: Author, domain: str) -> InstitutionDomain | None:
+    """The curators' entry saying that an institution of this record (on its works, or its
+    profile affiliation) uses ``domain`` for e-mail; None when there is none. 1 query."""
+    if not domain:
+        return None
+    authorship = apps.get_model("publications", "Authorship")
+    on_record = Q(
+        Exists(
+            authorship.objects.filter(
+                author_id=author.pk, institution_id=OuterRef("institution_id")
+            )
+        )
+    )
+    if author.institution_id:
+        on_record |= Q(institution_id=author.institution_id)
+    return (
+        InstitutionDomain.objects.select_related("institution")
+        .filter(on_record, domain=domain)
+        .order_by("pk")
+        .first()
+    )
+
+
+def pending_claim(*, user, author: Author) -> Claim | None:
+    """The user's claim on this record that waits for the curators, if any. 1 query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Claim.objects.filter(user=user, author=author, state=ClaimState.PENDING).first()
+
+
+def claim_has_other_party(claim: Claim) -> bool:
+    """Whether a pending claim contests someone else's: the record is owned by another person, or
+    another person also has a pending claim on it. 1 query."""
+    return (
+        Author.objects.filter(pk=claim.author_id)
+        .filter(
+            Q(claimed_by__isnull=False) & ~Q(claimed_by_id=claim.user_id)
+            | Exists(
+                Claim.objects.filter(author_id=OuterRef("pk"), state=ClaimState.PENDING).exclude(
+                    user_id=claim.user_id
+                )
+            )
+        )
+        .exists()
+    )
+
+
+def record_institutions(*, author: Author) -> list[Institution]:
+    """The institutions of a record: its profile affiliation and those printed on its works."""
+    authorship = apps.get_model("publications", "Authorship")
+    on_works = authorship.objects.filter(author_id=author.pk, institution_id__isnull=False)
+    return list(
+        Institution.objects.filter(
+            Q(pk=author.institution_id) | Q(pk__in=on_works.values("institution_id"))
+        ).order_by("name")[:50]
+    )
+
+
+def merge_request_pending(*, first: int, second: int) -> bool:
+    """Whether a request to merge these two records (either way round) waits for curators: made
+    after the last merge or undo of either record. 2 queries (curation_target_idx)."""
+    targets = [str(first), str(second)]
+    done = (
+        CurationEvent.objects.filter(
+            target_type="author", target_id__in=targets, action__in=["merge", "unmerge"]
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    requests = CurationEvent.objects.filter(
+        target_type="author",
+        target_id__in=targets,
+        action="merge_requested",
+        after__merge__in=[first, second],
+        after__into__in=[first, second],
+    )
+    if done is not None:
+        requests = requests.filter(created_at__gt=done)
+    return requests.exists()
+
+
+def blocked_by_owner(*, sender, author: Author) -> bool:
+    """Whether the owner of `author` blocked invitations from `sender`. 1 query."""
+    return InvitationBlock.objects.filter(blocker_id=author.claimed_by_id, blocked=sender).exists()

@@ -11,9 +11,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from profiles.common import VERIFY_EMAIL_FIRST
 from profiles.feed_keys import following_feed_key
+from profiles.follows import follow_author, unfollow_author
 from profiles.models import Follow, FollowingFeedKey
-from profiles.services import VERIFY_EMAIL_FIRST, follow_author, has_verified_email, unfollow_author
+from profiles.selectors import has_verified_email
 from publications.identity_review import split_family
 from publications.models import SplitNotice
 

@@ -1,6 +1,6 @@
 """The claims queue: pending claims oldest first; each opens on a review page with the claimant,
 the evidence, the record and its works, and approve / reject-with-a-reason buttons. Decisions go
-through profiles.services (claim_approve / claim_reject), which e-mail the claimant and write the
+through profiles/claims.py (claim_approve / claim_reject), which e-mail the claimant and write the
 CurationEvent. Here (not in profiles/admin.py) because the review page shows works."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
-from profiles import services as profile_services
+from profiles import claims as profile_claims
+from profiles import selectors as profile_selectors
 from profiles.evidence import is_free_mail
 from profiles.models import Claim, ClaimState
 from publications.models import Authorship, VerificationLevel, Work
@@ -72,7 +73,7 @@ class ClaimQueueAdmin(admin.ModelAdmin):
         approved = 0
         for claim in queryset.filter(state="pending").select_related("author", "user"):
             try:
-                profile_services.claim_approve(claim=claim, reviewer=request.user)
+                profile_claims.claim_approve(claim=claim, reviewer=request.user)
                 approved += 1
             except (ValidationError, PermissionDenied) as exc:
                 text = " ".join(getattr(exc, "messages", [str(exc)]))
@@ -157,7 +158,7 @@ class ClaimQueueAdmin(admin.ModelAdmin):
                     if domain_for.isascii() and domain_for.isdigit() and len(domain_for) < 12
                     else None
                 )
-                profile_services.claim_approve(
+                profile_claims.claim_approve(
                     claim=claim,
                     reviewer=request.user,
                     level=int(level)
@@ -169,13 +170,13 @@ class ClaimQueueAdmin(admin.ModelAdmin):
                 if domain_pk is not None:
                     done += f" {claim.evidence.get('email_domain', '')} is now an institution e-mail domain."
             elif "dispute_seen" in request.POST:
-                profile_services.claim_mark_disputed(claim=claim, reviewer=request.user)
+                profile_claims.claim_mark_disputed(claim=claim, reviewer=request.user)
                 done = (
                     f"The claim of {claim.user} on {claim.author} stays open as a dispute; it "
                     "now counts against the record's trust score."
                 )
             elif "reject" in request.POST:
-                profile_services.claim_reject(
+                profile_claims.claim_reject(
                     claim=claim, reviewer=request.user, reason=request.POST.get("reason", "")
                 )
                 done = f"Rejected the claim of {claim.user} on {claim.author}; they were e-mailed."
@@ -234,7 +235,7 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             # institutions (offered when the domain is not known to be theirs yet).
             "email_domain": email_domain,
             "domain_institutions": (
-                profile_services.record_institutions(author=author)
+                profile_selectors.record_institutions(author=author)
                 if is_pending
                 and email_domain
                 and not claim.evidence.get("email_institution")
@@ -243,7 +244,7 @@ class ClaimQueueAdmin(admin.ModelAdmin):
             ),
             "can_mark_dispute": is_pending
             and claim.dispute_seen_at is None
-            and profile_services.claim_has_other_party(claim),
+            and profile_selectors.claim_has_other_party(claim),
             "levels": [(v, label) for v, label in VerificationLevel.choices if v >= 2],
             "waiting": timesince(claim.created_at, claim.decided_at or timezone.now()),
         }

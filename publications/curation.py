@@ -1,6 +1,8 @@
 """Curation of author records: merge (with a preview), undo a merge, split. Here in publications
-because they move Authorships between Authors (publications → profiles); hiding and re-importing
-works, recomputing and flagging records are in publications/curation_works.py.
+because they move Authorships between Authors; what people hang on records (follows, claims,
+invitations) moves with them through the merge participants other apps register
+(publications/merge_participants.py). Hiding and re-importing works, recomputing and flagging
+records are in publications/curation_works.py.
 
 Every service checks that the actor may curate, runs in one transaction, writes a CurationEvent
 with enough in ``before``/``after`` to see (and for a merge, undo) exactly what changed, and sends
@@ -15,11 +17,15 @@ from typing import Any, ClassVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Q
 
-from profiles.models import Claim, ClaimState, CollaborationInvitation, Follow, InvitationState
 from publications import signals
 from publications.loader import MERGE_LOCK_KEY
+from publications.merge_participants import (
+    MergeParticipant,
+    MovedBack,
+    merge_participants,
+    merge_stored,
+)
 from publications.models import (
     Author,
     Authorship,
@@ -68,14 +74,9 @@ class MergePreview:
     works: list[Work] = field(default_factory=list)  # works whose authorships will move
     authorships: int = 0
     shared_works: int = 0  # works that already list the kept record too
-    follows_moving: int = 0
-    follows_deduplicated: int = 0  # users following both: they keep one follow
-    claims_moving: list[Claim] = field(default_factory=list)
-    claims_withdrawn: list[Claim] = field(default_factory=list)  # same user pending on both
-    # The owner's approved claims on merged records when the owner already has the kept record
-    # (an owner merging two of their records): they stay, approved, on the merged record.
-    claims_staying: list[Claim] = field(default_factory=list)
-    invitations_moving: int = 0
+    # Each merge participant's preview (follows, claims, invitations: "profiles"), by its name;
+    # handed back to it to move its rows.
+    parts: dict[str, Any] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
 
     @property
@@ -84,7 +85,8 @@ class MergePreview:
 
 
 def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200) -> MergePreview:
-    """What merging ``merged_ids`` into ``kept_id`` would move, and what stops it. 6 queries."""
+    """What merging ``merged_ids`` into ``kept_id`` would move, and what stops it. 4 queries, and
+    the participants' (3 for follows, claims and invitations)."""
     merged_ids = sorted(set(merged_ids) - {kept_id})
     records = {
         a.pk: a
@@ -118,60 +120,10 @@ def merge_preview(*, kept_id: int, merged_ids: list[int], works_limit: int = 200
         .distinct()
         .order_by("-first_submitted", "-id")[:works_limit]
     )
-    follows = list(
-        Follow.objects.filter(author_id__in=[kept_id, *merged_ids]).values_list(
-            "user_id", "author_id"
+    for participant in merge_participants():
+        preview.parts[participant.name] = participant.preview(
+            kept=preview.kept, merged=preview.merged, conflicts=preview.conflicts
         )
-    )
-    kept_followers = {u for u, a in follows if a == kept_id}
-    seen: set[int] = set(kept_followers)
-    for user_id, author_id in follows:
-        if author_id == kept_id:
-            continue
-        if user_id in seen:
-            preview.follows_deduplicated += 1
-        else:
-            seen.add(user_id)
-            preview.follows_moving += 1
-
-    claims = list(
-        Claim.objects.select_related("user", "author")
-        .filter(author_id__in=[kept_id, *merged_ids])
-        .exclude(state__in=[ClaimState.REJECTED, ClaimState.WITHDRAWN])
-    )
-    approved = [c for c in claims if c.state == ClaimState.APPROVED]
-    if len({c.user_id for c in approved}) > 1:
-        who = "; ".join(f"{c.user} on {c.author.slug}" for c in approved)
-        preview.conflicts.append(
-            f"Two approved claims ({who}): a record can have one owner. Reject or withdraw one "
-            "claim first."
-        )
-    elif len(approved) > 1:
-        # One owner of several of the records: one approved claim ends on the kept record (its
-        # own, or the first merged one), the others stay on their merged records.
-        first = next((c for c in approved if c.author_id == kept_id), None) or next(
-            c for c in sorted(approved, key=lambda c: merged_ids.index(c.author_id))
-        )
-        preview.claims_staying = [c for c in approved if c is not first]
-    claimed_by = {r.claimed_by_id for r in records.values() if r.claimed_by_id}
-    if len(claimed_by) > 1 and len(approved) <= 1:
-        preview.conflicts.append("The records are claimed by different people.")
-    preview.invitations_moving = CollaborationInvitation.objects.filter(
-        author_id__in=merged_ids
-    ).count()
-    # One pending claim per user and record: a user's second pending claim is withdrawn.
-    pending_users = {c.user_id for c in claims if c.author_id == kept_id and c.state == "pending"}
-    staying = {c.pk for c in preview.claims_staying}
-    order = {author_id: n for n, author_id in enumerate([kept_id, *merged_ids])}
-    for claim in sorted(claims, key=lambda c: (order[c.author_id], c.pk)):
-        if claim.author_id == kept_id or claim.pk in staying:
-            continue
-        if claim.state == ClaimState.PENDING:
-            if claim.user_id in pending_users:
-                preview.claims_withdrawn.append(claim)
-                continue
-            pending_users.add(claim.user_id)
-        preview.claims_moving.append(claim)
     return preview
 
 
@@ -180,20 +132,21 @@ class MergeRecord:
     """What moved when one record was merged into another: written as the merge event's
     ``before`` and read back to undo the merge (and by partial undos of its siblings).
 
-    Version 1 is the format merges have always stored; events stored before the ``version`` key
-    was written are version 1 too."""
+    The merge participants' parts (``moves``) are stored as flat keys next to the catalogue's
+    own (follows_moved, follows_removed_users, claims_moved, claims_withdrawn, claims_staying,
+    invitations_moved: profiles). Version 1 is the format merges have always stored; events
+    stored before the ``version`` key was written are version 1 too."""
 
     VERSION: ClassVar[int] = 1
+    # The catalogue's keys; every other key is a participant's.
+    OWN_KEYS: ClassVar[frozenset[str]] = frozenset(
+        ["version", "merged_into", "authorships", "repointed", "kept"]
+    )
 
     # (authorship id, its source before the merge)
     authorships: list[tuple[int, str]] = field(default_factory=list)
-    follows_moved: list[int] = field(default_factory=list)
-    # users who followed both records: their follow of the merged record was deleted
-    follows_removed_users: list[int] = field(default_factory=list)
-    claims_moved: list[int] = field(default_factory=list)
-    claims_withdrawn: list[int] = field(default_factory=list)  # duplicates of a kept claim
-    claims_staying: list[int] = field(default_factory=list)
-    invitations_moved: list[int] = field(default_factory=list)
+    # what the merge participants moved (their stored parts, flat)
+    moves: dict[str, Any] = field(default_factory=dict)
     repointed: list[int] = field(default_factory=list)  # records that were merged into it
     merged_into: int | None = None  # the record's merged_into before the merge
     # the kept record's owner and level before the merge
@@ -201,16 +154,14 @@ class MergeRecord:
     kept_verification_level: int = 1
 
     def to_json(self) -> dict[str, Any]:
+        shared = self.OWN_KEYS & self.moves.keys()
+        if shared:
+            raise ValueError(f"A merge participant stores {', '.join(sorted(shared))}.")
         return {
             "version": self.VERSION,
             "merged_into": self.merged_into,
             "authorships": [[pk, source] for pk, source in self.authorships],
-            "follows_moved": self.follows_moved,
-            "follows_removed_users": self.follows_removed_users,
-            "claims_moved": self.claims_moved,
-            "claims_withdrawn": self.claims_withdrawn,
-            "claims_staying": self.claims_staying,
-            "invitations_moved": self.invitations_moved,
+            **self.moves,
             "repointed": self.repointed,
             "kept": {
                 "claimed_by": self.kept_claimed_by,
@@ -226,12 +177,7 @@ class MergeRecord:
         kept = data.get("kept") or {}
         return cls(
             authorships=[(int(pk), source) for pk, source in data.get("authorships", [])],
-            follows_moved=list(data.get("follows_moved", [])),
-            follows_removed_users=list(data.get("follows_removed_users", [])),
-            claims_moved=list(data.get("claims_moved", [])),
-            claims_withdrawn=list(data.get("claims_withdrawn", [])),
-            claims_staying=list(data.get("claims_staying", [])),
-            invitations_moved=list(data.get("invitations_moved", [])),
+            moves={key: value for key, value in data.items() if key not in cls.OWN_KEYS},
             repointed=list(data.get("repointed", [])),
             merged_into=data.get("merged_into"),
             kept_claimed_by=kept.get("claimed_by"),
@@ -265,9 +211,8 @@ def _merge(
         raise CurationError(" ".join(preview.conflicts))
     kept = preview.kept
     kept_claimed_by, kept_level = kept.claimed_by_id, kept.verification_level
+    participants = merge_participants()
     events = []
-    withdrawn_ids = {c.pk for c in preview.claims_withdrawn}
-    staying_ids = {c.pk for c in preview.claims_staying}
     for record in preview.merged:
         moved = list(Authorship.objects.filter(author=record).values_list("id", "source"))
         if keep_sources:
@@ -276,35 +221,15 @@ def _merge(
             Authorship.objects.filter(author=record).update(
                 author=kept, source=AuthorshipSource.CURATOR
             )
-        kept_users = Follow.objects.filter(author=kept).values("user_id")
-        duplicate = Follow.objects.filter(author=record, user_id__in=kept_users)
-        removed = list(duplicate.values_list("user_id", flat=True))
-        duplicate.delete()
-        follows_moved = list(Follow.objects.filter(author=record).values_list("id", flat=True))
-        Follow.objects.filter(pk__in=follows_moved).update(author=kept)
-
-        claims = list(Claim.objects.filter(author=record))
-        claims_withdrawn = [c.pk for c in claims if c.pk in withdrawn_ids]
-        Claim.objects.filter(pk__in=claims_withdrawn).update(state=ClaimState.WITHDRAWN)
-        claims_staying = [c.pk for c in claims if c.pk in staying_ids]
-        claims_moved = [c.pk for c in claims if c.pk not in withdrawn_ids | staying_ids]
-        Claim.objects.filter(pk__in=claims_moved).update(author=kept)
-        approved = next((c for c in claims if c.state == ClaimState.APPROVED), None)
-        owner = approved.user_id if approved else record.claimed_by_id
+        # Follows, claims, invitations (profiles) move with the record.
+        parts = [
+            participant.move(kept=kept, record=record, plan=preview.parts[participant.name])
+            for participant in participants
+        ]
+        owner = next((part.owner for part in parts if part.owner), None) or record.claimed_by_id
         if owner and not kept.claimed_by_id:
             kept.claimed_by_id = owner
             kept.verification_level = max(kept.verification_level, record.verification_level)
-
-        # Invitations follow the record, except a second open one from the same sender.
-        open_senders = CollaborationInvitation.objects.filter(
-            author=kept, state=InvitationState.PENDING
-        ).values("sender_id")
-        invitations_moved = list(
-            CollaborationInvitation.objects.filter(author=record)
-            .exclude(state=InvitationState.PENDING, sender_id__in=open_senders)
-            .values_list("id", flat=True)
-        )
-        CollaborationInvitation.objects.filter(pk__in=invitations_moved).update(author=kept)
 
         repointed = list(Author.objects.filter(merged_into=record).values_list("id", flat=True))
         Author.objects.filter(pk__in=repointed).update(merged_into=kept)
@@ -318,12 +243,7 @@ def _merge(
                 author=kept,
                 before=MergeRecord(
                     authorships=moved,
-                    follows_moved=follows_moved,
-                    follows_removed_users=removed,
-                    claims_moved=claims_moved,
-                    claims_withdrawn=claims_withdrawn,
-                    claims_staying=claims_staying,
-                    invitations_moved=invitations_moved,
+                    moves=merge_stored(part.stored for part in parts),
                     repointed=repointed,
                     kept_claimed_by=kept_claimed_by,
                     kept_verification_level=kept_level,
@@ -386,39 +306,13 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
         Authorship.objects.filter(pk__in=[pk for pk in back if sources[pk] == source]).update(
             author=record, source=source
         )
-    follows_back = list(
-        Follow.objects.filter(pk__in=before.follows_moved, author_id=current).values_list(
-            "id", "user_id"
-        )
-    )
-    Follow.objects.filter(pk__in=[f for f, _ in follows_back]).update(author=record)
-    # Follows an earlier partial undo kept on the kept record on this record's behalf come back
-    # first (they are this record's follows), then the duplicates removed at the merge.
-    Follow.objects.filter(
-        pk__in=_kept_for(record.pk, merge, "follows_kept_for"), author_id=current
-    ).update(author=record)
-    Follow.objects.bulk_create(
-        [Follow(user_id=u, author=record) for u in before.follows_removed_users],
-        ignore_conflicts=True,
-    )
-    claims_back = list(
-        Claim.objects.filter(pk__in=before.claims_moved, author_id=current).values_list(
-            "id", "state", "user_id"
-        )
-    )
-    Claim.objects.filter(pk__in=[c[0] for c in claims_back]).update(author=record)
-    # Withdrawn at the merge as duplicates; pending on the kept record if a partial undo of
-    # another record gave them back there.
-    Claim.objects.filter(pk__in=before.claims_withdrawn).filter(
-        Q(state=ClaimState.WITHDRAWN) | Q(state=ClaimState.PENDING, author_id=current)
-    ).update(state=ClaimState.PENDING, author=record)
-    CollaborationInvitation.objects.filter(
-        pk__in=before.invitations_moved, author_id=current
-    ).update(author=record)
-    if (
-        any(state == ClaimState.APPROVED for _, state, _ in claims_back)
-        and current == merge.author_id
-    ):
+    # Follows, claims, invitations (profiles) move back with the record.
+    participants = merge_participants()
+    parts = [
+        participant.move_back(record=record, current=current, merge=merge, stored=before.moves)
+        for participant in participants
+    ]
+    if any(part.owner_back for part in parts) and current == merge.author_id:
         Author.objects.filter(pk=current).update(
             claimed_by=before.kept_claimed_by,
             verification_level=before.kept_verification_level,
@@ -429,8 +323,7 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
     kept_for = _keep_for_records_still_merged(
         record_id=record.pk,
         current=current,
-        users_followed_back={u for _, u in follows_back},
-        users_pending_back={u for _, state, u in claims_back if state == ClaimState.PENDING},
+        participants=list(zip(participants, parts, strict=True)),
     )
     Author.objects.filter(pk=record.pk).update(merged_into=before.merged_into)
     event = CurationEvent.objects.create(
@@ -445,7 +338,7 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
             "undoes_event": merge.pk,
             "authorships_back": back,
             "authorships_left": sorted(set(sources) - set(back)),
-            "claims_back": [c[0] for c in claims_back],
+            **merge_stored(part.after for part in parts),
             **kept_for,
         },
         note=note,
@@ -455,32 +348,26 @@ def unmerge_author(*, author_id: int, actor: Any, note: str = "") -> CurationEve
     return event
 
 
-def _kept_for(record_id: int, merge: CurationEvent, key: str) -> list[int]:
-    """Ids that partial undos since ``merge`` kept on the kept record on behalf of this record
-    (``key`` of their ``after``). 1 query."""
-    events = CurationEvent.objects.filter(
-        action="unmerge",
-        created_at__gte=merge.created_at,
-        **{f"after__{key}__has_key": str(record_id)},
-    ).values_list("after", flat=True)
-    return [pk for after in events for pk in after[key][str(record_id)]]
-
-
 def _keep_for_records_still_merged(
-    *, record_id: int, current: int, users_followed_back: set[int], users_pending_back: set[int]
-) -> dict[str, dict[str, list[int]]]:
+    *,
+    record_id: int,
+    current: int,
+    participants: list[tuple[MergeParticipant[Any, Any], MovedBack[Any]]],
+) -> dict[str, Any]:
     """A partial undo (one record of a merge of several) must leave the kept record as if the
     undone record had never been merged in. A follow or pending claim that moved back with the
     undone record may have stood for a duplicate that another, still merged, record gave up at
-    its merge (a person following both): that one is given back to the kept record, and noted
-    so that undoing the other record later moves it home. 3 queries."""
+    its merge (a person following both): the participants give that one back to the kept record,
+    and note it so that undoing the other record later moves it home. 1 query, 2 when a
+    participant has something to keep, and the participants'."""
     siblings = list(
         Author.objects.filter(merged_into_id=current)
         .exclude(pk=record_id)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    if not siblings or not (users_followed_back or users_pending_back):
+    keeping = [(p, part.for_still_merged) for p, part in participants if part.for_still_merged]
+    if not siblings or not keeping:
         return {}
     latest: dict[int, CurationEvent] = {}
     for past in CurationEvent.objects.filter(
@@ -489,43 +376,17 @@ def _keep_for_records_still_merged(
         action__in=["merge", "unmerge"],
     ).order_by("created_at", "id"):
         latest[int(past.target_id)] = past
-    following = set(
-        Follow.objects.filter(author_id=current, user_id__in=users_followed_back).values_list(
-            "user_id", flat=True
-        )
-    )
-    pending = set(
-        Claim.objects.filter(
-            author_id=current, state=ClaimState.PENDING, user_id__in=users_pending_back
-        ).values_list("user_id", flat=True)
-    )
-    follows_kept: dict[str, list[int]] = {}
-    claims_kept: dict[str, list[int]] = {}
-    for sibling in siblings:
-        event = latest.get(sibling)
-        if event is None or event.action != "merge":
-            continue
-        moved = MergeRecord.from_json(event.before)
-        for user_id in moved.follows_removed_users:
-            if user_id in users_followed_back and user_id not in following:
-                follow = Follow.objects.create(user_id=user_id, author_id=current)
-                following.add(user_id)
-                follows_kept.setdefault(str(sibling), []).append(follow.pk)
-        withdrawn = Claim.objects.filter(
-            pk__in=moved.claims_withdrawn,
-            state=ClaimState.WITHDRAWN,
-            user_id__in=users_pending_back - pending,
-        ).order_by("pk")
-        for claim in withdrawn:
-            if claim.user_id in pending:
-                continue
-            Claim.objects.filter(pk=claim.pk).update(state=ClaimState.PENDING, author_id=current)
-            pending.add(claim.user_id)
-            claims_kept.setdefault(str(sibling), []).append(claim.pk)
-    return {
-        **({"follows_kept_for": follows_kept} if follows_kept else {}),
-        **({"claims_kept_for": claims_kept} if claims_kept else {}),
+    still_merged = {
+        sibling: MergeRecord.from_json(event.before).moves
+        for sibling in siblings
+        if (event := latest.get(sibling)) is not None and event.action == "merge"
     }
+    return merge_stored(
+        participant.keep_for_still_merged(
+            record_id=record_id, current=current, back=back, still_merged=still_merged
+        )
+        for participant, back in keeping
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -612,13 +473,18 @@ def split_author(
 
 
 def notify_followers_of_split(*, author_id: int) -> int:
-    """Tell every follower of a record that was split (one open notice each)."""
-    users = Follow.objects.filter(author_id=author_id).values_list("user_id", flat=True)
-    open_for = set(
+    """Tell every follower of a record that was split (one open notice each); the merge
+    participants (profiles: follows) say who follows it."""
+    told = set(
         SplitNotice.objects.filter(author_id=author_id, closed_at=None).values_list(
             "user_id", flat=True
         )
     )
-    notices = [SplitNotice(user_id=u, author_id=author_id) for u in users if u not in open_for]
+    notices = []
+    for participant in merge_participants():
+        for user_id in participant.followers(author_id=author_id):
+            if user_id not in told:
+                told.add(user_id)
+                notices.append(SplitNotice(user_id=user_id, author_id=author_id))
     SplitNotice.objects.bulk_create(notices)
     return len(notices)

@@ -23,7 +23,6 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
-from profiles.models import Claim, CollaborationInvitation, Follow
 from publications.curation import _merge, authors_changed_on_commit, refresh_counts
 from publications.identity.cluster import cluster_evidence, reason_text, resolve
 from publications.identity.evidence import Corpus, Mention
@@ -32,6 +31,7 @@ from publications.identity.names import block_key
 from publications.identity.records import SUPPORT, plan_merges
 from publications.identity_review import rejected_pairs
 from publications.loader import MERGE_LOCK_KEY
+from publications.merge_participants import merge_participants, merge_stored
 from publications.models import (
     Author,
     Authorship,
@@ -281,9 +281,9 @@ def _apply_merges(merges, result: PassResult) -> int:
     authorships move (their source kept), records merged into the merged ones follow, the merged
     record points to its survivor (its URL redirects 301), one curation event per merged record
     with what moved (a curator undoes it in the admin), counters refreshed, scores recomputed
-    after commit. A group whose records have follows, claims or invitations to move goes through
-    the curation merge itself; a group touched by someone since the records were read is left
-    for the next pass.
+    after commit. A group whose records carry rows of a merge participant (follows, claims or
+    invitations: publications/merge_participants.py) goes through the curation merge itself; a
+    group touched by someone since the records were read is left for the next pass.
     """
     merged_total = 0
     author_table = Author._meta.db_table
@@ -301,16 +301,9 @@ def _apply_merges(merges, result: PassResult) -> int:
             .values("pk", "slug", "merged_into_id", "claimed_by_id", "verification_level")
         }
         merged_ids = [r for _, movable, _, _ in merges for r in movable]
-        busy = (
-            set(Follow.objects.filter(author_id__in=merged_ids).values_list("author_id", flat=True))
-            | set(
-                Claim.objects.filter(author_id__in=merged_ids).values_list("author_id", flat=True)
-            )
-            | set(
-                CollaborationInvitation.objects.filter(author_id__in=merged_ids).values_list(
-                    "author_id", flat=True
-                )
-            )
+        participants = merge_participants()
+        busy: set[int] = set().union(
+            *(p.records_with_rows(author_ids=merged_ids) for p in participants)
         )
         fast: list[tuple[int, list[int], dict, str]] = []
         slow: list[tuple[int, list[int], dict, str]] = []
@@ -373,12 +366,7 @@ def _apply_merges(merges, result: PassResult) -> int:
                             before={
                                 "merged_into": None,
                                 "authorships": moved.get(r, []),
-                                "follows_moved": [],
-                                "follows_removed_users": [],
-                                "claims_moved": [],
-                                "claims_withdrawn": [],
-                                "claims_staying": [],
-                                "invitations_moved": [],
+                                **merge_stored(p.nothing_moved() for p in participants),
                                 "repointed": repointed.get(r, []),
                                 "kept": {
                                     "claimed_by": kept["claimed_by_id"],

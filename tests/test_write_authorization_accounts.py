@@ -10,9 +10,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from profiles.claims import claim_approve
 from profiles.feed_keys import following_feed_key
 from profiles.models import Follow, FollowingFeedKey
-from profiles.services import claim_approve
 from publications.models import Author
 from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
 

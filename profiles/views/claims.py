@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from profiles import selectors, services
+from profiles import claims as profile_claims
+from profiles import selectors
 from profiles.ratelimit import RateLimited
 from profiles.views.common import error_text, live_author, refuse
 from publications.models import Author
@@ -33,7 +34,7 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
         }
         status, retry_after = 400, None
         try:
-            made = services.claim_create(user=request.user, author=author, evidence=evidence)
+            made = profile_claims.claim_create(user=request.user, author=author, evidence=evidence)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         except RateLimited as exc:
@@ -79,7 +80,7 @@ def _claim_form_context(request: HttpRequest, author: Author) -> dict:
         ),
         "works": author_works_page(author_id=author.pk, page=1, per_page=50),
         # Said up front: a second claim on the record is refused while this one waits.
-        "pending": services.pending_claim(user=request.user, author=author),
+        "pending": selectors.pending_claim(user=request.user, author=author),
         "orcid_enabled": settings.BZPEER_ORCID_ENABLED,
     }
 
@@ -106,7 +107,7 @@ def claim_withdraw(request: HttpRequest, claim_id: int) -> HttpResponse:
             return redirect("profiles:claims")
         return render(request, "profiles/claim_withdraw.html", {"claim": mine})
     try:
-        services.claim_withdraw(user=request.user, claim=mine)
+        profile_claims.claim_withdraw(user=request.user, claim=mine)
     except ValidationError as exc:
         return refuse(request, exc, reverse("profiles:claims"))
     if approved:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from profiles import feed_keys, services, split_notices
+from profiles import feed_keys, follows, split_notices
 from profiles.feeds import FollowingWorksFeed
 from profiles.views.common import live_author, login_url, refuse, wants_json
 from publications.models import Author
@@ -29,11 +29,11 @@ def follow(request: HttpRequest, slug: str, *, on: bool = True) -> HttpResponse:
         return redirect(login_url(profile))
     if on:
         try:
-            services.follow_author(user=request.user, author=author)
+            follows.follow_author(user=request.user, author=author)
         except ValidationError as exc:
             return refuse(request, exc, profile)
     else:
-        services.unfollow_author(user=request.user, author=author)
+        follows.unfollow_author(user=request.user, author=author)
     followers = Author.objects.values_list("followers_count", flat=True).get(pk=author.pk)
     if wants_json(request):
         return JsonResponse({"following": on, "followers_count": followers})

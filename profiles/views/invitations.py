@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from bzpeer.errors import too_many_requests
-from profiles import selectors, services
+from profiles import invitations, selectors
 from profiles.ratelimit import hit
 from profiles.views.common import live_author, login_url, refuse
 
@@ -26,7 +26,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
     if not hit("invite", str(request.user.pk), settings.BZPEER_RATE_INVITE):
         return too_many_requests(request, "You sent too many invitations; try again later.")
     try:
-        services.invitation_send(
+        invitations.invitation_send(
             sender=request.user,
             author=author,
             message=request.POST.get("message", ""),
@@ -50,16 +50,16 @@ def invitation_action(request: HttpRequest, invitation_id: int, action: str) -> 
     invitation = selectors.invitation_visible_to(user=request.user, invitation_id=invitation_id)
     try:
         if action in ("accept", "decline"):
-            services.invitation_answer(
+            invitations.invitation_answer(
                 user=request.user,
                 invitation=invitation,
                 accept=action == "accept",
                 contact=request.POST.get("contact", ""),
             )
         elif action == "withdraw":
-            services.invitation_withdraw(user=request.user, invitation=invitation)
+            invitations.invitation_withdraw(user=request.user, invitation=invitation)
         elif action == "block":
-            services.sender_block(user=request.user, invitation=invitation)
+            invitations.sender_block(user=request.user, invitation=invitation)
         else:
             raise Http404("Unknown action.")
     except ValidationError as exc:
@@ -79,6 +79,6 @@ _DONE = {
 @login_required
 @require_POST
 def sender_unblock(request: HttpRequest, user_id: int) -> HttpResponse:
-    if services.sender_unblock(user=request.user, blocked_id=user_id):
+    if invitations.sender_unblock(user=request.user, blocked_id=user_id):
         messages.success(request, "Unblocked: this person can invite you again.")
     return redirect("profiles:inbox")

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from profiles import selectors, services
+from profiles import owner_edits, selectors
 from profiles.views.common import live_author, refuse
 from publications import identity_review
 from publications import services as publication_services
@@ -31,7 +31,7 @@ def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
     author = _owned(request, slug, with_open_proposals=True)
     if request.method == "POST":
         try:
-            services.author_update(
+            owner_edits.author_update(
                 user=request.user,
                 author=author,
                 bio=request.POST.get("bio", ""),
@@ -109,7 +109,7 @@ def author_visibility(request: HttpRequest, slug: str) -> HttpResponse:
     """The owner hides their record's page (hidden=1) or shows it again (hidden=0)."""
     author = _owned(request, slug)
     hidden = request.POST.get("hidden") == "1"
-    services.author_set_hidden(user=request.user, author=author, hidden=hidden)
+    owner_edits.author_set_hidden(user=request.user, author=author, hidden=hidden)
     if hidden:
         messages.success(
             request,
@@ -127,7 +127,7 @@ def merge_request(request: HttpRequest, slug: str) -> HttpResponse:
     author = _owned(request, slug)
     other = get_object_or_404(Author, slug=request.POST.get("other", ""))
     try:
-        services.merge_request(
+        owner_edits.merge_request(
             user=request.user, author=author, other=other, message=request.POST.get("message", "")
         )
     except ValidationError as exc:

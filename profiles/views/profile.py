@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from bzpeer import page_cache, personal
 from graph.selectors import author_score_trend
+from profiles.invitations import invitation_lock_reason
 from profiles.pages import profile_page
 from profiles.selectors import author_canonical_slug, author_viewer_state, author_with_viewer_state
-from profiles.services import invitation_lock_reason
 from publications.author_records import visibility_version
 from publications.selectors import page_number
 

@@ -67,8 +67,9 @@ def test_hiding_a_work_shows_at_once(api, imported, django_capture_on_commit_cal
 def test_an_owner_edit_and_a_hidden_record_show_at_once_in_the_author_answers(
     api, imported, django_capture_on_commit_callbacks
 ):
+    from profiles.claims import claim_approve
     from profiles.models import Author
-    from profiles.services import author_set_hidden, claim_approve
+    from profiles.owner_edits import author_set_hidden
     from tests.factories import ClaimFactory
 
     author = Author.objects.get(slug="christoph-richard")

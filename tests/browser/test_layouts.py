@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from profiles.services import author_set_hidden, claim_approve, invitation_send
+from profiles.claims import claim_approve
+from profiles.invitations import invitation_send
+from profiles.owner_edits import author_set_hidden
 from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV

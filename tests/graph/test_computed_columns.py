@@ -6,7 +6,8 @@ import pytest
 
 from graph import services
 from graph.models import AuthorStats
-from profiles.services import author_update, follow_author
+from profiles.follows import follow_author
+from profiles.owner_edits import author_update
 from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV

@@ -9,8 +9,8 @@ import pytest
 from django.db import connections
 
 from graph import services
+from profiles.follows import follow_author, unfollow_author
 from profiles.models import Follow
-from profiles.services import follow_author, unfollow_author
 from publications.models import Author
 from tests.factories import AuthorFactory, UserFactory
 

@@ -13,8 +13,8 @@ from graph import services
 from graph.models import ScoreChange
 from graph.scoring import ScoreInputs, compute_score
 from graph.selectors import several_researchers_queue
+from profiles.claims import claim_mark_disputed
 from profiles.models import Claim, Follow
-from profiles.services import claim_mark_disputed
 from publications.models import Author, Authorship, VerificationLevel, Work
 from publications.services import import_path
 from tests.conftest import ARXIV

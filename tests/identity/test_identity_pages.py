@@ -10,8 +10,8 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 
+from profiles.follows import follow_author
 from profiles.models import Follow
-from profiles.services import follow_author
 from publications.curation import split_author
 from publications.identity_review import LOW_CONFIDENCE
 from publications.identity_service import resolve_identities

@@ -11,7 +11,8 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.test import RequestFactory
 
 from graph.services import recompute_authors
-from profiles.services import claim_approve, follow_author
+from profiles.claims import claim_approve
+from profiles.follows import follow_author
 from publications.curation import merge_authors
 from publications.models import Author
 from tests.factories import (

@@ -17,7 +17,9 @@ from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client, RequestFactory
 
 from bzpeer import personal
-from profiles.services import author_set_hidden, claim_approve, follow_author
+from profiles.claims import claim_approve
+from profiles.follows import follow_author
+from profiles.owner_edits import author_set_hidden
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,

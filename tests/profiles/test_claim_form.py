@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from profiles.claims import claim_approve, claim_create
 from profiles.models import Claim
-from profiles.services import claim_approve, claim_create
 from publications.models import Author
 from tests.factories import (
     AuthorFactory,

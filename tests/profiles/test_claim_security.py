@@ -11,15 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework.test import APIClient
 
 from graph.services import recompute_authors
+from profiles.claim_evidence import institution_domain_add
+from profiles.claims import claim_approve, claim_create, claim_mark_disputed, claim_reject
 from profiles.evidence import registrable_domain
 from profiles.models import Claim, InstitutionDomain
-from profiles.services import (
-    claim_approve,
-    claim_create,
-    claim_mark_disputed,
-    claim_reject,
-    institution_domain_add,
-)
 from publications.models import Author, Authorship, CurationEvent, Institution
 from publications.services import authorship_add, import_path
 from tests.conftest import ARXIV

@@ -11,15 +11,10 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from profiles.claim_evidence import institution_domain_add
+from profiles.claims import claim_approve, claim_create, claim_reject, claim_withdraw
 from profiles.evidence import domain_matches_affiliations, normalise_orcid
 from profiles.models import Claim, ClaimState
-from profiles.services import (
-    claim_approve,
-    claim_create,
-    claim_reject,
-    claim_withdraw,
-    institution_domain_add,
-)
 from publications.models import Author, CurationEvent, Institution
 from tests.factories import (
     AuthorFactory,

@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 
+from profiles.claims import claim_approve, claim_create
 from profiles.models import Claim, ClaimState, Follow
-from profiles.services import claim_approve, claim_create
 from publications.models import Author
 from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from profiles import digests
 from profiles.digests import digest_subscription_set, digest_unsubscribe_token
+from profiles.follows import follow_author
 from profiles.models import DigestItem, DigestSubscription
-from profiles.services import follow_author
 from profiles.tasks import send_due_digests
 from publications.models import Author
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory

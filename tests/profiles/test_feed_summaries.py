@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from profiles.services import follow_author
+from profiles.follows import follow_author
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
+from profiles.follows import follow_author, unfollow_author
 from profiles.models import Follow
-from profiles.services import follow_author, unfollow_author
 from publications.models import Author
 from tests.factories import AuthorFactory, AuthorshipFactory, UserFactory, WorkFactory
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from profiles.services import author_set_hidden, claim_approve
+from profiles.claims import claim_approve
+from profiles.owner_edits import author_set_hidden
 from publications.models import Author, CurationEvent
 from tests.factories import (
     AuthorFactory,

@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from profiles.claims import claim_approve
+from profiles.invitations import invitation_answer, invitation_send, sender_block
 from profiles.models import CollaborationInvitation, InvitationBlock
-from profiles.services import claim_approve, invitation_answer, invitation_send, sender_block
 from tests.factories import AuthorFactory, ClaimFactory, CuratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,8 +134,8 @@ def test_a_later_owner_of_the_record_cannot_read_or_answer_earlier_invitations(c
     """Invitations belong to the person who owned the record when they were sent: after the
     record changes hands the new owner neither reads nor accepts them; the first owner still
     does."""
+    from profiles.claims import claim_withdraw
     from profiles.models import Claim
-    from profiles.services import claim_withdraw
 
     author, first_owner = claimed_author()
     sender = UserFactory()

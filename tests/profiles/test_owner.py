@@ -6,13 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from profiles.services import (
-    claim_approve,
-    claim_create,
-    claim_withdraw,
-    institution_domain_add,
-    record_event,
-)
+from profiles.claim_evidence import institution_domain_add
+from profiles.claims import claim_approve, claim_create, claim_withdraw
+from publications.audit import record_event
 from publications.models import Author, Authorship, CurationEvent, Institution, Work
 from publications.services import authorship_add, authorship_disown, import_path
 from tests.conftest import ARXIV

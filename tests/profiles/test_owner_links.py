@@ -6,7 +6,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.core.cache import cache
 
-from profiles.services import claim_approve
+from profiles.claims import claim_approve
 from publications.models import Author
 from tests.factories import (
     AuthorFactory,

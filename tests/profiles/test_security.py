@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from profiles.claims import claim_approve
+from profiles.invitations import invitation_send
 from profiles.models import Claim, CollaborationInvitation, Follow
-from profiles.services import claim_approve, invitation_send
 from publications.models import Author
 from publications.services import import_path
 from tests.conftest import ARXIV

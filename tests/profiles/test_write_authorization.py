@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from profiles.claims import claim_approve
 from profiles.models import Claim, InstitutionDomain
-from profiles.services import claim_approve
 from publications.models import Author, Authorship, CurationEvent, Institution
 from publications.services import import_path
 from tests.conftest import ARXIV

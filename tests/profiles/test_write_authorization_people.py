@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from profiles.claims import claim_approve
+from profiles.follows import follow_author
+from profiles.invitations import invitation_send
 from profiles.models import CollaborationInvitation, DigestSubscription, Follow, InvitationBlock
-from profiles.services import claim_approve, follow_author, invitation_send
 from publications.curation import split_author
 from publications.models import Author, IdentityDecision, SplitNotice
 from tests.factories import (

@@ -133,12 +133,14 @@ def test_a_merge_recorded_before_the_versioned_format_still_undoes(records, cura
 def test_the_record_of_a_merge_reads_back_what_it_wrote_and_refuses_unknown_formats():
     moved = curation.MergeRecord(
         authorships=[(1, "arxiv"), (2, "curator")],
-        follows_moved=[3],
-        follows_removed_users=[4],
-        claims_moved=[5],
-        claims_withdrawn=[6],
-        claims_staying=[7],
-        invitations_moved=[8],
+        moves={
+            "follows_moved": [3],
+            "follows_removed_users": [4],
+            "claims_moved": [5],
+            "claims_withdrawn": [6],
+            "claims_staying": [7],
+            "invitations_moved": [8],
+        },
         repointed=[9],
         kept_claimed_by=10,
         kept_verification_level=2,
