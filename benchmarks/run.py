@@ -1,6 +1,7 @@
 """`make bench`: run the benchmarks and write docs/benchmarks.md.
 
-`python -m benchmarks.run [NAME ...]` runs the named ones (default: all but the projection).
+`python -m benchmarks.run [NAME ...]` runs the named ones (default: all but the projection and
+search, the search rows of pages alone).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from benchmarks import (
     bench_pages,
     bench_projection,
     bench_scores,
+    bench_search,
     bench_soak,
 )
 
@@ -30,8 +32,10 @@ BENCHMARKS = {
     "soak": bench_soak.run,
     # Not in the default run: the full 10x import takes hours (see bench_projection).
     "projection": bench_projection.run,
+    # Not in the default run either: the search rows of "pages" alone, with in-process times.
+    "search": bench_search.run,
 }
-DEFAULT = [name for name in BENCHMARKS if name != "projection"]
+DEFAULT = [name for name in BENCHMARKS if name not in ("projection", "search")]
 
 
 def main(names: list[str]) -> None:

@@ -26,6 +26,7 @@ TABLES = (
     "publications_worktopic",
     "publications_workversion",
     "profiles_author",
+    "publications_authorsearchname",  # written by triggers on profiles_author
     "profiles_institution",
 )
 # Memory for building indexes and checking foreign keys in one pass each (this transaction only).

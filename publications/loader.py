@@ -70,6 +70,7 @@ ANALYZED_TABLES = (
     "publications_worktopic",
     "publications_workversion",
     "profiles_author",
+    "publications_authorsearchname",
     "profiles_institution",
 )
 

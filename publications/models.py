@@ -344,6 +344,40 @@ class MayCombineSeveralRecord(Author):
         verbose_name_plural = "records that may combine several researchers"
 
 
+class AuthorSearchName(models.Model):
+    """The name key of every public record (live, not hidden), alone in a narrow table with its
+    own trigram index: what the search page matches names against. Matching against the author
+    records themselves rechecked each candidate on its wide row (counters, trust components,
+    bio), one page read per candidate; here hundreds of keys share a page that stays in memory.
+
+    Kept in step by the database, like an index, whoever writes the records (the importer's
+    COPY and upserts, merges and their undo, splits, hiding, the identity engine's set-based
+    merges): triggers on profiles_author (migration 0011) add a record's key when it is created
+    public or becomes public again, and remove it when it is merged, hidden or deleted. No
+    service writes this table."""
+
+    author = models.OneToOneField(
+        Author,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the trigger on profiles_author removes the row
+        related_name="search_name",
+    )
+    name_key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [
+            GinIndex(
+                fields=["name_key"],
+                opclasses=["gin_trgm_ops"],
+                name="author_search_name_trgm",
+                gin_pending_list_limit=SEARCH_GIN_PENDING_KB,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name_key
+
+
 class CurationEvent(models.Model):
     """Append-only audit of every change made by a person (owner or curator) or by a worker."""
 

@@ -753,9 +753,14 @@ def author_last_synced(*, author: Author) -> dt.datetime | None:
 def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[list[Author], bool]:
     """Live author records whose folded name is close to `query`: accents, case and punctuation
     folded like the records' name keys ("Dóng  LIN" finds "Dong Lin"), and trigram similarity
-    (pg_trgm `%`, similarity >= 0.3, served by the GIN index on Author.name_key) tolerates
-    initials ("D. Lin"), missing first names ("Lin") and small typos ("Smyth"). Best match first,
-    then most works. Returns (records, whether more exist). 1 query."""
+    (pg_trgm `%`, similarity >= 0.3) tolerates initials ("D. Lin"), missing first names ("Lin")
+    and small typos ("Smyth"). Best match first, then most works. Returns (records, whether more
+    exist). 1 query.
+
+    The names are matched in AuthorSearchName (the public records' keys in a narrow table with
+    its own trigram index): the index yields candidates that each need their key read and
+    compared again, and most are rejected, so reading them from the wide author rows cost a page
+    read each. Only the matches are joined to their records."""
     key = name_key(query)
     if not key:
         return [], False
@@ -764,8 +769,8 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
     filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
     rows = list(
         Author.objects.public()
-        .filter(name_key__trigram_similar=filter_key)
-        .annotate(similarity=TrigramSimilarity("name_key", key))
+        .filter(search_name__name_key__trigram_similar=filter_key)
+        .annotate(similarity=TrigramSimilarity("search_name__name_key", key))
         .select_related("institution")
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
     )

@@ -26,7 +26,11 @@ def index_definitions(table: str) -> dict[str, tuple[str, list[str]]]:
 
 @pytest.mark.parametrize(
     "table, index",
-    [("profiles_author", "author_name_key_trgm"), ("publications_work", "work_search_idx")],
+    [
+        ("profiles_author", "author_name_key_trgm"),
+        ("publications_authorsearchname", "author_search_name_trgm"),
+        ("publications_work", "work_search_idx"),
+    ],
 )
 def test_search_indexes_keep_a_small_pending_list(table, index):
     definition, options = index_definitions(table)[index]

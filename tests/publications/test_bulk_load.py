@@ -40,6 +40,7 @@ TABLES = (
     "publications_worktopic",
     "publications_workversion",
     "profiles_author",
+    "publications_authorsearchname",
     "profiles_institution",
 )
 
@@ -79,6 +80,9 @@ def rows() -> dict[str, list[tuple]]:
             FROM profiles_author a LEFT JOIN profiles_author m ON m.id = a.merged_into_id
             ORDER BY a.slug""",
         "institutions": "SELECT name_key, name FROM profiles_institution ORDER BY 1",
+        "search names": """
+            SELECT a.slug, s.name_key FROM publications_authorsearchname s
+            JOIN profiles_author a ON a.id = s.author_id ORDER BY 1""",
     }
     state = {}
     with connection.cursor() as cursor:
