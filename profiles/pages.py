@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from profiles.selectors import ProvenOrcid, owner_orcid
 from publications import selectors
+from publications.identity_review import split_family
 from publications.models import Author
 from publications.pages import WORKS_PER_PAGE
 from publications.text import neutral_bio
@@ -31,6 +32,9 @@ class ProfilePage:
     printed_affiliation: Any
     orcid: Any
     last_synced: Any
+    # The records split from or into this one (its name page), [] when it was never split: read
+    # like the above, only when the cached fragment is missing.
+    name_people: Any
 
     @property
     def bio_is_generated(self) -> bool:
@@ -41,11 +45,12 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
     """The researcher profile: the record (every count shown is a stored counter), its top topics,
     its latest printed affiliation (when it has no institution), one page of works with their
     first authors and how each was attached, the owner's proven ORCID iD, when arXiv last showed
-    us one of its works. 6 queries when nothing is cached (one less when the record has an
-    institution, one more when it is claimed), 1 (the record) once the page's fragments are; the
-    rest is fetched lazily. A merged record is
+    us one of its works, and the records split from or into it (read with the record: more
+    queries only for a record that was split). 6 queries when nothing is cached (one less when
+    the record has an institution, one more when it is claimed), 1 (the record) once the page's
+    fragments are; the rest is fetched lazily. A merged record is
     returned as is: the view redirects it."""
-    author = selectors.author_get(slug=slug)
+    author = selectors.author_get(slug=slug, with_split=True)
 
     @cache
     def top_topics() -> list[TopicWithWorksHere]:
@@ -73,6 +78,10 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
             return None
         return selectors.author_latest_affiliation(author_id=author.pk)
 
+    def name_people() -> list[Author]:
+        # A record that turned out to hold several people links its name page.
+        return split_family(author) if author.was_split else []
+
     works = selectors.author_works_page(
         author_id=author.pk, page=page, per_page=WORKS_PER_PAGE, total=author.works_count
     )
@@ -84,4 +93,5 @@ def profile_page(*, slug: str, page: int | str = 1) -> ProfilePage:
         printed_affiliation=printed_affiliation,
         orcid=orcid,
         last_synced=last_synced,
+        name_people=name_people,
     )

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from profiles.common import VERIFY_EMAIL_FIRST
+from profiles.feed_keys import following_feed_key
 from profiles.follows import follow_author, unfollow_author
-from profiles.models import Follow
+from profiles.models import Follow, FollowingFeedKey
 from profiles.selectors import has_verified_email
 from publications.identity_review import split_family
 from publications.models import SplitNotice
@@ -32,6 +34,22 @@ def open_split_notices(*, user: Any) -> list[dict[str, Any]]:
             people = [{"author": a, "followed": a.pk in followed} for a in family]
             out.append({"notice": notice, "people": people})
     return out
+
+
+def following_key_and_notices(*, user: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The following page's private feed key and the user's open notices. The key is read with
+    whether any notice is open (1 query): the notices are read only then, so the many users
+    with none pay nothing for them. The first visit creates the key and reads the notices."""
+    row = (
+        FollowingFeedKey.objects.filter(user=user)
+        .annotate(notices=Exists(SplitNotice.objects.filter(user=OuterRef("user"), closed_at=None)))
+        .values_list("key", "notices")
+        .first()
+    )
+    if row is None:
+        return following_feed_key(user=user), open_split_notices(user=user)
+    key, notices = row
+    return key, open_split_notices(user=user) if notices else []
 
 
 @transaction.atomic

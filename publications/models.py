@@ -20,7 +20,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import JSONField, Q, Value
+from django.db.models import Exists, ExpressionWrapper, JSONField, OuterRef, Q, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 
@@ -79,6 +80,36 @@ class AuthorQuerySet(models.QuerySet["Author"]):
     def public(self) -> AuthorQuerySet:
         """Live records whose owner has not hidden them: what search, lists and the graph show."""
         return self.filter(merged_into__isnull=True, hidden=False)
+
+    def with_split(self) -> AuthorQuerySet:
+        """Each record with ``was_split``: a split moved works off it or made it (it has a name
+        page, publications.identity_review.split_family), read in the record's own query. Only
+        splits make "split" events; the audit log's indexes answer both sides."""
+        splits = CurationEvent.objects.filter(action="split")
+        # The attribute is declared on Author, for the code that reads it.
+        return self.annotate(  # type: ignore[no-redef]
+            was_split=ExpressionWrapper(
+                Exists(splits.filter(author=OuterRef("pk")))
+                | Exists(
+                    splits.filter(
+                        target_type="author", target_id=Cast(OuterRef("pk"), models.CharField())
+                    )
+                ),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def with_open_proposals(self) -> AuthorQuerySet:
+        """Each record with ``has_open_proposals``: the identity engine proposed other records
+        to join it and nobody answered yet (publications.identity_review.open_proposals_for)."""
+        # The attribute is declared on Author, for the code that reads it.
+        return self.annotate(  # type: ignore[no-redef]
+            has_open_proposals=Exists(
+                IdentityDecision.objects.filter(
+                    author=OuterRef("pk"), kind=IdentityDecision.Kind.PROPOSAL, review=""
+                )
+            )
+        )
 
 
 # Pending-list limit (kB) of the GIN indexes searched on every search page (author names here,
@@ -157,6 +188,10 @@ class Author(models.Model):
     # Set by publications.selectors.topic_prolific_authors, not a column: declared for the type
     # checker only.
     topic_works: int
+    # Set by AuthorQuerySet.with_split and .with_open_proposals, not columns: declared for the
+    # type checker only.
+    was_split: bool
+    has_open_proposals: bool
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

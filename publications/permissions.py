@@ -1,4 +1,6 @@
-"""Who may do what. Pure checks on a user object (no queries beyond the user's cached groups)."""
+"""Who may do what. Checks on a user object: the one query they need (is the user in the curators
+group?) is made once per user object, as Django's permission backend caches a user's
+permissions on it (a request loads its user afresh)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,13 @@ def is_curator(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.is_staff and user.groups.filter(name=CURATORS_GROUP).exists()
+    if not user.is_staff:
+        return False
+    cached = getattr(user, "_curator_cache", None)
+    if cached is None:
+        cached = user.groups.filter(name=CURATORS_GROUP).exists()
+        user._curator_cache = cached
+    return cached
 
 
 def require_signed_in(user) -> None:

@@ -726,12 +726,20 @@ def author_coauthors(*, author_id: int, years: int, today: dt.date) -> CoAuthorL
 # --- Author records: by slug, by name, when arXiv last showed their works ----------------------
 
 
-def author_get(*, slug: str) -> Author:
+def author_get(*, slug: str, with_split: bool = False, with_open_proposals: bool = False) -> Author:
     """The author record by slug with its institution, merged records included (the view
     redirects them, reading merged_into with one more query). 1 query; everything the profile
-    header and trust snapshot show is a stored column of this row."""
+    header and trust snapshot show is a stored column of this row. In the same query, on
+    request: whether a split made or took works from the record (``was_split``, the profile
+    links its name page) and whether the identity engine proposes records to join it
+    (``has_open_proposals``, the owner's edit page)."""
+    records = Author.objects.select_related("institution")
+    if with_split:
+        records = records.with_split()
+    if with_open_proposals:
+        records = records.with_open_proposals()
     try:
-        return Author.objects.select_related("institution").get(slug=slug)
+        return records.get(slug=slug)
     except Author.DoesNotExist:
         raise Http404(f"No author record {slug!r}.") from None
 

@@ -24,8 +24,8 @@ def login_url(next_url: str) -> str:
     return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
 
 
-def live_author(slug: str) -> Author:
-    author = publication_selectors.author_get(slug=slug)
+def live_author(slug: str, *, with_open_proposals: bool = False) -> Author:
+    author = publication_selectors.author_get(slug=slug, with_open_proposals=with_open_proposals)
     if author.merged_into_id:
         raise Http404("This record was merged into another one.")
     return author

@@ -49,9 +49,8 @@ def unfollow(request: HttpRequest, slug: str) -> HttpResponse:
 def following(request: HttpRequest) -> HttpResponse:
     user_id: int = request.user.pk  # type: ignore[assignment]  # login_required
     works = followed_works_page(user_id=user_id, page=request.GET.get("page", 1))
-    key = feed_keys.following_feed_key(user=request.user)
+    key, notices = split_notices.following_key_and_notices(user=request.user)
     feed_url = request.build_absolute_uri(reverse("profiles:following-feed", args=[key]))
-    notices = split_notices.open_split_notices(user=request.user)
     return render(
         request,
         "profiles/following.html",

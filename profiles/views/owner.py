@@ -19,8 +19,8 @@ from publications.models import Author, Work
 from publications.selectors import author_works_page
 
 
-def _owned(request: HttpRequest, slug: str) -> Author:
-    author = live_author(slug)
+def _owned(request: HttpRequest, slug: str, *, with_open_proposals: bool = False) -> Author:
+    author = live_author(slug, with_open_proposals=with_open_proposals)
     if author.claimed_by_id != request.user.pk:
         raise PermissionDenied("Only the owner of this author record can change it.")
     return author
@@ -28,7 +28,7 @@ def _owned(request: HttpRequest, slug: str) -> Author:
 
 @login_required
 def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    author = _owned(request, slug)
+    author = _owned(request, slug, with_open_proposals=True)
     if request.method == "POST":
         try:
             owner_edits.author_update(
@@ -50,7 +50,10 @@ def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "author": author,
             "works": author_works_page(author_id=author.pk, page=request.GET.get("page", 1)),
             "others": [a for a in selectors.owned_records(user=request.user) if a.pk != author.pk],
-            "proposals": identity_review.open_proposals_for(author=author),
+            # "Is this also you?": read only when the record's query found an open proposal.
+            "proposals": identity_review.open_proposals_for(author=author)
+            if author.has_open_proposals
+            else [],
         },
     )
 

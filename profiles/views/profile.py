@@ -15,7 +15,6 @@ from profiles.invitations import invitation_lock_reason
 from profiles.pages import profile_page
 from profiles.selectors import author_canonical_slug, author_viewer_state, author_with_viewer_state
 from publications.author_records import visibility_version
-from publications.identity_review import split_family
 from publications.selectors import page_number
 
 if TYPE_CHECKING:
@@ -110,8 +109,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "viewer": author_viewer_state(author=page.author, user=request.user),
             "invitation_lock": invitation_lock_reason(author=page.author, user=request.user),
             "score_trend": author_score_trend(author_id=page.author.pk),  # 1 query
-            # A record that turned out to hold several people links its name page (1 query).
-            "name_people": split_family(page.author),
+            "name_people": page.name_people,
             "visibility": visibility_version(),  # keys the cached works list (co-author links)
         },
     )

@@ -180,11 +180,10 @@ def test_profile_and_feed_queries_do_not_grow_with_the_number_of_works(
 def test_profile_page_budget_and_its_cache(client, django_assert_num_queries):
     author = make_author_with_works(60)
     # record, trust trend, top topics, printed affiliation (the record has no institution),
-    # last synced, the records split from or into it (name page), works page, their first authors
-    with django_assert_num_queries(8):
+    # last synced, works page, their first authors
+    with django_assert_num_queries(7):
         client.get(f"/authors/{author.slug}/")
-    # the record, its trust trend and the records split from or into it: fragments are cached
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):  # the record and its trust trend: fragments are cached
         client.get(f"/authors/{author.slug}/")
     with django_assert_num_queries(
         0

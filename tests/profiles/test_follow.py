@@ -133,9 +133,8 @@ def test_following_page_query_count_is_fixed(
     _followed_works(user, n_authors, works_each)
     client.force_login(user)
     client.get("/following/")  # the first visit creates the private feed key
-    # session, user, count, page of works, their authorships, the feed key, notices of split
-    # records the user follows
-    with django_assert_num_queries(7):
+    # session, user, count, page of works, their authorships, the feed key
+    with django_assert_num_queries(6):
         response = client.get("/following/")
     assert response.status_code == 200
 
@@ -187,9 +186,8 @@ def test_profile_page_for_a_signed_in_user_has_a_fixed_query_count(
         AuthorshipFactory(author=author)
     client.force_login(user)
     # session, user, the record, trust trend, top topics, printed affiliation (the record has no
-    # institution), last synced, records split from or into it, works, their first authors, and
-    # the visitor's follow/claim state
-    with django_assert_num_queries(11):
+    # institution), last synced, works, their first authors, and the visitor's follow/claim state
+    with django_assert_num_queries(10):
         response = client.get(author.get_absolute_url())
     assert "Following · Unfollow" in response.content.decode()
 

@@ -181,9 +181,8 @@ def test_edit_and_claim_pages_have_a_fixed_query_count(client, django_assert_num
         AuthorshipFactory(author=author)
         _own(AuthorFactory(), owner)
     client.force_login(owner)
-    # session, user, record, works (page, authorships), the owner's other records, the identity
-    # engine's open proposals for the record
-    with django_assert_num_queries(7):
+    # session, user, record, works (page, authorships), the owner's other records
+    with django_assert_num_queries(6):
         assert client.get(f"/authors/{author.slug}/edit/").status_code == 200
     other = AuthorFactory()
     for _ in range(n):

@@ -112,9 +112,9 @@ def test_claimed_profile_queries_do_not_grow_with_works(client, django_assert_nu
         for _ in range(n):
             AuthorshipFactory(author=author)
         cache.clear()
-        with django_assert_num_queries(9) as ctx:
-            # record, trust trend, top topics, printed affiliation, ORCID, last synced, records
-            # split from or into it, works page, first authors
+        with django_assert_num_queries(8) as ctx:
+            # record, trust trend, top topics, printed affiliation, ORCID, last synced, works page,
+            # first authors
             assert orcid in page(client, author)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]

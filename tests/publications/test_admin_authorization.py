@@ -220,3 +220,18 @@ def test_admin_write_paths_by_role(client, scene, django_capture_on_commit_callb
     assert not write.done(scene)
     assert CurationEvent.objects.count() == scene.events
     assert scene.queued == []
+
+
+def test_a_curator_taken_out_of_the_group_is_refused_at_the_next_request(client):
+    """The curators-group check is made once per request (on the request's user), never kept
+    longer: the request after a curator leaves the group is refused."""
+    from django.contrib.auth.models import Group
+
+    curator = CuratorFactory()
+    client.force_login(curator)
+    assert client.get("/admin/publications/author/").status_code == 200
+    curator.groups.remove(Group.objects.get(name="curators"))
+    assert client.get("/admin/publications/author/").status_code == 403
+    record = AuthorFactory()
+    response = client.post(f"/admin/publications/author/{record.pk}/change/", {"bio": "x"})
+    assert response.status_code == 403
