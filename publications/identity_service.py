@@ -54,7 +54,11 @@ class PassResult:
 
 
 def _load(block_keys: set[str] | None):
-    """Mentions (key = authorship id) of live records, with each authorship's record."""
+    """Mentions (key = authorship id) of live records, with each authorship's record.
+
+    In authorship order: a merge rewrites the rows it moves, so without an order the next pass
+    would read them in another one, and the candidate pairs of a large block (neighbours in
+    time, ties in the order read) would change with it."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -63,6 +67,7 @@ def _load(block_keys: set[str] | None):
             FROM publications_authorship s
             JOIN publications_work w ON w.id = s.work_id
             WHERE NOT w.hidden
+            ORDER BY s.id
             """
         )
         rows = cursor.fetchall()
@@ -152,6 +157,22 @@ def _separated_by_curators(record_ids: set[int]) -> set[frozenset[int]]:
     return pairs
 
 
+def _on_live_records(pairs: set[frozenset[int]], record_ids: set[int]) -> set[frozenset[int]]:
+    """The pairs kept apart, on the records that hold them now: a record merged since stands for
+    the record it was merged into (a pass kept that whole group apart, so the next one does)."""
+    gone = {r for pair in pairs for r in pair} - record_ids
+    if not gone:
+        return pairs
+    # A merge points the records merged into the merged one at the survivor too: one step.
+    into = dict(
+        Author.objects.filter(pk__in=gone, merged_into__isnull=False).values_list(
+            "pk", "merged_into_id"
+        )
+    )
+    live = {frozenset(into.get(r, r) for r in pair) for pair in pairs}
+    return {pair for pair in live if len(pair) == 2}
+
+
 # Blocks are scored in groups of about this many candidate pairs (memory of a full pass).
 PAIRS_PER_GROUP = 2_000_000
 # Merges are applied this many groups of records per transaction.
@@ -211,7 +232,7 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     records = set(record_of.values())
     fixed = _fixed_records(records, source_of, record_of)
     # Pairs curators took apart, and pairs an owner or curator said are not one person.
-    separated = _separated_by_curators(records) | rejected_pairs(records)
+    separated = _on_live_records(_separated_by_curators(records) | rejected_pairs(records), records)
     by_record: dict[int, list[int]] = defaultdict(list)
     for aid, rid in record_of.items():
         by_record[rid].append(aid)

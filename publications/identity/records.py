@@ -25,7 +25,10 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
     (a pair the model gives SUPPORT or more) in that record, every printed name of the two is
     compatible, and no record with incompatible names has comparable support (ambiguous names
     stay apart). Smaller records join larger ones; a fixed record is never moved, and two
-    fixed records never join. Repeated until nothing changes, so a second pass finds nothing.
+    fixed records never join. Repeated until nothing changes, so a second pass finds nothing:
+    every choice depends only on what the records hold (never on the order the authorships
+    come in), and a group of joined records is known by the record it becomes (its survivor),
+    as the second pass knows it.
     """
     gi, gj, probs = resolution.pairs
     keys = [m.key for m in corpus.mentions]
@@ -52,6 +55,15 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
     total = dict(size)
     joined: dict[int, list[int]] = {r: [r] for r in size}  # root -> the records it holds
 
+    def survivor_rank(r: int) -> tuple[bool, int, int]:
+        # The record a group becomes: the fixed one if there is one, else the largest (its URL
+        # is the one most linked), else the oldest.
+        return (r not in fixed, -size[r], r)
+
+    # root -> its group's survivor: the id a second pass sees, so equal sizes are told apart
+    # the same way in both passes.
+    known_as = {r: r for r in size}
+
     def root(r: int) -> int:
         while parent[r] != r:
             parent[r] = parent[parent[r]]
@@ -66,7 +78,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
     changed = True
     while changed:
         changed = False
-        for r in sorted((r for r in size if root(r) == r), key=lambda r: (total[r], r)):
+        for r in sorted((r for r in size if root(r) == r), key=lambda r: (total[r], known_as[r])):
             if root(r) != r or r in proposed:
                 continue
             support: Counter[int] = Counter()
@@ -82,10 +94,15 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
                     best_p[t].append(p)
             if not support:
                 continue
-            target, n = support.most_common(1)[0]
+            # The best supported record; on equal support the larger, then the survivor's id
+            # (never the order the authorships were read in: a second pass reads them in
+            # another order).
+            target, n = max(
+                support.items(), key=lambda item: (item[1], total[item[0]], -known_as[item[0]])
+            )
             if n < RECORD_SHARE * total[r]:
                 continue
-            if r not in fixed and (total[target], -target) < (total[r], -r):
+            if r not in fixed and (total[target], -known_as[target]) < (total[r], -known_as[r]):
                 continue
             if (target in fixed and r in fixed) or not compatible(r, target):
                 continue
@@ -100,6 +117,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
                 proposed[r] = (target, sum(best_p[target]) / len(best_p[target]))
                 continue
             parent[r] = target
+            known_as[target] = min(known_as[target], known_as.pop(r), key=survivor_rank)
             joined[target].extend(joined.pop(r))
             names[target] |= names[r]
             total[target] += total[r]
@@ -115,7 +133,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
         # The survivor: the fixed record if there is one, else the largest (its URL is the
         # one most linked); the confidence is the weakest join's.
         group = [root_id, *others]
-        survivor = min(group, key=lambda r: (r not in fixed, -size[r], r))
+        survivor = min(group, key=survivor_rank)
         rest = sorted(r for r in group if r != survivor)
         plan[(survivor, tuple(rest))] = min(confidence[o] for o in others)
         survivor_of[root_id] = survivor
