@@ -1,6 +1,6 @@
 """The page cache, one helper for every cached page: the researcher profile, the catalogue pages
-(work, home, topic, search) and the read API's anonymous answers, for anonymous visitors; and its
-one invalidation, :func:`invalidate`, run by one receiver of the "author records changed"
+(work, home, topic, search) for anonymous visitors, and the read API's answers, the same for every
+client (see below); and its one invalidation, :func:`invalidate`, run by one receiver of the "author records changed"
 signals and by the graph recompute. The cache itself is Redis, failing open (bzpeer/cache.py).
 
 What: the rendered HTML of ``/authors/<slug>/?page=N`` for visitors who are not signed in and have
@@ -32,13 +32,17 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from rest_framework.request import Request
 
 PAGE_TTL = 60  # seconds
 _META_TTL = 24 * 3600
+
+T = TypeVar("T")
 
 
 def _id_key(slug: str) -> str:
@@ -132,12 +136,20 @@ def catalogue_put(key: str, content, ttl: int = PAGE_TTL) -> None:
 
 
 # --- Read API answers ----------------------------------------------------------------------------
-# An anonymous JSON answer holds nothing per client, so one copy serves every anonymous client
-# until the catalogue changes (the catalogue pages' generation token) or PAGE_TTL passes. Keyed by
-# the site's address, the path and the sorted query parameters. Throttles still count every
-# request (DRF checks them before the handler runs); signed-in clients, other formats (the
-# browsable API) and answers other than 200 are never cached. A hit answers conditional GETs from
-# the stored ETag.
+# The public read endpoints answer the same JSON to every client: anonymous or signed in, owner of
+# a hidden record, curator or staff (hidden records are 404/410 and hidden authors' lines null
+# for everybody; no field depends on who asks). So one copy serves every client until the
+# catalogue changes (the catalogue pages' generation token) or PAGE_TTL passes. Keyed by the
+# site's address, the path and the sorted query parameters, never by anything of the client.
+#
+# What keeps one client's answer from another: the answer is always computed as an anonymous
+# visitor (the handler runs with request.user set to AnonymousUser, the signed-in client's miss
+# included), so nothing of a signed-in user can be stored; only GET (and HEAD) reach the
+# decorated handler, and only 200 JSON answers are stored, with their ETag and Cache-Control and
+# no other header (no cookie). Authentication, permissions and throttles still run on every
+# request before the handler (DRF's `initial`): a bad token is still a 401, each client's
+# throttle still counts every request at its own rate. Other formats (the browsable API) are
+# never cached. A hit answers conditional GETs from the stored ETag.
 
 _KEPT_HEADERS = ("ETag", "Cache-Control")
 
@@ -156,14 +168,29 @@ def _answer(request: Request, content: bytes, content_type: str, headers: dict) 
     return response
 
 
+def _as_anonymous(request: Request, answer: Callable[[], T]) -> T:
+    """Run the handler as an anonymous client would: the answer stored for everybody."""
+    user = request.user
+    request.user = AnonymousUser()  # DRF's setter also sets the Django request's user
+    try:
+        return answer()
+    finally:
+        request.user = user
+
+
 def cached_for_visitors(kind: str) -> Callable:
-    """Decorate a DRF view's `get`: anonymous JSON answers come from the cache when they can."""
+    """Decorate a public DRF view's `get` whose answer holds nothing per client: every client,
+    signed in or not, gets the anonymous JSON answer, from the cache when it can."""
 
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
         def get(view, request: Request, *args, **kwargs):
             renderer = getattr(request, "accepted_renderer", None)
-            if request.user.is_authenticated or renderer is None or renderer.format != "json":
+            if (
+                request.method not in ("GET", "HEAD")
+                or renderer is None
+                or renderer.format != "json"
+            ):
                 return method(view, request, *args, **kwargs)
             generation = catalogue_generation()  # before the data
             params = sorted((k, tuple(v)) for k, v in request.query_params.lists())
@@ -173,7 +200,7 @@ def cached_for_visitors(kind: str) -> Callable:
             hit = catalogue_get(key)
             if hit is not None:
                 return _answer(request, *hit)
-            response = method(view, request, *args, **kwargs)
+            response = _as_anonymous(request, lambda: method(view, request, *args, **kwargs))
             if response.status_code != 200 or not hasattr(response, "data"):
                 return response
             content_type = renderer.media_type

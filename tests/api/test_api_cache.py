@@ -1,10 +1,15 @@
-"""Anonymous answers of the read API come from the catalogue cache (bzpeer/page_cache.py):
-no query on a repeat, never for signed-in clients or other formats, dropped by every change."""
+"""Answers of the read API come from the catalogue cache (bzpeer/page_cache.py): no query on an
+anonymous repeat, the same stored answer for signed-in clients (who pay their session or token
+only), never for other formats, dropped by every change. What keeps visitors apart:
+test_api_cache_visitors.py."""
 
 from __future__ import annotations
 
 import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
+from bzpeer import page_cache
 from publications import curation_works
 from publications.models import Work
 from tests.factories import CuratorFactory, UserFactory
@@ -38,7 +43,7 @@ def test_a_repeated_anonymous_read_runs_no_query(api, imported, django_assert_nu
             assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
-def test_signed_in_clients_are_answered_fresh_and_html_is_never_served_from_the_cache(
+def test_signed_in_clients_get_the_stored_answer_and_html_is_never_served_from_the_cache(
     api, imported
 ):
     api.get("/api/works/0704.0716/")
@@ -47,7 +52,39 @@ def test_signed_in_clients_are_answered_fresh_and_html_is_never_served_from_the_
     # The API answers JSON only: a browser's HTML request is refused, not given the cached body.
     assert api.get("/api/works/0704.0716/", HTTP_ACCEPT="text/html").status_code == 406
     api.force_authenticate(UserFactory())
+    # The answer holds nothing per client: signed in, the same stored answer until a change
+    # is announced (every change that matters sends the signal, tested below).
+    assert api.get("/api/works/0704.0716/").json()["title"] != "Renamed without telling anyone"
+    page_cache.invalidate([])
     assert api.get("/api/works/0704.0716/").json()["title"] == "Renamed without telling anyone"
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_a_signed_in_read_of_a_stored_answer_costs_only_the_sign_in(
+    api, imported, django_assert_num_queries, url
+):
+    first = api.get(url)
+    assert first.status_code == 200
+    api.force_login(UserFactory())
+    with django_assert_num_queries(2):  # the session, its user
+        again = api.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    api.logout()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    with django_assert_num_queries(1):  # the token with its user
+        again = api.get(url)
+    assert again.status_code == 200 and again.content == first.content
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_a_signed_in_miss_is_stored_for_everybody(api, imported, django_assert_num_queries, url):
+    signed_in = APIClient()
+    signed_in.force_login(UserFactory())
+    first = signed_in.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = api.get(url)
+    assert again.status_code == 200 and again.content == first.content
 
 
 def test_hiding_a_work_shows_at_once(api, imported, django_capture_on_commit_callbacks):
