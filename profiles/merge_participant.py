@@ -1,6 +1,6 @@
 """What a merge of author records (publications/curation.py) does to what people hang on them:
 follows, claims (and so the record's owner) and collaboration invitations; and what its undo
-gives back. Registered with the catalogue as a merge participant in ``ProfilesConfig.ready()``
+gives back. A split of a record moves none of them: its followers are told (split notices). Registered with the catalogue as a merge participant in ``ProfilesConfig.ready()``
 (publications/merge_participants.py says when each method is called).
 
 What moved is stored in the merge event's ``before`` under flat keys: follows_moved,
@@ -11,13 +11,14 @@ partial undo notes in its ``after`` what it kept on the kept record for the reco
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
 
 from profiles.models import Claim, ClaimState, CollaborationInvitation, Follow, InvitationState
+from profiles.split_notices import notify_followers_of_split
 from publications.merge_participants import Moved, MovedBack, kept_for_since
 from publications.models import Author, CurationEvent
 
@@ -274,5 +275,7 @@ class PeopleOnRecords:
             )
         )
 
-    def followers(self, *, author_id: int) -> Iterable[int]:
-        return Follow.objects.filter(author_id=author_id).values_list("user_id", flat=True)
+    def record_split(self, *, record: Author, new: Author) -> None:
+        """Follows and claims stay on the split record; each of its followers gets a notice on
+        their following page to choose whom to follow (profiles/split_notices.py)."""
+        notify_followers_of_split(author_id=record.pk)

@@ -245,6 +245,35 @@ class DigestItem(models.Model):
         return f"{self.work_id} sent to {self.user_id}"
 
 
+class SplitNotice(models.Model):
+    """A follower of a record that turned out to hold several people is told so on their
+    following page (profiles/split_notices.py) until they choose whom to follow. Created when
+    the catalogue splits the record (``PeopleOnRecords.record_split``). The table keeps the name
+    it had when the catalogue held it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="split_notices"
+    )
+    author = models.ForeignKey(
+        Author, on_delete=models.CASCADE, related_name="+", help_text="The record they followed."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "publications_splitnotice"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "author"],
+                condition=Q(closed_at__isnull=True),
+                name="split_notice_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} told about {self.author_id}"
+
+
 class FollowingFeedKey(models.Model):
     """The secret in the address of a user's private Atom feed of the records they follow.
     Replacing it (the user's "new link" button) makes the old address stop working."""

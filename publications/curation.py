@@ -32,7 +32,6 @@ from publications.models import (
     AuthorshipSource,
     CurationEvent,
     MayCombineSeveralDecision,
-    SplitNotice,
     Work,
 )
 from publications.names import split_slug
@@ -467,24 +466,8 @@ def split_author(
     )
     refresh_counts([author.pk, new.pk])
     authors_changed_on_commit([author.pk, new.pk])
-    # Its followers are told, and choose whom to follow (nobody is moved silently).
-    notify_followers_of_split(author_id=author.pk)
-    return new, event
-
-
-def notify_followers_of_split(*, author_id: int) -> int:
-    """Tell every follower of a record that was split (one open notice each); the merge
-    participants (profiles: follows) say who follows it."""
-    told = set(
-        SplitNotice.objects.filter(author_id=author_id, closed_at=None).values_list(
-            "user_id", flat=True
-        )
-    )
-    notices = []
+    # The apps whose rows hang on the record hear of it (profiles tells its followers, who
+    # choose whom to follow: nobody is moved silently).
     for participant in merge_participants():
-        for user_id in participant.followers(author_id=author_id):
-            if user_id not in told:
-                told.add(user_id)
-                notices.append(SplitNotice(user_id=user_id, author_id=author_id))
-    SplitNotice.objects.bulk_create(notices)
-    return len(notices)
+        participant.record_split(record=author, new=new)
+    return new, event

@@ -9,7 +9,8 @@
   a merge is undone through the curation undo).
 - **Splits.** A record that turned out to hold several people keeps its address: its page
   links the name page listing everyone published under the name, and its followers are told
-  on their following page and choose whom to follow (nobody is moved silently).
+  on their following page (profiles/split_notices.py) and choose whom to follow (nobody is
+  moved silently).
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ catalogue calls every participant, in the order they registered, inside its own 
   records still merged;
 - ``records_with_rows``: which records carry its rows (the identity engine merges those through
   the curation merge, others set-based);
-- ``followers``: whom to tell when a record is split.
+- ``record_split``: a record was split (some of its works moved to a new record), in the split's
+  transaction; profiles tells the record's followers (its SplitNotice rows).
 
 A plain registry rather than signals: the catalogue needs each participant's answer, in order.
 With no participant registered a merge moves authorships alone.
@@ -103,8 +104,9 @@ class MergeParticipant(Protocol[PlanT, BackT]):
         """Those of ``author_ids`` that carry its rows (1 query per kind of row)."""
         ...
 
-    def followers(self, *, author_id: int) -> Iterable[int]:
-        """The users following the record (told when it is split)."""
+    def record_split(self, *, record: Author, new: Author) -> None:
+        """Some of ``record``'s works were moved to ``new`` (a curator's split), in the split's
+        transaction: what the app does about its rows on ``record`` (they stay on it)."""
         ...
 
 

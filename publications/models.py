@@ -751,32 +751,6 @@ class IdentityDecision(models.Model):
         return f"{self.kind} {self.records}"
 
 
-class SplitNotice(models.Model):
-    """A follower of a record that turned out to hold several people is told so on their
-    following page (publications/identity_review.py) until they choose whom to follow."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="split_notices"
-    )
-    author = models.ForeignKey(
-        Author, on_delete=models.CASCADE, related_name="+", help_text="The record they followed."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "author"],
-                condition=Q(closed_at__isnull=True),
-                name="split_notice_one_open",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} told about {self.author_id}"
-
-
 if TYPE_CHECKING:
     # Instances as the list selectors return them, with what annotate() and Prefetch(to_attr=...)
     # add (django-stubs checks those names against the queries, so they are not declared on the

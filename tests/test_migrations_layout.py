@@ -1,12 +1,14 @@
 """Moving models between apps keeps every row: the author records into the catalogue, and the
-works sent in e-mail digests (DigestItem) out of it into profiles.
+works sent in e-mail digests (DigestItem) and the followers' notices of a split (SplitNotice) out
+of it into profiles.
 
 A database is migrated to the layout before the moves (author records, institutions and the audit
 log in profiles, the digest items in publications), filled through the importer with real arXiv
-records plus a claim, a follow, an invitation, a curation event, score history and a digest item,
-then migrated to the current layout: every table of the three apps keeps its row count and a
-checksum of its rows, and the content types (with the permissions people and groups hold) move to
-their new app.
+records plus a claim, a follow, an invitation, a curation event, score history and a digest item;
+then to the layout just before the split notices move (their table is younger than the first
+moves), where split notices are added; then to the current layout: every table of the three apps
+keeps its row count and a checksum of its rows, and the content types (with the permissions people
+and groups hold) move to their new app.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ BEFORE = [
     ("publications", "0007_identity_decisions"),
     ("graph", "0002_one_queue_for_flagged_records"),
 ]
+# The last migrations before the split notices move to profiles.
+BEFORE_SPLIT_NOTICES = [
+    ("profiles", "0011_digest_items_moved_from_the_catalogue"),
+    ("publications", "0011_author_search_names"),
+]
 MOVED = {
     ("profiles", "author"): ("publications", "author"),
     ("profiles", "institution"): ("publications", "institution"),
     ("profiles", "curationevent"): ("publications", "curationevent"),
     ("profiles", "flaggedauthor"): ("publications", "maycombineseveralrecord"),
     ("publications", "digestitem"): ("profiles", "digestitem"),
+    ("publications", "splitnotice"): ("profiles", "splitnotice"),
 }
 
 
@@ -129,6 +137,18 @@ def _fill(apps) -> None:
     )
 
 
+def _fill_split_notices(apps) -> None:
+    """A follower's open notice of a split and one they closed (the table exists from
+    publications/0009 on)."""
+    User = apps.get_model("auth", "User")
+    Author = apps.get_model("publications", "Author")
+    SplitNotice = apps.get_model("publications", "SplitNotice")
+    fan = User.objects.get(username="fan")
+    authors = list(Author.objects.order_by("id")[:2])
+    SplitNotice.objects.create(user=fan, author=authors[0])
+    SplitNotice.objects.create(user=fan, author=authors[1], closed_at=timezone.now())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_moving_models_between_apps_keeps_every_row():
     from django.contrib.auth.models import Group, Permission
@@ -176,9 +196,31 @@ def test_moving_models_between_apps_keeps_every_row():
         ]:
             assert before[table][0] > 0, table
 
+        # The split notices' table comes later: filled, with a permission on them, at the layout
+        # just before they move.
+        executor = _migrate(BEFORE_SPLIT_NOTICES)
+        _fill_split_notices(executor.loader.project_state(BEFORE_SPLIT_NOTICES).apps)
+        ContentType.objects.clear_cache()
+        notices_ct, _ = ContentType.objects.get_or_create(
+            app_label="publications", model="splitnotice"
+        )
+        change_notices, _ = Permission.objects.get_or_create(
+            content_type=notices_ct,
+            codename="change_splitnotice",
+            defaults={"name": "Can change split notice"},
+        )
+        notice_keepers = Group.objects.create(name="split notice keepers of the test")
+        notice_keepers.permissions.add(change_notices)
+        notice_columns = {
+            t: names for t, names in _columns().items() if t == "publications_splitnotice"
+        }
+        before_notices = _fingerprint(notice_columns)
+        assert before_notices["publications_splitnotice"][0] == 2
+
         _migrate(latest)
 
         assert _fingerprint(columns) == before
+        assert _fingerprint(notice_columns) == before_notices
         ContentType.objects.clear_cache()
         for (old_app, old_model), (new_app, new_model) in MOVED.items():
             assert not ContentType.objects.filter(app_label=old_app, model=old_model).exists()
@@ -189,6 +231,9 @@ def test_moving_models_between_apps_keeps_every_row():
         moved = Permission.objects.get(pk=view_digests.pk)
         assert (moved.content_type.app_label, moved.codename) == ("profiles", "view_digestitem")
         assert list(readers.permissions.all()) == [moved]
+        moved = Permission.objects.get(pk=change_notices.pk)
+        assert (moved.content_type.app_label, moved.codename) == ("profiles", "change_splitnotice")
+        assert list(notice_keepers.permissions.all()) == [moved]
         # The moved records read through today's models.
         from publications.models import Author, CurationEvent
 
@@ -197,5 +242,9 @@ def test_moving_models_between_apps_keeps_every_row():
         from profiles.models import DigestItem
 
         assert DigestItem.objects.get().user.username == "fan"
+        from profiles.models import SplitNotice
+
+        assert SplitNotice.objects.get(closed_at=None).user.username == "fan"
+        assert SplitNotice.objects.count() == 2
     finally:
         _migrate(latest)

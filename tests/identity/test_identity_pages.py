@@ -11,11 +11,11 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 
 from profiles.follows import follow_author
-from profiles.models import Follow
+from profiles.models import Follow, SplitNotice
 from publications.curation import split_author
 from publications.identity_review import LOW_CONFIDENCE
 from publications.identity_service import resolve_identities
-from publications.models import Author, Authorship, CurationEvent, IdentityDecision, SplitNotice
+from publications.models import Author, Authorship, CurationEvent, IdentityDecision
 from tests.factories import CuratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,15 @@ from django.test import Client
 from profiles.claims import claim_approve
 from profiles.follows import follow_author
 from profiles.invitations import invitation_send
-from profiles.models import CollaborationInvitation, DigestSubscription, Follow, InvitationBlock
+from profiles.models import (
+    CollaborationInvitation,
+    DigestSubscription,
+    Follow,
+    InvitationBlock,
+    SplitNotice,
+)
 from publications.curation import split_author
-from publications.models import Author, IdentityDecision, SplitNotice
+from publications.models import Author, IdentityDecision
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
