@@ -223,6 +223,22 @@ def _cell(result: LoadResult, ping: LoadResult) -> str:
     )
 
 
+def measure(
+    server: Server, rows: list[Row], signed_in: dict, duration: int
+) -> tuple[LoadResult, LoadResult]:
+    """Load every row anonymous then signed in, between two loads of `/ping` (the share's base
+    at the start, and how much the machine's speed moved by the end)."""
+    ping = load(server, "/ping", duration=duration)
+    for row in rows:
+        row.anonymous = load(server, row.path, duration=duration, rotate=row.rotate)
+        row.signed_in = load(
+            server, row.path, duration=duration, rotate=row.rotate, headers=signed_in
+        )
+        print(row.label, row.anonymous, row.signed_in, flush=True)
+    ping_end = load(server, "/ping", duration=duration)
+    return ping, ping_end
+
+
 def _verdicts(row: Row, ping: LoadResult) -> str:
     p99 = SEARCH_P99_MS if row.search else P99_MS
     misses = []
@@ -253,14 +269,7 @@ def run() -> dict:
                 assert row.expect in page, (row.path, row.expect)
             if row.rotate is None and not row.path.startswith("/api/"):
                 assert "Log out bench-reader" in _fetch(server.base, row.path, signed_in), row.path
-        ping = load(server, "/ping", duration=DURATION_S)
-        for row in rows:
-            row.anonymous = load(server, row.path, duration=DURATION_S, rotate=row.rotate)
-            row.signed_in = load(
-                server, row.path, duration=DURATION_S, rotate=row.rotate, headers=signed_in
-            )
-            print(row.label, row.anonymous, row.signed_in, flush=True)
-        ping_end = load(server, "/ping", duration=DURATION_S)
+        ping, ping_end = measure(server, rows, signed_in, DURATION_S)
     load_at_end = os.getloadavg()
     table = "\n".join(
         f"| {row.label} | `{row.path if row.rotate is None else row.path.split('=')[0] + '=…'}` | "

@@ -17,7 +17,7 @@ import time
 
 from benchmarks import bench_pages
 from benchmarks.common import ROOT, astro_database, bench_env, manage, write_section
-from benchmarks.http import GUNICORN_WORKERS, WRK_CONNECTIONS, Server, load
+from benchmarks.http import GUNICORN_WORKERS, WRK_CONNECTIONS, Server
 
 IN_PROCESS_QUERIES = 200  # of each kind, timed one after another in one process
 
@@ -79,14 +79,7 @@ def run() -> dict:
             for headers in ({}, signed_in):
                 page = bench_pages._fetch(server.base, row.path, headers)
                 assert row.expect in page, (row.path, row.expect)
-        ping = load(server, "/ping", duration=duration)
-        for row in rows:
-            row.anonymous = load(server, row.path, duration=duration, rotate=row.rotate)
-            row.signed_in = load(
-                server, row.path, duration=duration, rotate=row.rotate, headers=signed_in
-            )
-            print(row.label, row.anonymous, row.signed_in, flush=True)
-        ping_end = load(server, "/ping", duration=duration)
+        ping, ping_end = bench_pages.measure(server, rows, signed_in, duration)
     load_at_end = os.getloadavg()
     timed = _in_process(url, info)
     elapsed = time.monotonic() - started
