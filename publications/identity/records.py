@@ -18,14 +18,16 @@ RECORD_SHARE = 0.8
 SUPPORT = 0.8
 
 
-def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
+def plan_merges(corpus, resolution, record_of, size, fixed, separated, cluster_of=None) -> dict:
     """Which records join which: {(survivor, (others...)): confidence}.
 
     A record joins another when most of its authorships (RECORD_SHARE) have a strong partner
     (a pair the model gives SUPPORT or more) in that record, every printed name of the two is
     compatible, and no record with incompatible names has comparable support (ambiguous names
     stay apart). Smaller records join larger ones; a fixed record is never moved, and two
-    fixed records never join. Repeated until nothing changes, so a second pass finds nothing:
+    fixed records never join. With the engine's clusters (``cluster_of``: mention key ->
+    cluster), two records never join when the record they would make holds two confident
+    pieces (``plan_splits`` would divide it again). Repeated until nothing changes, so a second pass finds nothing:
     every choice depends only on what the records hold (never on the order the authorships
     come in), and a group of joined records is known by the record it becomes (its survivor),
     as the second pass knows it.
@@ -52,6 +54,11 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
         names[record_of[key]].add(corpus.mentions[k].name)
         mentions_of[record_of[key]].append(k)
     parent = {r: r for r in size}
+    # root -> {cluster: authorships}: how the engine's clusters divide the group.
+    in_clusters: dict[int, Counter[int]] = defaultdict(Counter)
+    if cluster_of is not None:
+        for key in keys:
+            in_clusters[record_of[key]][cluster_of[key]] += 1
     total = dict(size)
     joined: dict[int, list[int]] = {r: [r] for r in size}  # root -> the records it holds
 
@@ -109,6 +116,10 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
             if any(frozenset((a, b)) in separated for a in joined[r]
                    for b in joined[target]):  # fmt: skip
                 continue
+            if cluster_of is not None and (
+                len(confident_pieces(in_clusters[r] + in_clusters[target])) >= 2
+            ):
+                continue  # the engine's clusters hold two people there: they stay apart
             rivals = [t for t, m in support.items() if t != target and m >= 0.5 * n]
             if any(not compatible(t, target) for t in rivals):
                 continue  # ambiguous: the name fits several people
@@ -119,6 +130,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
             parent[r] = target
             known_as[target] = min(known_as[target], known_as.pop(r), key=survivor_rank)
             joined[target].extend(joined.pop(r))
+            in_clusters[target] += in_clusters.pop(r, Counter())
             names[target] |= names[r]
             total[target] += total[r]
             confidence[r] = sum(best_p[target]) / len(best_p[target])
@@ -143,3 +155,94 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated) -> dict:
         if target not in fixed:
             plan[(r, (survivor_of.get(target, target),))] = p
     return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Records that hold several people, and the engine's confidence in each record
+
+# A piece of a record (the authorships of the record that one engine cluster holds) is a
+# person the engine is confident about when it holds at least this many authorships: a record
+# the clusters divide into two or more such pieces holds several people.
+# Chosen on gold-dev.tsv (the DB pass's B-cubed precision/recall/F1 at 3: 0.962/0.829/0.891,
+# 5: 0.961/0.838/0.895, 8: 0.955/0.853/0.901, 12: 0.951/0.861/0.904): the best F1 with a
+# margin on precision (a wrong split is one click to undo, a wrong join damages two pages).
+PIECE_MIN = 8
+# A record is "one person" for the engine when at least this share of its authorships sit in
+# one engine cluster; below, it "may combine several researchers" (the trust score's flag).
+# Chosen on gold-dev.tsv with PIECE_MIN 8 (the flag's precision/recall at 0.8: 0.27/0.35,
+# 0.9: 0.26/0.42, 0.95: 0.24/0.48).
+ONE_PERSON_SHARE = 0.9
+
+
+def pieces_of(record_of: dict, cluster_of: dict) -> dict[int, dict[int, list]]:
+    """{record: {cluster: [mention keys]}}: how the engine's clusters divide each record."""
+    out: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for key, record in record_of.items():
+        out[record][cluster_of[key]].append(key)
+    return out
+
+
+def confident_pieces(counts: dict[int, int]) -> list[int]:
+    """The clusters holding a confident piece of a record ({cluster: authorships})."""
+    return [c for c, n in counts.items() if n >= PIECE_MIN]
+
+
+def plan_splits(pieces: dict[int, dict[int, list]]) -> dict[int, list[list]]:
+    """Which records the engine divides: {record: [mention keys of each new record]}.
+
+    A record whose authorships fall in two or more confident pieces keeps its largest piece
+    (and every authorship in no confident piece: too little to tell whose it is); each other
+    confident piece becomes a record. Biggest piece first, then by its smallest key, so two
+    passes over the same clusters make the same plan."""
+    plan: dict[int, list[list]] = {}
+    for record, by_cluster in pieces.items():
+        counts = {c: len(keys) for c, keys in by_cluster.items()}
+        confident = confident_pieces(counts)
+        if len(confident) < 2:
+            continue
+        ordered = sorted(confident, key=lambda c: (-counts[c], min(by_cluster[c])))
+        plan[record] = [sorted(by_cluster[c]) for c in ordered[1:]]
+    return plan
+
+
+def assess(counts: dict[int, int]) -> tuple[bool, float]:
+    """The engine's assessment of one record from how its clusters divide it ({cluster:
+    authorships}): (may combine several researchers, confidence that it is one person: the
+    share of its authorships in its largest cluster)."""
+    total = sum(counts.values())
+    if not total:
+        return False, 1.0
+    share = max(counts.values()) / total
+    several = share < ONE_PERSON_SHARE or len(confident_pieces(counts)) >= 2
+    return several, round(share, 3)
+
+
+def simulate_pass(corpus, resolution, record_of: dict) -> tuple[dict, set]:
+    """What one ``resolve_identities`` pass makes of records nobody fixed (the benchmark and
+    ``identity_report``): the records the engine divides are split, then records are joined.
+    Returns each mention's record after the pass and the records it flags."""
+    cluster_of = resolution.cluster_of
+    record_of = dict(record_of)
+    next_id = max(record_of.values(), default=0) + 1
+    separated: set[frozenset[int]] = set()
+    for record, new_pieces in plan_splits(pieces_of(record_of, cluster_of)).items():
+        family = [record]
+        for keys in new_pieces:
+            for key in keys:
+                record_of[key] = next_id
+            family.append(next_id)
+            next_id += 1
+        separated |= {frozenset((a, b)) for a in family for b in family if a < b}
+    size: Counter[int] = Counter(record_of.values())
+    final = {r: r for r in size}
+    plan = plan_merges(corpus, resolution, record_of, dict(size), set(), separated, cluster_of)
+    for survivor, others in plan:
+        for o in others:
+            final[o] = survivor
+    assigned = {key: final[r] for key, r in record_of.items()}
+    flagged = {
+        record
+        for record, by_cluster in pieces_of(assigned, cluster_of).items()
+        if assess({c: len(k) for c, k in by_cluster.items()})[0]
+    }
+    return assigned, flagged

@@ -23,7 +23,9 @@ from publications.names import name_key
 class Measurement:
     name_keys: Report
     engine: Report
-    record_joins: Report  # name-key records joined as resolve_identities joins them
+    # name-key records split and joined as resolve_identities does, flagged by the engine's
+    # assessment of each record
+    record_joins: Report
     mentions: int
     seconds: float
     missing_labels: int  # labelled authorships not found in the records
@@ -65,21 +67,14 @@ def name_key_result(mentions, flag_rule: FlagRule) -> tuple[dict, set]:
     return assigned, flagged
 
 
-def record_joins(corpus, result, mentions) -> dict:
-    """Each mention's record after the joins ``resolve_identities`` makes to name-key records
-    (it never splits a record)."""
-    from publications.identity.records import plan_merges
+def record_joins(corpus, result, mentions) -> tuple[dict, set]:
+    """Each mention's record after a ``resolve_identities`` pass over name-key records (the
+    records the engine divides split, then records joined), and the records it flags."""
+    from publications.identity.records import simulate_pass
 
     ids: dict[str, int] = {}
     record_of = {m.key: ids.setdefault(name_key(m.name), len(ids)) for m in mentions}
-    size: dict[int, int] = {}
-    for r in record_of.values():
-        size[r] = size.get(r, 0) + 1
-    final = {r: r for r in size}
-    for survivor, others in plan_merges(corpus, result, record_of, size, set(), set()):
-        for o in others:
-            final[o] = survivor
-    return {k: final[r] for k, r in record_of.items()}
+    return simulate_pass(corpus, result, record_of)
 
 
 def measure(
@@ -94,11 +89,11 @@ def measure(
     result = resolve(corpus, model or default_model())
     flagged = {i for i, c in enumerate(result.clusters) if c.flagged}
     seconds = time.perf_counter() - started
-    joined = record_joins(corpus, result, mentions)
+    joined, joined_flagged = record_joins(corpus, result, mentions)
     return Measurement(
         name_keys=evaluate(labels, baseline, baseline_flagged),
         engine=evaluate(labels, result.cluster_of, flagged),
-        record_joins=evaluate(labels, joined, baseline_flagged),
+        record_joins=evaluate(labels, joined, joined_flagged),
         mentions=len(mentions),
         seconds=seconds,
         missing_labels=sum(1 for k in labels if k not in keys),

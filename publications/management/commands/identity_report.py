@@ -36,7 +36,7 @@ class Command(BaseCommand):
         for title, report in (
             ("name keys (today's import)", result.name_keys),
             ("engine clusters", result.engine),
-            ("name-key records joined by resolve_identities (no splits)", result.record_joins),
+            ("name-key records split and joined by resolve_identities", result.record_joins),
         ):
             out.write(f"\n{title}")
             for line in report.lines():
