@@ -28,7 +28,7 @@ from django.utils import timezone
 from bzpeer import page_cache
 from graph import scoring
 from publications import bulk_load
-from publications.models import shows_may_combine_several
+from publications.models import IdentityAssessment, shows_may_combine_several
 
 # A recompute that rewrites at least this many author records, and at least this share of them
 # (the first one after a bulk import, a new formula version), builds the author table's secondary
@@ -78,6 +78,9 @@ class Stored(NamedTuple):
     several: bool
     scored: bool
     decision: str  # a curator's decision about the flag ("" = none)
+    # the identity engine's assessment of the record ("one", "several"; "" = not assessed yet),
+    # written by publications (the identity pass); graph only reads it
+    assessment: str
 
 
 class Counted(NamedTuple):
@@ -266,7 +269,7 @@ def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
         SELECT id, verification_level, claimed_by_id IS NOT NULL, works_count, followers_count,
                topics_count, close_collaborators_count, verified_collaborators_count, first_year,
                last_year, trust_score, trust_tier, trust_formula_version, trust_components->>'inputs',
-               may_combine_several, scored_at IS NOT NULL, several_decision
+               may_combine_several, scored_at IS NOT NULL, several_decision, identity_assessment
         FROM profiles_author WHERE merged_into_id IS NULL {cond}
         """,
         params,
@@ -374,7 +377,12 @@ def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
 
 
 def _several_people(cursor, rows: dict[int, Inputs]) -> set[int]:
-    """Records whose works look like several people's (graph.scoring.may_combine_several).
+    """Records whose works look like several people's.
+
+    The identity engine's assessment decides for every record it has seen (publications'
+    identity pass stores it: the share of the record's authorships in one engine cluster). A
+    record the engine has not seen yet falls back on the test below
+    (graph.scoring.may_combine_several).
 
     Two works of a record fall in one group through a co-author on both, who is then a close
     collaborator: so only records with 2 close collaborators, enough small works and two topics
@@ -383,10 +391,18 @@ def _several_people(cursor, rows: dict[int, Inputs]) -> set[int]:
     collaborator with the works shared (see _read): each candidate's groups are built from those
     lists and the topics of its small works (graph.scoring.several_groups), rather than by
     joining and regrouping millions of (record, work, co-author) rows in SQL."""
+    assessed = {
+        author_id: i.stored.assessment == IdentityAssessment.SEVERAL
+        for author_id, i in rows.items()
+        if i.stored.assessment
+    }
     candidates = [
         author_id
         for author_id, i in rows.items()
-        if i.pairs >= 2 and i.small_works >= scoring.SEVERAL_MIN_WORKS and i.small_topics >= 2
+        if author_id not in assessed
+        and i.pairs >= 2
+        and i.small_works >= scoring.SEVERAL_MIN_WORKS
+        and i.small_topics >= 2
     ]
     cursor.execute("DROP TABLE IF EXISTS graph_candidates")
     cursor.execute("CREATE TEMP TABLE graph_candidates (author_id bigint) ON COMMIT DROP")
@@ -407,7 +423,7 @@ def _several_people(cursor, rows: dict[int, Inputs]) -> set[int]:
     topics: dict[int, dict[int, int | None]] = {}
     for author_id, work_id, topic_id in cursor.fetchall():
         topics.setdefault(author_id, {})[work_id] = topic_id
-    flagged: set[int] = set()
+    flagged: set[int] = {author_id for author_id, several in assessed.items() if several}
     for author_id, shared in shared_of.items():
         if scoring.several_groups(topics[author_id], shared):
             flagged.add(author_id)

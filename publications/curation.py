@@ -427,20 +427,58 @@ def split_author(
         raise CurationError(
             "Every work was chosen: leave at least one on this record (or edit the record)."
         )
+    moving = Authorship.objects.filter(author=author, work_id__in=chosen)
+    was_flagged = author.shows_may_combine_several
+    if resolved:
+        # The curator's decision (one researcher now): later recomputes respect it.
+        Author.objects.filter(pk=author.pk).update(several_decision=MayCombineSeveralDecision.ONE)
+    return split_off(
+        author=author,
+        authorships=list(moving.values_list("id", flat=True)),
+        actor=actor,
+        note=note,
+        before={"flagged": was_flagged, "several_decision": author.several_decision},
+        after={
+            "flagged": was_flagged and not resolved,
+            "several_decision": MayCombineSeveralDecision.ONE
+            if resolved
+            else author.several_decision,
+        },
+    )
+
+
+def split_off(
+    *,
+    author: Author,
+    authorships: list[int],
+    actor: Any,
+    note: str,
+    keep_sources: bool = False,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> tuple[Author, CurationEvent]:
+    """The split itself (callers check who may do it and lock ``author``): ``authorships`` of
+    the record move to a new record with the same name and its own slug (it does not receive
+    imports), one "split" event, counters and scores refreshed, and the apps whose rows hang on
+    the record hear of it. ``keep_sources`` (the identity engine) leaves the moved attributions'
+    source as it was instead of marking them curated."""
     new = Author.objects.create(
         display_name=author.display_name,
         name_key=author.name_key,
         slug=_free_split_slug(author.name_key),
         receives_imports=False,
     )
-    moving = Authorship.objects.filter(author=author, work_id__in=chosen)
+    moving = Authorship.objects.filter(author=author, pk__in=authorships)
     moved = list(moving.values_list("id", "source"))
-    arxiv_ids = sorted(Work.objects.filter(pk__in=chosen).values_list("arxiv_id", flat=True))
-    moving.update(author=new, source=AuthorshipSource.CURATOR)
-    was_flagged = author.shows_may_combine_several
-    if resolved:
-        # The curator's decision (one researcher now): later recomputes respect it.
-        Author.objects.filter(pk=author.pk).update(several_decision=MayCombineSeveralDecision.ONE)
+    arxiv_ids = sorted(
+        Work.objects.filter(authorships__in=[pk for pk, _ in moved])
+        .distinct()
+        .values_list("arxiv_id", flat=True)
+    )
+    if keep_sources:
+        moving.update(author=new)
+    else:
+        moving.update(author=new, source=AuthorshipSource.CURATOR)
     event = CurationEvent.objects.create(
         actor=actor,
         action="split",
@@ -450,18 +488,9 @@ def split_author(
         before={
             "author": author.pk,
             "authorships": [[pk, source] for pk, source in moved],
-            "flagged": was_flagged,
-            "several_decision": author.several_decision,
+            **(before or {}),
         },
-        after={
-            "new_author": new.pk,
-            "new_slug": new.slug,
-            "works": arxiv_ids,
-            "flagged": was_flagged and not resolved,
-            "several_decision": MayCombineSeveralDecision.ONE
-            if resolved
-            else author.several_decision,
-        },
+        after={"new_author": new.pk, "new_slug": new.slug, "works": arxiv_ids, **(after or {})},
         note=note,
     )
     refresh_counts([author.pk, new.pk])

@@ -1,14 +1,19 @@
 """Apply the author identity engine (publications/identity) to the database.
 
-``resolve_identities`` loads the authorships of some name blocks (or all), clusters them, and
-merges records the engine finds to be one person: the smaller record is merged into the larger
+``resolve_identities`` loads the authorships of some name blocks (or all) and clusters them.
+First the records the engine's clusters divide into several people are split (the curation
+split: each other person gets a record of their own, the old slug keeps the largest piece and
+lists everyone published under the name, its followers are told and choose whom to follow).
+Then records the engine finds to be one person are merged: the smaller record into the larger
 (the survivor) with the curation merge machinery, so its URL redirects (301) and its follows,
 claims and history move. Each decision is stored as an ``IdentityDecision`` with its evidence.
+Last, every record the pass saw gets the engine's assessment (one person, or several people's
+works, with its confidence): graph reads it for the flag "may combine several researchers".
 
 People and curators win. A record is *fixed* when it is claimed, does not receive imports
 (split off by a curator), holds an attribution made by a claim, a curator or "not mine", or
 has a curation event made by a person; the engine never moves anything into or out of a fixed
-record: it stores a ``proposal`` instead. Two fixed records are never clustered together.
+record: it stores a ``proposal`` (or ``split_proposal``) instead. Two fixed records are never clustered together.
 A second pass over the same data changes nothing.
 """
 
@@ -23,12 +28,20 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Q
 
-from publications.curation import _merge, authors_changed_on_commit, refresh_counts
+from publications import signals
+from publications.curation import _merge, authors_changed_on_commit, refresh_counts, split_off
 from publications.identity.cluster import cluster_evidence, reason_text, resolve
 from publications.identity.evidence import Corpus, Mention
 from publications.identity.model import default_model
 from publications.identity.names import block_key
-from publications.identity.records import SUPPORT, plan_merges
+from publications.identity.records import (
+    SUPPORT,
+    assess,
+    confident_pieces,
+    pieces_of,
+    plan_merges,
+    plan_splits,
+)
 from publications.identity_review import rejected_pairs
 from publications.loader import MERGE_LOCK_KEY
 from publications.merge_participants import merge_participants, merge_stored
@@ -37,7 +50,9 @@ from publications.models import (
     Authorship,
     AuthorshipSource,
     CurationEvent,
+    IdentityAssessment,
     IdentityDecision,
+    IdentityReview,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,6 +64,9 @@ class PassResult:
     blocks: int = 0
     merged: int = 0
     proposals: int = 0
+    split: int = 0  # records split (each made one or more new records)
+    split_proposals: int = 0
+    assessed: int = 0  # records whose assessment changed
     seconds: float = 0.0
     decisions: list[int] = field(default_factory=list)
 
@@ -128,9 +146,20 @@ def _load(block_keys: set[str] | None):
 
 def _fixed_records(record_ids: set[int], source_of: dict, record_of: dict) -> set[int]:
     fixed = {record_of[a] for a, s in source_of.items() if s != AuthorshipSource.ARXIV}
+    # A record that does not receive imports was made by a split: a curator's is fixed, the
+    # engine's is not (the engine may join it to more of the same person's works).
+    made_by_engine = {
+        int(target_id)
+        for target_id in CurationEvent.objects.filter(
+            action="split", actor__isnull=True, target_type="author",
+            target_id__in=[str(r) for r in record_ids],
+        ).values_list("target_id", flat=True)
+    }  # fmt: skip
     fixed |= set(
         Author.objects.filter(pk__in=record_ids)
-        .filter(Q(claimed_by__isnull=False) | Q(receives_imports=False))
+        .filter(
+            Q(claimed_by__isnull=False) | (Q(receives_imports=False) & ~Q(pk__in=made_by_engine))
+        )
         .values_list("pk", flat=True)
     )
     by_people = CurationEvent.objects.filter(actor__isnull=False).filter(
@@ -157,6 +186,17 @@ def _separated_by_curators(record_ids: set[int]) -> set[frozenset[int]]:
     return pairs
 
 
+def _split_by_engine(record_ids: set[int]) -> set[frozenset[int]]:
+    """Pairs of records the engine's splits made from one: never joined again (the clusters
+    that divided them would divide them again)."""
+    pairs = set()
+    for records in IdentityDecision.objects.filter(
+        kind=IdentityDecision.Kind.SPLIT, records__overlap=sorted(record_ids)
+    ).values_list("records", flat=True):
+        pairs |= {frozenset((a, b)) for a in records for b in records if a < b}
+    return pairs
+
+
 def _on_live_records(pairs: set[frozenset[int]], record_ids: set[int]) -> set[frozenset[int]]:
     """The pairs kept apart, on the records that hold them now: a record merged since stands for
     the record it was merged into (a pass kept that whole group apart, so the next one does)."""
@@ -180,32 +220,43 @@ MERGES_PER_BATCH = 500
 
 
 def _score(corpus: Corpus, record_index: np.ndarray):
-    """Every block's candidate pairs scored, group of blocks by group; only the pairs strong
-    enough to support a join (``records.SUPPORT``) between two records (``record_index``: each
-    mention's record) are kept."""
+    """Every block clustered, group of blocks by group; of the scored pairs only those strong
+    enough to support a join (``records.SUPPORT``) are kept, and only when a join could need
+    them: across two records (``record_index``: each mention's record) or across two clusters
+    (a split makes two records of them). Returns the pairs and each mention's cluster (by key)
+    with each cluster's confidence."""
     from publications.identity.cluster import ALL_PAIRS_MAX, Resolution
 
     model = default_model()
     kept: list[tuple] = []
+    cluster_of: dict = {}
+    confidence: list[float] = []
     scored = 0
     group: list[str] = []
     budget = 0
+    index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
+    cluster_index = np.full(corpus.n, -1, dtype=np.int64)
 
     def flush() -> None:
         nonlocal scored
         if group:
-            part = resolve(corpus, model, blocks=group, clustering=False, pairs_from=SUPPORT)
+            part = resolve(corpus, model, blocks=group, pairs_from=SUPPORT)
+            offset = len(confidence)
+            for key, c in part.cluster_of.items():
+                cluster_of[key] = offset + c
+                cluster_index[index_of[key]] = offset + c
+            confidence.extend(c.confidence for c in part.clusters)
             assert part.pairs is not None
             gi, gj, probs = part.pairs
-            across = record_index[gi] != record_index[gj]
+            across = (record_index[gi] != record_index[gj]) | (
+                cluster_index[gi] != cluster_index[gj]
+            )
             kept.append((gi[across], gj[across], probs[across]))
             scored += part.pairs_scored
             group.clear()
 
     for block, members in corpus.blocks.items():
         n = len(members)
-        if n < 2:
-            continue
         budget += min(n, ALL_PAIRS_MAX) * n // 2
         group.append(block)
         if budget >= PAIRS_PER_GROUP:
@@ -217,7 +268,8 @@ def _score(corpus: Corpus, record_index: np.ndarray):
         np.concatenate([p[1] for p in kept]) if kept else np.empty(0, dtype=np.int64),
         np.concatenate([p[2] for p in kept]) if kept else np.empty(0),
     )
-    return Resolution(clusters=[], cluster_of={}, pairs_scored=scored, pairs=pairs)
+    resolution = Resolution(clusters=[], cluster_of=cluster_of, pairs_scored=scored, pairs=pairs)
+    return resolution, confidence
 
 
 def resolve_identities(*, names: list[str] | None = None) -> PassResult:
@@ -231,21 +283,46 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
         return result
     records = set(record_of.values())
     fixed = _fixed_records(records, source_of, record_of)
-    # Pairs curators took apart, and pairs an owner or curator said are not one person.
-    separated = _on_live_records(_separated_by_curators(records) | rejected_pairs(records), records)
-    by_record: dict[int, list[int]] = defaultdict(list)
-    for aid, rid in record_of.items():
-        by_record[rid].append(aid)
+    # Pairs curators took apart, pairs an owner or curator said are not one person, and
+    # records the engine's splits made from one.
+    separated = _on_live_records(
+        _separated_by_curators(records) | rejected_pairs(records) | _split_by_engine(records),
+        records,
+    )
     corpus = Corpus(mentions, coauthor_works=dict(coauthor_works))
     del mentions, coauthor_works
     result.blocks = len(corpus.blocks)
     record_index = np.fromiter(
         (record_of[m.key] for m in corpus.mentions), dtype=np.int64, count=corpus.n
     )
-    resolution = _score(corpus, record_index)
-    size = {r: len(a) for r, a in by_record.items()}
-    plan = plan_merges(corpus, resolution, record_of, size, fixed, separated)
+    resolution, cluster_confidence = _score(corpus, record_index)
     index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
+
+    # Records that hold several people: split (or proposed, for a fixed record).
+    pieces = pieces_of(record_of, resolution.cluster_of)
+    splits: list[tuple[int, list[list[int]], dict, str]] = []
+    split_proposals: list[tuple[int, list[list[int]], dict, str]] = []
+    for record, new_pieces in plan_splits(pieces).items():
+        evidence = _split_evidence(corpus, index_of, pieces[record], cluster_confidence)
+        split = (record, new_pieces, evidence, _split_reason(evidence))
+        (split_proposals if record in fixed else splits).append(split)
+    families = _apply_splits(splits, result)  # {record: [(keys, new record), ...]}
+    for made in families.values():
+        for keys, new_record in made:
+            for key in keys:
+                record_of[key] = new_record
+    result.split_proposals += _store_split_proposals(split_proposals, result)
+
+    # Records that are one person: merged (or proposed, for a fixed record).
+    records = set(record_of.values())
+    by_record: dict[int, list[int]] = defaultdict(list)
+    for aid, rid in record_of.items():
+        by_record[rid].append(aid)
+    for record, made in families.items():
+        family = [record, *(new_record for _, new_record in made)]
+        separated |= {frozenset((a, b)) for a in family for b in family if a < b}
+    size = {r: len(a) for r, a in by_record.items()}
+    plan = plan_merges(corpus, resolution, record_of, size, fixed, separated, resolution.cluster_of)
     merges: list[tuple[int, list[int], dict, str]] = []
     proposals: list[tuple[int, list[int], dict, str]] = []
     for survivor, others in plan:
@@ -261,12 +338,153 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     for start in range(0, len(merges), MERGES_PER_BATCH):
         result.merged += _apply_merges(merges[start : start + MERGES_PER_BATCH], result)
     result.proposals += _store_proposals(proposals, result)
+
+    # The engine's assessment of every record the pass saw, on the records as they are now.
+    final = {r: r for r in records}
+    for survivor, movable, _, _ in merges:
+        for r in movable:
+            final[r] = survivor
+    counts: dict[int, Counter[int]] = defaultdict(Counter)
+    for key, record in record_of.items():
+        counts[final[record]][resolution.cluster_of[key]] += 1
+    result.assessed = _store_assessments(counts)
     result.seconds = time.perf_counter() - started
     logger.info(
-        "identity pass: %s authorships, %s merged, %s proposals, %.1f s",
-        result.authorships, result.merged, result.proposals, result.seconds,
+        "identity pass: %s authorships, %s split, %s merged, %s proposals, %.1f s",
+        result.authorships, result.split, result.merged,
+        result.proposals + result.split_proposals, result.seconds,
     )  # fmt: skip
     return result
+
+
+def _split_evidence(corpus, index_of, by_cluster: dict, cluster_confidence: list) -> dict:
+    """What each person of a divided record has (its confident pieces, biggest first, and the
+    authorships too few to tell whose they are), for people to read."""
+    counts = {c: len(keys) for c, keys in by_cluster.items()}
+    confident = sorted(confident_pieces(counts), key=lambda c: (-counts[c], min(by_cluster[c])))
+    people = []
+    for c in confident:
+        evidence = cluster_evidence(corpus, [index_of[k] for k in by_cluster[c]])
+        evidence["confidence"] = cluster_confidence[c]
+        evidence["reason"] = reason_text(evidence)
+        people.append(evidence)
+    return {
+        "people": people,
+        "authorships": sum(counts.values()),
+        "undecided": sum(n for c, n in counts.items() if c not in confident),
+        # How sure the engine is of the least certain person it found.
+        "confidence": round(min(p["confidence"] for p in people), 3),
+    }
+
+
+def _split_reason(evidence: dict) -> str:
+    """ "several people: 3 persons of 41, 12 and 5 authorships (4 too few to tell)" """
+    sizes = [p["authorships"] for p in evidence["people"]]
+    listed = ", ".join(str(n) for n in sizes[:-1]) + f" and {sizes[-1]}"
+    text = f"several people: {len(sizes)} persons of {listed} authorships"
+    if evidence["undecided"]:
+        text += f" ({evidence['undecided']} too few to tell stay on the record)"
+    return text + f" (confidence {evidence['confidence']:.2f})"
+
+
+def _apply_splits(splits, result: PassResult) -> dict[int, list[tuple[list[int], int]]]:
+    """Split the records the engine divides, each in its own transaction (the curation split:
+    each other person gets a new record, the old one keeps the largest piece and its slug, its
+    followers are told). A record touched by someone since it was read (claimed, merged, works
+    moved) is left for the next pass. Returns {record: [(authorship ids, new record), ...]}."""
+    made: dict[int, list[tuple[list[int], int]]] = {}
+    for record_id, new_pieces, evidence, reason in splits:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK_KEY])
+            author = Author.objects.select_for_update().filter(pk=record_id).first()
+            if author is None or author.merged_into_id or author.claimed_by_id:
+                continue
+            wanted = {key for keys in new_pieces for key in keys}
+            still = set(
+                Authorship.objects.filter(author=author, pk__in=wanted, source=AuthorshipSource.ARXIV)
+                .values_list("pk", flat=True)
+            )  # fmt: skip
+            if still != wanted:
+                continue
+            done = []
+            for keys in new_pieces:
+                new, _ = split_off(
+                    author=author, authorships=keys, actor=None,
+                    note=f"identity engine: {reason}", keep_sources=True,
+                )  # fmt: skip
+                done.append((keys, new.pk))
+            decision = IdentityDecision.objects.create(
+                kind=IdentityDecision.Kind.SPLIT,
+                author=author,
+                records=[author.pk, *(new_id for _, new_id in done)],
+                reason=reason,
+                evidence=evidence,
+                confidence=evidence["confidence"],
+            )
+            result.decisions.append(decision.pk)
+            result.split += 1
+            made[record_id] = done
+    return made
+
+
+def _store_split_proposals(proposals, result: PassResult) -> int:
+    """A fixed record the engine divides: a proposal for curators (nothing moves), once: a
+    record with an open or rejected split proposal gets no other."""
+    if not proposals:
+        return 0
+    seen = set(
+        IdentityDecision.objects.filter(
+            kind=IdentityDecision.Kind.SPLIT_PROPOSAL,
+            author_id__in=[p[0] for p in proposals],
+            review__in=["", IdentityReview.REJECTED],
+        ).values_list("author_id", flat=True)
+    )
+    new = [
+        IdentityDecision(
+            kind=IdentityDecision.Kind.SPLIT_PROPOSAL,
+            author_id=record,
+            records=[record],
+            reason=reason,
+            evidence={**evidence, "split_off": new_pieces},
+            confidence=evidence["confidence"],
+        )
+        for record, new_pieces, evidence, reason in proposals
+        if record not in seen
+    ]
+    created = IdentityDecision.objects.bulk_create(new)
+    result.decisions.extend(d.pk for d in created)
+    return len(created)
+
+
+def _store_assessments(counts: dict[int, Counter[int]]) -> int:
+    """Write the engine's assessment of each record ({record: {cluster: authorships}}) where it
+    changed, and have the changed records rescored (graph reads it for the flag)."""
+    assessed = {}
+    for record, by_cluster in counts.items():
+        several, share = assess(by_cluster)
+        kind = IdentityAssessment.SEVERAL if several else IdentityAssessment.ONE
+        assessed[record] = (str(kind), share)
+    stored = {
+        pk: (kind, confidence)
+        for pk, kind, confidence in Author.objects.filter(
+            pk__in=list(assessed), merged_into__isnull=True
+        ).values_list("pk", "identity_assessment", "identity_confidence")
+    }
+    changed = sorted(r for r, value in assessed.items() if r in stored and stored[r] != value)
+    if not changed:
+        return 0
+    table = Author._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} a SET identity_assessment = m.kind, identity_confidence = m.share "
+            "FROM unnest(%s::bigint[], %s::text[], %s::float8[]) AS m(id, kind, share) "
+            "WHERE a.id = m.id",
+            [changed, [assessed[r][0] for r in changed], [assessed[r][1] for r in changed]],
+        )
+        # The flag is a score input: graph recomputes these records.
+        signals.author_records_changed_on_commit(changed, authorships_changed=False, sender=Author)
+    return len(changed)
 
 
 def _store_proposals(proposals, result: PassResult) -> int:

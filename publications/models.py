@@ -56,6 +56,14 @@ class MayCombineSeveralDecision(models.TextChoices):
     SEVERAL = "several", "several researchers: flagged by a curator"
 
 
+class IdentityAssessment(models.TextChoices):
+    """What the identity engine makes of a record (publications/identity/records.py assess)."""
+
+    NONE = "", "not assessed yet"
+    ONE = "one", "one person"
+    SEVERAL = "several", "may combine several researchers"
+
+
 def shows_may_combine_several(*, computed: bool, decision: str) -> bool:
     """Whether a record counts as "may combine several researchers" (shown, queued, penalised):
     a curator's decision outranks what the recompute computed."""
@@ -171,6 +179,25 @@ class Author(models.Model):
         help_text="A curator's decision about the flag; it outranks the recompute.",
     )
 
+    # The identity engine's assessment of the record (publications/identity_service.py writes
+    # it; graph reads it for the flag "may combine several researchers"): one person, or several
+    # people's works, and the share of its authorships in its largest engine cluster (its
+    # confidence that the record is one person). Empty until a pass of the engine saw the record.
+    # db_default: the importer inserts records with raw SQL.
+    identity_assessment = models.CharField(
+        max_length=10,
+        choices=IdentityAssessment.choices,
+        default=IdentityAssessment.NONE,
+        db_default=IdentityAssessment.NONE,
+        blank=True,
+        help_text="The identity engine's assessment: one person or several people's works.",
+    )
+    identity_confidence = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Share of the record's authorships the identity engine holds to be one person.",
+    )
+
     # Stored counters and trust score, recomputed by graph workers (see graph/).
     works_count = models.PositiveIntegerField(default=0)
     followers_count = models.PositiveIntegerField(default=0)
@@ -217,6 +244,10 @@ class Author(models.Model):
         "may_combine_several",
     )
 
+    # Written by the identity engine's pass alone (publications/identity_service.py), with SQL;
+    # save() of an existing record without update_fields never writes them either.
+    ENGINE_FIELDS = ("identity_assessment", "identity_confidence")
+
     class Meta:
         db_table = "profiles_author"
         constraints = [
@@ -261,7 +292,8 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         """Insert a new record whole; update an existing one without the columns graph computes
-        (a stale instance saved after a recompute must not put old counters back)."""
+        and those the identity engine writes (a stale instance saved after a recompute or a pass
+        must not put old values back)."""
         if self._state.adding or self.pk is None or kwargs.get("force_insert"):
             super().save(*args, **kwargs)
             return
@@ -270,7 +302,9 @@ class Author(models.Model):
             update_fields = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name not in self.COMPUTED_FIELDS
+                if not f.primary_key
+                and f.name not in self.COMPUTED_FIELDS
+                and f.name not in self.ENGINE_FIELDS
             ]
         else:
             computed = set(update_fields) & set(self.COMPUTED_FIELDS)
@@ -715,7 +749,9 @@ class IdentityDecision(models.Model):
     """A decision (or proposal) of the author identity engine, with the evidence behind it.
 
     ``merge``: the records in ``records`` after the first were merged into the first (the
-    survivor). ``proposal``: the engine thinks they are one person but a person or curator
+    survivor). ``split``: the engine's clusters divided the first record into several people;
+    the others were made from it (its slug lists everyone published under the name).
+    ``split_proposal``: the same for a record people fixed, so nothing moved: curators decide. ``proposal``: the engine thinks they are one person but a person or curator
     fixed one of them (a claim, a curator's merge, split or "not mine"), so nothing moved;
     owners and curators decide.
     """
@@ -723,6 +759,8 @@ class IdentityDecision(models.Model):
     class Kind(models.TextChoices):
         MERGE = "merge", "Merged"
         PROPOSAL = "proposal", "Proposed (a claimed or curated record: nothing moved)"
+        SPLIT = "split", "Split (the record held several people)"
+        SPLIT_PROPOSAL = "split_proposal", "Split proposed (a claimed or curated record)"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     author = models.ForeignKey(
