@@ -275,6 +275,14 @@ class PeopleOnRecords:
             )
         )
 
+    def claimants(self, *, author_ids: list[int]) -> set[int]:
+        """1 query."""
+        return set(
+            Claim.objects.filter(author_id__in=author_ids, state=ClaimState.PENDING).values_list(
+                "user_id", flat=True
+            )
+        )
+
     def record_split(self, *, record: Author, new: Author) -> None:
         """Follows and claims stay on the split record; each of its followers gets a notice on
         their following page to choose whom to follow (profiles/split_notices.py)."""

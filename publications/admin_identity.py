@@ -1,13 +1,15 @@
 """The curators' queue of the identity engine's uncertain cases: its proposals (a claimed or
-curated record was involved, so nothing moved) and the merges it made with low confidence,
-biggest first (works of the records involved), with the evidence. Accept merges a proposal (or
-keeps a merge); reject is stored, so the engine never proposes the pair again (and a merge is
-undone). The services are in publications/identity_review.py; every action needs
+curated record was involved, so nothing moved: to merge records, or to split one that holds
+several people) and the merges and splits it made with low confidence, biggest first (works of
+the records involved), with the evidence. Accept merges a proposal, splits a split proposal (or
+keeps a merge or split); reject is stored, so the engine never proposes it again (and a merge or
+split is undone). A curator who owns or claims one of the records cannot decide it. The services are in publications/identity_review.py; every action needs
 ``profiles.curate_author``."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models.expressions import RawSQL
 from django.utils.html import format_html, format_html_join
 
@@ -124,7 +126,12 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
     @admin.display(description="state")
     def state(self, decision: IdentityDecision):
         if not decision.review:
-            return "waiting" if decision.kind == "proposal" else "merged (low confidence)"
+            waiting: dict[str, str] = {
+                IdentityDecision.Kind.PROPOSAL: "waiting",
+                IdentityDecision.Kind.SPLIT_PROPOSAL: "waiting (split)",
+                IdentityDecision.Kind.SPLIT: "split (low confidence)",
+            }
+            return waiting.get(decision.kind, "merged (low confidence)")
         by = decision.reviewed_by.get_username() if decision.reviewed_by else "—"
         return format_html("{} by {}", decision.get_review_display(), by)
 
@@ -134,7 +141,7 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
             try:
                 service(decision=decision, actor=request.user)
                 done += 1
-            except CurationError as exc:
+            except (CurationError, PermissionDenied) as exc:
                 refused.append(f"{decision.records}: {exc}")
         if done:
             self.message_user(request, f"Reviewed {done} decision(s).", messages.SUCCESS)
@@ -142,14 +149,14 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
             self.message_user(request, text, messages.WARNING)
 
     @admin.action(
-        description="Accept: one person (merge the proposal, keep the merge)",
+        description="Accept (merge or split as proposed, keep the merge or split)",
         permissions=["curate"],
     )
     def accept(self, request, queryset):
         self._review(request, queryset, identity_review.curator_accept)
 
     @admin.action(
-        description="Reject: not one person (never proposed again; a merge is undone)",
+        description="Reject (never proposed again; a merge or split is undone)",
         permissions=["curate"],
     )
     def reject(self, request, queryset):

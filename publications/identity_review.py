@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -30,8 +30,10 @@ from publications.curation import (
     last_merge_event,
     merge_authors,
     require_curator_actor,
+    split_author,
     unmerge_author,
 )
+from publications.merge_participants import merge_participants
 from publications.models import (
     Author,
     Authorship,
@@ -48,10 +50,14 @@ from publications.permissions import require_owner
 LOW_CONFIDENCE = 0.9
 
 
-# The curators' queue: open proposals and low-confidence merges not reviewed yet.
+# The curators' queue: open proposals (to merge or to split) and low-confidence merges and
+# splits not reviewed yet.
 UNCERTAIN = Q(review="") & (
-    Q(kind=IdentityDecision.Kind.PROPOSAL)
-    | Q(kind=IdentityDecision.Kind.MERGE, confidence__lt=LOW_CONFIDENCE)
+    Q(kind__in=[IdentityDecision.Kind.PROPOSAL, IdentityDecision.Kind.SPLIT_PROPOSAL])
+    | Q(
+        kind__in=[IdentityDecision.Kind.MERGE, IdentityDecision.Kind.SPLIT],
+        confidence__lt=LOW_CONFIDENCE,
+    )
 )
 
 
@@ -194,14 +200,41 @@ def owner_dismiss_proposal(*, user: Any, author: Author, decision_id: int) -> No
 # Curators
 
 
+def has_stake(*, decision: IdentityDecision, user: Any) -> bool:
+    """Whether the user owns one of the decision's records (or the record it went into) or has
+    a pending claim on one: the same rule as claims, a curator never decides their own."""
+    records = list(decision.records)
+    rows = Author.objects.filter(pk__in=records).values_list("claimed_by_id", "merged_into_id")
+    involved = set(records) | {into for _, into in rows if into}
+    owners = set(Author.objects.filter(pk__in=involved).values_list("claimed_by_id", flat=True))
+    if user.pk in owners:
+        return True
+    return any(
+        user.pk in participant.claimants(author_ids=sorted(involved))
+        for participant in merge_participants()
+    )
+
+
+def _require_no_stake(decision: IdentityDecision, actor: Any) -> None:
+    if has_stake(decision=decision, user=actor):
+        raise PermissionDenied(
+            "You own or claim one of these records: another curator decides this one."
+        )
+
+
 @transaction.atomic
 def curator_accept(*, decision: IdentityDecision, actor: Any) -> str:
-    """A proposal: merge its live records into the first. A merge: keep it (reviewed)."""
+    """A proposal: merge its live records into the first. A merge: keep it (reviewed). A split
+    proposal: split the record as the engine proposed (the curator's split). A split: keep it.
+    A curator with a stake in the records (owner or claimant) cannot decide."""
     require_curator_actor(actor)
     decision = IdentityDecision.objects.select_for_update().get(pk=decision.pk)
+    _require_no_stake(decision, actor)
     if decision.review:
         raise CurationError("This decision was reviewed already.")
-    if decision.kind == IdentityDecision.Kind.PROPOSAL:
+    if decision.kind == IdentityDecision.Kind.SPLIT_PROPOSAL:
+        done = _accept_split_proposal(decision, actor)
+    elif decision.kind == IdentityDecision.Kind.PROPOSAL:
         live = set(
             Author.objects.filter(pk__in=decision.records, merged_into=None).values_list(
                 "pk", flat=True
@@ -218,21 +251,65 @@ def curator_accept(*, decision: IdentityDecision, actor: Any) -> str:
             note=f"accepted the identity engine's proposal: {decision.reason}",
         )
         done = f"merged {len(others)} record(s) into record {survivor}"
+    elif decision.kind == IdentityDecision.Kind.SPLIT:
+        done = "kept the engine's split"
     else:
         done = "kept the engine's merge"
     _close(decision, IdentityReview.ACCEPTED, actor)
     return done
 
 
+def _accept_split_proposal(decision: IdentityDecision, actor: Any) -> str:
+    """Each other person the engine found on the record gets a record of their own (the
+    curator's split), with the works of theirs still on the record."""
+    record = decision.records[0]
+    made = 0
+    for keys in decision.evidence.get("split_off", []):
+        works = list(
+            Authorship.objects.filter(author_id=record, pk__in=keys).values_list(
+                "work_id", flat=True
+            )
+        )
+        if not works:
+            continue
+        split_author(
+            author_id=record,
+            work_ids=works,
+            actor=actor,
+            note=f"accepted the identity engine's proposal: {decision.reason}",
+        )
+        made += 1
+    if not made:
+        raise CurationError("The works moved since the proposal: nothing to split.")
+    return f"split {made} record(s) off record {record}"
+
+
 @transaction.atomic
 def curator_reject(*, decision: IdentityDecision, actor: Any) -> str:
     """A proposal: stored, never proposed again. A merge: undone (the curation undo, which the
-    engine respects), for every record it merged that is still merged by it."""
+    engine respects), for every record it merged that is still merged by it. A split: undone,
+    the records it made are merged back into the record (the curator's merge: their slugs
+    redirect, and the engine never divides the record again). A curator with a stake in the records
+    (owner or claimant) cannot decide."""
     require_curator_actor(actor)
     decision = IdentityDecision.objects.select_for_update().get(pk=decision.pk)
+    _require_no_stake(decision, actor)
     if decision.review:
         raise CurationError("This decision was reviewed already.")
     undone = 0
+    if decision.kind == IdentityDecision.Kind.SPLIT:
+        record, *made = decision.records
+        live = list(
+            Author.objects.filter(pk__in=made, merged_into=None).values_list("pk", flat=True)
+        )
+        if live and Author.objects.filter(pk=record, merged_into=None).exists():
+            merge_authors(
+                kept_id=record,
+                merged_ids=live,
+                actor=actor,
+                note=f"rejected the identity engine's split: {decision.reason}",
+            )
+            undone = len(live)
     if decision.kind == IdentityDecision.Kind.MERGE:
         for record_id in decision.records[1:]:
             event = last_merge_event(author_id=record_id)

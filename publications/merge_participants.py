@@ -104,6 +104,11 @@ class MergeParticipant(Protocol[PlanT, BackT]):
         """Those of ``author_ids`` that carry its rows (1 query per kind of row)."""
         ...
 
+    def claimants(self, *, author_ids: list[int]) -> set[int]:
+        """The users with a pending claim on any of ``author_ids`` (they have a stake in what
+        happens to those records: a curator among them never decides it). 1 query."""
+        ...
+
     def record_split(self, *, record: Author, new: Author) -> None:
         """Some of ``record``'s works were moved to ``new`` (a curator's split), in the split's
         transaction: what the app does about its rows on ``record`` (they stay on it)."""

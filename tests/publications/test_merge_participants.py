@@ -64,6 +64,9 @@ class Notes:
     def records_with_rows(self, *, author_ids):
         return set()
 
+    def claimants(self, *, author_ids):
+        return set()
+
     def record_split(self, *, record, new):
         pass
 
