@@ -73,7 +73,7 @@ def astro_checks() -> list[str]:
     ]
     # Records as the import makes them (one per name key), then what a resolve_identities pass
     # makes of them: the records the engine divides split, then records joined (pure code).
-    from publications.identity.records import assess, pieces_of, simulate_pass
+    from publications.identity.records import assess, people_of, pieces_of, simulate_pass
     from publications.names import name_key
 
     record_ids: dict[str, int] = {}
@@ -84,7 +84,9 @@ def astro_checks() -> list[str]:
         r = final[m.key]
         records_of.setdefault(m.name, {}).setdefault(r, 0)
         records_of[m.name][r] += 1
-    pieces = pieces_of(final, result.cluster_of)
+    pieces = pieces_of(
+        final, people_of(result.cluster_of, result.pairs, [m.key for m in corpus.mentions])
+    )
     for head, names in JOIN.items():
         parts = []
         clusters = set()
@@ -115,8 +117,8 @@ def astro_checks() -> list[str]:
             f"| {name}: flag from the engine's assessment of the record | "
             f"{'FLAGGED' if main in flagged else 'not flagged'}: the record holding "
             f"{counts[main]} of the {sum(counts.values())} authorships printed so has "
-            f"{sum(in_clusters.values())} authorships, {share:.0%} of them in one engine "
-            f"cluster ({len(in_clusters)} cluster(s)) |"
+            f"{sum(in_clusters.values())} authorships, {share:.0%} of them in one person of the "
+            f"engine ({len(in_clusters)} in all) |"
         )
     return lines
 
@@ -125,7 +127,7 @@ def run() -> None:
     from graph.scoring import may_combine_several
     from publications.identity.metrics import read_labels
     from publications.identity.model import default_model
-    from publications.identity.records import ONE_PERSON_SHARE, PIECE_MIN
+    from publications.identity.records import LINK_SHARE, ONE_PERSON_SHARE, PIECE_MIN
     from publications.identity.report import measure
     from publications.identity.train import cross_validate, labelled_corpus
 
@@ -149,8 +151,9 @@ def run() -> None:
         "authorships of the labelled family names. Join threshold "
         f"{model.threshold}, flag threshold {model.flag_threshold} (chosen by cross-validation "
         "over whole name blocks). resolve_identities splits a record the engine's clusters "
-        f"divide into pieces of {PIECE_MIN} authorships or more, and flags a record with less "
-        f"than {ONE_PERSON_SHARE:.0%} of its authorships in one engine cluster; the name keys' "
+        f"divide into people of {PIECE_MIN} authorships or more (clusters linked by strong pairs "
+        f"for {LINK_SHARE:.0%} of one's authorships count as one person), and flags a record "
+        f"with less than {ONE_PERSON_SHARE:.0%} of its authorships in one person; the name keys' "
         "flag is the recompute's test (graph.scoring.may_combine_several), used for records the "
         "engine has not seen.",
         "",

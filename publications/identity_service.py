@@ -35,9 +35,11 @@ from publications.identity.evidence import Corpus, Mention
 from publications.identity.model import default_model
 from publications.identity.names import block_key
 from publications.identity.records import (
+    LINK_SUPPORT,
     SUPPORT,
     assess,
     confident_pieces,
+    people_of,
     pieces_of,
     plan_merges,
     plan_splits,
@@ -220,10 +222,10 @@ MERGES_PER_BATCH = 500
 
 
 def _score(corpus: Corpus, record_index: np.ndarray):
-    """Every block clustered, group of blocks by group; of the scored pairs only those strong
-    enough to support a join (``records.SUPPORT``) are kept, and only when a join could need
-    them: across two records (``record_index``: each mention's record) or across two clusters
-    (a split makes two records of them). Returns the pairs and each mention's cluster (by key)
+    """Every block clustered, group of blocks by group; of the scored pairs only those a later
+    step reads are kept: strong enough to support a join (``records.SUPPORT``) across two
+    records (``record_index``: each mention's record), or strong enough to link two clusters
+    into one person (``records.LINK_SUPPORT``) across two clusters. Returns the pairs and each mention's cluster (by key)
     with each cluster's confidence."""
     from publications.identity.cluster import ALL_PAIRS_MAX, Resolution
 
@@ -240,7 +242,7 @@ def _score(corpus: Corpus, record_index: np.ndarray):
     def flush() -> None:
         nonlocal scored
         if group:
-            part = resolve(corpus, model, blocks=group, pairs_from=SUPPORT)
+            part = resolve(corpus, model, blocks=group, pairs_from=min(SUPPORT, LINK_SUPPORT))
             offset = len(confidence)
             for key, c in part.cluster_of.items():
                 cluster_of[key] = offset + c
@@ -248,8 +250,8 @@ def _score(corpus: Corpus, record_index: np.ndarray):
             confidence.extend(c.confidence for c in part.clusters)
             assert part.pairs is not None
             gi, gj, probs = part.pairs
-            across = (record_index[gi] != record_index[gj]) | (
-                cluster_index[gi] != cluster_index[gj]
+            across = ((record_index[gi] != record_index[gj]) & (probs >= SUPPORT)) | (
+                (cluster_index[gi] != cluster_index[gj]) & (probs >= LINK_SUPPORT)
             )
             kept.append((gi[across], gj[across], probs[across]))
             scored += part.pairs_scored
@@ -297,13 +299,19 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     )
     resolution, cluster_confidence = _score(corpus, record_index)
     index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
+    # The people the engine finds: its clusters, grouped by the strong pairs between them.
+    person_of = people_of(resolution.cluster_of, resolution.pairs, [m.key for m in corpus.mentions])
+    person_confidence: dict[int, float] = {}
+    for key, person in person_of.items():
+        c = cluster_confidence[resolution.cluster_of[key]]
+        person_confidence[person] = min(person_confidence.get(person, 1.0), c)
 
     # Records that hold several people: split (or proposed, for a fixed record).
-    pieces = pieces_of(record_of, resolution.cluster_of)
+    pieces = pieces_of(record_of, person_of)
     splits: list[tuple[int, list[list[int]], dict, str]] = []
     split_proposals: list[tuple[int, list[list[int]], dict, str]] = []
     for record, new_pieces in plan_splits(pieces).items():
-        evidence = _split_evidence(corpus, index_of, pieces[record], cluster_confidence)
+        evidence = _split_evidence(corpus, index_of, pieces[record], person_confidence)
         split = (record, new_pieces, evidence, _split_reason(evidence))
         (split_proposals if record in fixed else splits).append(split)
     families = _apply_splits(splits, result)  # {record: [(keys, new record), ...]}
@@ -322,7 +330,7 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
         family = [record, *(new_record for _, new_record in made)]
         separated |= {frozenset((a, b)) for a in family for b in family if a < b}
     size = {r: len(a) for r, a in by_record.items()}
-    plan = plan_merges(corpus, resolution, record_of, size, fixed, separated, resolution.cluster_of)
+    plan = plan_merges(corpus, resolution, record_of, size, fixed, separated, person_of)
     merges: list[tuple[int, list[int], dict, str]] = []
     proposals: list[tuple[int, list[int], dict, str]] = []
     for survivor, others in plan:
@@ -346,7 +354,7 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
             final[r] = survivor
     counts: dict[int, Counter[int]] = defaultdict(Counter)
     for key, record in record_of.items():
-        counts[final[record]][resolution.cluster_of[key]] += 1
+        counts[final[record]][person_of[key]] += 1
     result.assessed = _store_assessments(counts)
     result.seconds = time.perf_counter() - started
     logger.info(
@@ -357,7 +365,7 @@ def resolve_identities(*, names: list[str] | None = None) -> PassResult:
     return result
 
 
-def _split_evidence(corpus, index_of, by_cluster: dict, cluster_confidence: list) -> dict:
+def _split_evidence(corpus, index_of, by_cluster: dict, cluster_confidence: dict) -> dict:
     """What each person of a divided record has (its confident pieces, biggest first, and the
     authorships too few to tell whose they are), for people to read."""
     counts = {c: len(keys) for c, keys in by_cluster.items()}
