@@ -101,7 +101,7 @@ def astro_checks() -> list[str]:
         total = sum(biggest.values())
         share = max(biggest.values()) / total if total else 0
         lines.append(
-            f"| {head}: variants join (records after the engine's joins) | {len(clusters)} "
+            f"| {head}: variants join (records after the pass's splits and joins) | {len(clusters)} "
             "records hold them; the largest holds "
             f"{share:.0%} of {total} authorships ({'; '.join(parts)}) |"
         )
