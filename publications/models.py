@@ -441,6 +441,14 @@ def _topic_url_pattern() -> str:
     return reverse("publications:topic", kwargs={"code": "CODE"})
 
 
+_WORK_URL_ID = "0000.00000"  # any id the work URL accepts, replaced by the real one
+
+
+@lru_cache(maxsize=1)
+def _work_url_pattern() -> str:
+    return reverse("publications:work", kwargs={"arxiv_id": _WORK_URL_ID})
+
+
 class WorkQuerySet(models.QuerySet["Work"]):
     def visible(self) -> WorkQuerySet:
         return self.filter(hidden=False)
@@ -519,8 +527,14 @@ class Work(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"
 
+    # How one record's authorship of the work came about ("arxiv", "claim", "curator"): annotated
+    # by the selectors of a record's works; empty on other lists, which then need no failed
+    # attribute lookup per row in templates/publications/_work_item.html.
+    attached_by = ""
+
     def get_absolute_url(self) -> str:
-        return reverse("publications:work", kwargs={"arxiv_id": self.arxiv_id})
+        # Without a URL resolver pass per call: a results page links twenty works.
+        return _work_url_pattern().replace(_WORK_URL_ID, iri_to_uri(self.arxiv_id), 1)
 
     # Presentation helpers for the pages (no queries).
     @property
