@@ -283,7 +283,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("profiles:author", kwargs={"slug": self.slug})
+        return author_url(self.slug)  # defined below: the same URL without a resolver pass
 
     @property
     def is_claimed(self) -> bool:
