@@ -527,11 +527,6 @@ class Work(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:60]}"
 
-    # How one record's authorship of the work came about ("arxiv", "claim", "curator"): annotated
-    # by the selectors of a record's works; empty on other lists, which then need no failed
-    # attribute lookup per row in templates/publications/_work_item.html.
-    attached_by = ""
-
     def get_absolute_url(self) -> str:
         # Without a URL resolver pass per call: a results page links twenty works.
         return _work_url_pattern().replace(_WORK_URL_ID, iri_to_uri(self.arxiv_id), 1)

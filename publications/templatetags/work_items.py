@@ -14,7 +14,7 @@ from django import template
 from django.template.defaultfilters import urlencode
 from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 
 from publications.templatetags.author_lines import listed_names
 
@@ -40,7 +40,8 @@ def _day(value) -> str:
 @register.simple_tag(takes_context=True)
 def work_item(context, work) -> SafeString:
     """The `<li>` of `work`; the context may hold `from_author` (the slug of the record whose list
-    this is: links to works with long author lists carry it) and `show_abstract`."""
+    this is: links to works with long author lists carry it) and `show_abstract`. The work may
+    carry `attached_by`, which only the lists of one record's works annotate."""
     topic = work.primary_topic
     venue = "arXiv"
     if topic:
@@ -74,7 +75,7 @@ def work_item(context, work) -> SafeString:
         f'<span class="work-year" title="First submitted {escape(_day(submitted))}">'
         f"{'' if submitted is None else f'{template_localtime(submitted).year:04d}'}</span> · "
         f'<span class="venue">{venue}</span>{revised}</p>\n'
-        f"  {_PROVENANCE.get(work.attached_by, '')}\n"
+        f"  {_PROVENANCE.get(getattr(work, 'attached_by', ''), '')}\n"
         f'  <h3 class="work-title tex"><a href="{link}">{escape(work.title)}</a></h3>\n'
         f'  <p class="authors">{listed_names(work)}</p>\n'
         f"  {abstract}\n"
