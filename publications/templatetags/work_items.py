@@ -71,7 +71,7 @@ def work_item(context, work) -> SafeString:
         )
     return mark_safe(
         '<li class="work-item">\n'
-        f'  <p class="meta"><span class="work-type">{work.work_type}</span> · '
+        f'  <p class="meta"><span class="work-type">{escape(str(work.work_type))}</span> · '
         f'<span class="work-year" title="First submitted {escape(_day(submitted))}">'
         f"{'' if submitted is None else f'{template_localtime(submitted).year:04d}'}</span> · "
         f'<span class="venue">{venue}</span>{revised}</p>\n'
