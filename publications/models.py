@@ -317,7 +317,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("profiles:author", kwargs={"slug": self.slug})
+        return author_url(self.slug)  # defined below: the same URL without a resolver pass
 
     @property
     def is_claimed(self) -> bool:
@@ -475,6 +475,14 @@ def _topic_url_pattern() -> str:
     return reverse("publications:topic", kwargs={"code": "CODE"})
 
 
+_WORK_URL_ID = "0000.00000"  # any id the work URL accepts, replaced by the real one
+
+
+@lru_cache(maxsize=1)
+def _work_url_pattern() -> str:
+    return reverse("publications:work", kwargs={"arxiv_id": _WORK_URL_ID})
+
+
 class WorkQuerySet(models.QuerySet["Work"]):
     def visible(self) -> WorkQuerySet:
         return self.filter(hidden=False)
@@ -554,7 +562,8 @@ class Work(models.Model):
         return f"{self.arxiv_id}: {self.title[:60]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("publications:work", kwargs={"arxiv_id": self.arxiv_id})
+        # Without a URL resolver pass per call: a results page links twenty works.
+        return _work_url_pattern().replace(_WORK_URL_ID, iri_to_uri(self.arxiv_id), 1)
 
     # Presentation helpers for the pages (no queries).
     @property

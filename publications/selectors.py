@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-    TrigramSimilarity,
-)
+from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
+    BooleanField,
     Count,
     F,
+    FloatField,
     Max,
     Min,
     OuterRef,
@@ -34,12 +31,21 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.db.models import Window as Over
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from publications.arxiv.text import fold_accents
 from publications.author_records import visibility_version
-from publications.models import Author, Authorship, Topic, Work, WorkTopic, WorkVersion
+from publications.models import (
+    Author,
+    Authorship,
+    Topic,
+    Work,
+    WorkTopic,
+    WorkVersion,
+    author_url,
+)
 from publications.names import name_key
 
 if TYPE_CHECKING:
@@ -67,8 +73,10 @@ class Window:
         per_page: int,
         total: int | None = None,
         total_from: str | None = None,
+        attach: Callable[[list], None] | None = None,
     ):
         self._queryset = queryset  # or a function returning it, built only if the rows are needed
+        self._attach = attach  # adds what the rows show and the page query did not read
         self.number = number
         self.per_page = per_page
         self._total = total
@@ -84,7 +92,10 @@ class Window:
     def _rows(self) -> list:
         start = (self.number - 1) * self.per_page
         queryset = self._queryset() if callable(self._queryset) else self._queryset
-        return list(queryset[start : start + self.per_page + 1])
+        rows = list(queryset[start : start + self.per_page + 1])
+        if self._attach is not None:
+            self._attach(rows[: self.per_page])
+        return rows
 
     @property
     def items(self) -> list:
@@ -153,6 +164,32 @@ def listed_authorships() -> Prefetch:
         .order_by("position"),
         to_attr="listed_authorships",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedName:
+    """One of a work's first names as a list of works prints it (`printed_name`, `author_url`,
+    like an Authorship of listed_authorships()), without a model instance per name."""
+
+    printed_name: str
+    author_url: str  # empty for a record its owner hid: the name is shown unlinked
+
+
+def attach_listed_names(works: list[Work]) -> None:
+    """Set `listed_authorships` on each work: its first LISTED_AUTHORS names in printed order, as
+    ListedName. 1 query (none without works)."""
+    if not works:
+        return
+    names: dict[int, list[ListedName]] = {work.pk: [] for work in works}
+    rows = (
+        Authorship.objects.filter(work_id__in=list(names), position__lte=LISTED_AUTHORS)
+        .order_by("position")
+        .values_list("work_id", "printed_name", "author__slug", "author__hidden")
+    )
+    for work_id, printed_name, slug, hidden in rows:
+        names[work_id].append(ListedName(printed_name, "" if hidden else author_url(slug)))
+    for work in works:
+        work.listed_authorships = names[work.pk]  # type: ignore[attr-defined]
 
 
 def work_list() -> QuerySet[Work]:
@@ -484,15 +521,48 @@ def topics_with_counts() -> list[TopicWithWorksHere]:
     return topics
 
 
+# What a results list shows of a work (templates/publications/_work_item.html without the
+# abstract): the search page reads no other column.
+WORK_ITEM_FIELDS = (
+    "arxiv_id",
+    "title",
+    "journal_ref",
+    "first_submitted",
+    "latest_version_date",
+    "version_count",
+    "authors_count",
+    "primary_topic__code",
+)
+
+
 def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
     """One page of works_matching(query) with the number of matches. 2 queries (the page with the
-    number of matches as a window count, so the matches are read once; first authors)."""
+    number of matches as a window count, so the matches are read once; first authors, as
+    ListedName)."""
     return Window(
-        works_matching(query=query),
+        works_matching(query=query).prefetch_related(None).only(*WORK_ITEM_FIELDS),
         number=page_number(page),
         per_page=per_page,
         total_from="matches",
+        attach=attach_listed_names,
     )
+
+
+# The full-text match and rank of works_matching as SQL (%s: the query): written once rather than
+# composed from SearchQuery/SearchRank expressions, whose compilation was a tenth of an uncached
+# search page's time. The folded vector is the expression of the partial GIN index on
+# search_folded (work_search_folded_idx), which the match uses.
+_WORDS = "websearch_to_tsquery('english'::regconfig, %s)"
+_VECTOR = '"publications_work"."search_vector"'
+_FOLDED_VECTOR = (
+    "to_tsvector('english'::regconfig, COALESCE(\"publications_work\".\"search_folded\", ''))"
+)
+_MATCH = f"{_VECTOR} @@ {_WORDS}"
+_FOLDED_MATCH = (
+    f'(NOT ("publications_work"."search_folded" = \'\') AND {_FOLDED_VECTOR} @@ {_WORDS})'
+)
+_RANK = f"ts_rank({_VECTOR}, {_WORDS})"
+_FOLDED_RANK = f"ts_rank({_FOLDED_VECTOR}, {_WORDS})"
 
 
 def works_matching(*, query: str) -> QuerySet[Work]:
@@ -502,21 +572,23 @@ def works_matching(*, query: str) -> QuerySet[Work]:
     and works with accented text match a query typed without them through their folded text
     (Work.search_folded, a partial GIN index). Each row carries `rank` and `matches` (the number
     of matches, a window count)."""
-    search = SearchQuery(query, config="english", search_type="websearch")
     folded_query = fold_accents(query)
-    folded = SearchQuery(folded_query, config="english", search_type="websearch")
-    folded_vector = SearchVector("search_folded", config="english")
-    matches = Q(search_vector=search) | (~Q(search_folded="") & Q(folded_match=folded))
-    ranks = [SearchRank(F("search_vector"), search), SearchRank(folded_vector, folded)]
+    matches, match_params = [_MATCH, _FOLDED_MATCH], [query, folded_query]
+    ranks, rank_params = [_RANK, _FOLDED_RANK], [query, folded_query]
     if folded_query != query:
-        matches |= Q(search_vector=folded)
-        ranks.append(SearchRank(F("search_vector"), folded))
+        matches.append(_MATCH)
+        match_params.append(folded_query)
+        ranks.append(_RANK)
+        rank_params.append(folded_query)
     return (
         work_list()
         .defer("abstract")  # not shown in results; carrying it through the sort cost a third
-        .alias(folded_match=folded_vector)
-        .filter(matches)
-        .annotate(rank=Greatest(*ranks), matches=Over(Count("id")))
+        .alias(words_match=RawSQL(f"({' OR '.join(matches)})", match_params, BooleanField()))
+        .filter(words_match=True)
+        .annotate(
+            rank=RawSQL(f"GREATEST({', '.join(ranks)})", rank_params, FloatField()),
+            matches=Over(Count("id")),
+        )
         .order_by("-rank", "-first_submitted", "-id")
     )
 
@@ -750,6 +822,10 @@ def author_last_synced(*, author: Author) -> dt.datetime | None:
     return author.authorships.aggregate(seen=Max("work__last_seen_at"))["seen"]
 
 
+# What the search page shows of a record found by name (templates/publications/search.html).
+AUTHOR_RESULT_FIELDS = ("display_name", "slug", "works_count", "institution__name")
+
+
 def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[list[Author], bool]:
     """Live author records whose folded name is close to `query`: accents, case and punctuation
     folded like the records' name keys ("Dóng  LIN" finds "Dong Lin"), and trigram similarity
@@ -772,6 +848,7 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
         .filter(search_name__name_key__trigram_similar=filter_key)
         .annotate(similarity=TrigramSimilarity("search_name__name_key", key))
         .select_related("institution")
+        .only(*AUTHOR_RESULT_FIELDS)
         .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
     )
     return rows[:limit], len(rows) > limit

@@ -79,6 +79,27 @@ def test_arxiv_text_is_escaped_and_tex_is_left_for_katex(client):
     assert "vendor/katex/katex.min.js" in html and "vendor/katex/contrib/auto-render.min.js" in html
 
 
+def test_lists_of_works_escape_arxiv_text(client):
+    """Lists of works (home, topic, a profile's works with abstracts) print each row in Python
+    (publications/templatetags/work_items.py): every arXiv field is escaped there too."""
+    topic = TopicFactory(code="astro-ph.GA", name="Galaxies", archive="astro-ph")
+    work = WorkFactory(
+        title="Halo <script>alert(1)</script>",
+        abstract="An <img src=x onerror=alert(1)> abstract.",
+        journal_ref='ApJ 1 "><svg onload=alert(1)>',
+        primary_topic=topic,
+    )
+    author = AuthorFactory()
+    AuthorshipFactory(work=work, author=author, printed_name="<b>Eve</b>")
+    for path in ("/", f"/topics/{topic.code}/", author.get_absolute_url()):
+        cache.clear()
+        html = get(client, path)
+        assert "Halo &lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+        assert "<script>alert(1)" not in html and "<svg onload" not in html, path
+        assert "&lt;b&gt;Eve&lt;/b&gt;" in html and "<b>Eve</b>" not in html, path
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
 def make_work_with_authors(n: int) -> Work:
     work = WorkFactory(authors_count=n)
     authors = AuthorFactory.create_batch(n)
