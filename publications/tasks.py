@@ -51,6 +51,10 @@ def _counts(run: ImportRun) -> dict[str, Any]:
         "skipped": run.records_skipped,
         "failed": run.records_failed,
         "watermark": run.watermark,
+        # The identity pass over the name blocks the run wrote (records merged, proposals).
+        "identity_merged": getattr(getattr(run, "identity", None), "merged", 0),
+        "identity_proposals": getattr(getattr(run, "identity", None), "proposals", 0),
+        "identity_error": getattr(run, "identity_error", ""),
     }
 
 
@@ -95,7 +99,9 @@ def import_file(self, path: str) -> dict[str, Any]:
 # any number of workers on the same broker share it. Each group is an ordinary pass over its
 # blocks (publications.identity_service.resolve_identities): claimed and curated records get
 # proposals, never changes. Safe to run twice: a second pass over the same data changes nothing.
-IDENTITY_TASK = {"acks_late": True, "time_limit": 60 * 60, "soft_time_limit": 55 * 60}
+# The settings' task time limit applies (a group of blocks takes well under a minute on astro-ph),
+# so the broker never hands a running group to a second worker.
+IDENTITY_TASK = {"acks_late": True}
 
 
 @shared_task(**IDENTITY_TASK)

@@ -28,6 +28,13 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _identity_on_import(settings):
+    """On in production; the test environment turns it off for the other areas' tests."""
+    settings.BZPEER_IDENTITY_ON_IMPORT = True
+
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "identity"
 FABIAN = DATA / "astro-ph-fabian.jsonl"
 SECOND_PASS = DATA / "astro-ph-second-pass.jsonl"
@@ -146,6 +153,7 @@ def _ids(path: Path) -> list[str]:
 
 
 def test_an_import_with_the_pass_turned_off_does_not_resolve(settings):
+    """``BZPEER_IDENTITY_ON_IMPORT=0``: the records stay by name key."""
     settings.BZPEER_IDENTITY_ON_IMPORT = False
     run = import_path(FABIAN)
     assert run.identity is None

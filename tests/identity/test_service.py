@@ -26,7 +26,7 @@ FORMS = ["A. C. Fabian", "Andrew C. Fabian", "Andy C. Fabian", "Andy Fabian", "A
 
 @pytest.fixture
 def imported():
-    call_command("import_arxiv", "--no-progress", "--no-identity", str(FABIAN))
+    call_command("import_arxiv", "--no-progress", str(FABIAN))
 
 
 def _records_of_forms() -> dict[str, set[int]]:
@@ -215,7 +215,7 @@ def test_the_records_a_second_astro_ph_pass_used_to_merge_are_joined_in_the_firs
     than the records its merges became), "Pat" and "Patrick Morris", "K." and "Kenneth Gayley"
     (the same support in several records: the one counted depended on the order the
     authorships were read, and a merge changes that order)."""
-    call_command("import_arxiv", "--no-progress", "--no-identity", str(SECOND_PASS))
+    call_command("import_arxiv", "--no-progress", str(SECOND_PASS))
     first = resolve_identities()
     assert first.merged >= 3
     state = sorted(Authorship.objects.values_list("id", "author_id", "source"))
