@@ -191,7 +191,14 @@ def _load_blocks(keys: list[str]):
     return _mentions(rows, names_of_work, work_text, topics, coauthor_works, None)
 
 
-def _mentions(rows, names_of_work, work_text, topics, coauthor_works, block_keys):
+def _mentions(
+    rows: list[tuple],
+    names_of_work: dict[int, list[tuple[int, str]]],
+    work_text: dict[int, tuple[str, int | None]],
+    topics: dict[int, list[tuple[bool, str]]],
+    coauthor_works: Counter[str],
+    block_keys: set[str] | None,
+) -> tuple[list[Mention], dict[int, int], dict[int, str], Counter[str]]:
     # One name tuple, category tuple and text per work, shared by its mentions: a work of a
     # thousand authors costs a thousand references, not a million (its own name included: the
     # corpus reads a work's co-author names once and takes the pair's own name off).
@@ -200,7 +207,9 @@ def _mentions(rows, names_of_work, work_text, topics, coauthor_works, block_keys
     categories_of: dict[int, tuple[str, ...]] = {
         w: tuple(code for _, code in sorted(codes)) for w, codes in topics.items()
     }
-    mentions, record_of, source_of = [], {}, {}
+    mentions: list[Mention] = []
+    record_of: dict[int, int] = {}
+    source_of: dict[int, str] = {}
     for aid, work_id, _position, name, affiliation, author_id, source in rows:
         if block_keys is not None and block_key(name) not in block_keys:
             continue
