@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from publications import identity_service
@@ -21,7 +21,7 @@ from publications.identity_service import (
     key_blocks,
     resolve_identities,
 )
-from publications.models import Author, Authorship, IdentityDecision
+from publications.models import Author, Authorship, IdentityDecision, Work
 from publications.services import import_path
 from publications.tasks import resolve_identities_nightly, resolve_identity_blocks
 from tests.factories import UserFactory
@@ -87,6 +87,19 @@ def test_import_arxiv_without_identity_leaves_records_by_name_key():
     call_command("import_arxiv", "--no-progress", "--no-identity", str(FABIAN), stdout=StringIO())
     assert len(_records_of(FORMS)) == 5
     assert not IdentityDecision.objects.exists()
+
+
+def test_a_failed_pass_keeps_the_import_and_says_so(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(identity_service, "resolve_identities", broken)
+    err = StringIO()
+    with pytest.raises(CommandError, match="identity pass failed: RuntimeError: engine down"):
+        call_command("import_arxiv", "--no-progress", str(FABIAN), stdout=StringIO(), stderr=err)
+    assert "records stay by name key" in err.getvalue()
+    assert Work.objects.count() == 52  # every record imported stays
+    assert len(_records_of(FORMS)) == 5
 
 
 def test_the_importer_stores_each_authorships_block_key():

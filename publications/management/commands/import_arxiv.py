@@ -75,6 +75,7 @@ class Command(BaseCommand):
             )
         files = _expand(paths)
         resolve = not no_identity and settings.BZPEER_IDENTITY_ON_IMPORT
+        error = ""
         # Counters and scores once at the end, for the records the files and the pass changed.
         with author_changes_held(sender=ImportRun) as changed:
             blocks, unreadable = self._import(files, batch_size, no_progress, show_skipped)
@@ -108,10 +109,15 @@ class Command(BaseCommand):
             )
         elif records:
             self.stdout.write(f"counters and trust scores of {records} records: recompute enqueued")
+        problems = []
         if unreadable:
-            raise CommandError(
+            problems.append(
                 f"{len(unreadable)} file(s) could not be read: " + "; ".join(unreadable)
             )
+        if error:
+            problems.append(f"the identity pass failed: {error}")
+        if problems:
+            raise CommandError("; ".join(problems))
 
     def _import(
         self, files: list[Path], batch_size: int, no_progress: bool, show_skipped: int
