@@ -44,6 +44,7 @@ _PARTICLES = {
 }  # fmt: skip
 _TOKEN = re.compile(r"[A-Za-z]+\.?|\.")
 _NON_LETTER = re.compile(r"[^a-z]+")
+_CONSONANTS = re.compile(r"[b-df-hj-np-tv-xz]{2,3}")
 
 # English diminutives printed in place of a full first name ("Andy Fabian" for Andrew Fabian).
 _NICKNAMES = {
@@ -203,7 +204,12 @@ def parse_name(printed: str) -> ParsedName:
         parts = [p for p in re.split(r"-+", word) if fold(p)]
         if not parts:
             continue
-        abbreviated = [p.endswith(".") or len(fold(p)) == 1 for p in parts]
+        # An abbreviation: a dot, one letter, or a short run of consonants printed without its
+        # dot ("Th Henning" as "Th. Henning").
+        abbreviated = [
+            p.endswith(".") or len(fold(p)) == 1 or _CONSONANTS.fullmatch(fold(p)) is not None
+            for p in parts
+        ]
         if all(abbreviated):
             # "J.", "Th.", "H.-W.", and "JM" (initials run together, all capitals) below.
             texts = [fold(p) for p in parts]
@@ -288,6 +294,16 @@ def _given_vs_initials(full: Given, letters: str) -> bool:
     return True  # a Western name: the later initials are middle names ("Andrew C.")
 
 
+def _later_names_printed(full_name: ParsedName, letters: str) -> bool:
+    """ "Chun Hong" / "C. H.": a one-syllable Chinese given name printed with the next given
+    name as a separate word; the initials are those of the words ("ch"), not of "chun"."""
+    first = full_name.given[0]
+    if first.initial or len(full_name.given) < 2 or len(first.syllables) != 1:
+        return False
+    splits = _split_initials(first.text)
+    return set(splits) == {1} and full_name.initials.startswith(letters[:2]) and len(letters) > 1
+
+
 @lru_cache(maxsize=1_000_000)
 def compatibility(a: str, b: str) -> int:
     """How two printed names can be one person: INCOMPATIBLE, INITIALS_ONLY, INITIALS_MATCH or
@@ -328,7 +344,7 @@ def compatibility_parsed(pa: ParsedName, pb: ParsedName) -> int:
     if len(abbrev.given[0].text) > 1 and not full.text.startswith(abbrev.given[0].text):
         return INCOMPATIBLE  # "Th." is not "Tobias"
     letters = abbrev.initials
-    if not _given_vs_initials(full, letters):
+    if not _given_vs_initials(full, letters) and not _later_names_printed(full_name, letters):
         return INCOMPATIBLE
     rest_full = full_name.initials[len(full.syllables) :]
     rest_abbrev = letters[len(full.syllables) :] if len(letters) >= len(full.syllables) else ""

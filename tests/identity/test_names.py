@@ -30,6 +30,15 @@ def test_henning_abbreviation():
     assert compatibility("Th. Henning", "Tobias Henning") == INCOMPATIBLE
 
 
+def test_abbreviation_printed_without_its_dot():
+    """astro-ph prints "Th Henning" beside "Th. Henning" and "Thomas Henning": a run of
+    consonants is an abbreviation, not a given name."""
+    assert parse_name("Th Henning") == parse_name("Th. Henning")
+    assert compatibility("Th Henning", "Thomas Henning") == INITIALS_MATCH
+    assert compatibility("Th Henning", "Thomas K. Henning") != INCOMPATIBLE
+    assert compatibility("Th Henning", "Tobias Henning") == INCOMPATIBLE
+
+
 @pytest.mark.parametrize(
     ("a", "b", "level"),
     [
@@ -41,6 +50,11 @@ def test_henning_abbreviation():
         ("Jianmin Wang", "J.M. Wang", INITIALS_MATCH),
         ("Hans-Walter Rix", "H.-W. Rix", INITIALS_MATCH),
         ("Y. Wang", "Yi Wang", INITIALS_MATCH),
+        # A one-syllable given name and the next printed as two words (gold-dev.tsv: one
+        # person each).
+        ("Chun Hong Wang", "C.H. Wang", INITIALS_MATCH),
+        ("Ching Shiang Hwang", "C.S. Hwang", INITIALS_MATCH),
+        ("Ching-Shiang Hwang", "C.-S. Hwang", INITIALS_MATCH),
     ],
 )
 def test_one_person_printed_differently(a, b, level):
@@ -56,6 +70,9 @@ def test_one_person_printed_differently(a, b, level):
         ("Jian-Min Wang", "Jian Wang"),
         ("J.C. Wang", "J.G. Wang"),
         ("Hans-Walter Rix", "Hans Rix"),
+        ("Ching Shiang Hwang", "C.G. Hwang"),
+        ("Chun Hong Wang", "C.X. Wang"),
+        ("Chun Wang", "C.H. Wang"),  # "chun" alone is one syllable: one initial
     ],
 )
 def test_names_that_cannot_be_one_person(a, b):

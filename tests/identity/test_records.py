@@ -70,3 +70,24 @@ def test_a_second_pass_over_the_first_pass_result_plans_nothing(first_reversed):
     assert all(len(pair) == 2 for pair in separated)
     assert _plan(second, merged, separated) == {}
     assert _plan(first, merged, separated) == {}
+
+
+HENNING = Path(__file__).resolve().parent.parent / "data" / "identity" / "astro-ph-henning.jsonl"
+
+
+def test_henning_printings_join_one_record():
+    """Th. Henning's printings on astro-ph (copied into tests/data/identity), one record per
+    name form as the import makes them: "Th Henning" (no dot) is "Th.", so all three join."""
+    mentions, coauthor_works = mentions_from_records(
+        read_records(HENNING), lambda name: block_key(name) == block_key("Th. Henning")
+    )
+    forms = sorted({m.name for m in mentions})
+    assert forms == ["Th Henning", "Th. Henning", "Thomas Henning"]
+    corpus = Corpus(mentions, coauthor_works=coauthor_works)
+    resolution = resolve(corpus, clustering=False, pairs_from=SUPPORT)
+    record_of = {m.key: forms.index(m.name) + 1 for m in mentions}
+    plan = _plan((corpus, resolution), record_of, set())
+    assert len(plan) == 1
+    (survivor, others), confidence = next(iter(plan.items()))
+    assert {survivor, *others} == {1, 2, 3}
+    assert confidence >= SUPPORT
