@@ -84,6 +84,30 @@ def key_blocks() -> int:
             keyed += len(rows)
 
 
+def rekey_blocks() -> int:
+    """Compute every authorship's name block again and store the ones that changed (the engine's
+    name folding changed since they were stored, e.g. after an upgrade): how many changed. The
+    nightly pass starts with it."""
+    table = Authorship._meta.db_table
+    changed: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, printed_name, block_key FROM {table} WHERE block_key IS NOT NULL"
+        )
+        for pk, name, stored in cursor.fetchall():
+            key = block_key(name)
+            if key != stored:
+                changed.append((pk, key))
+        for start in range(0, len(changed), KEYED_PER_STATEMENT):
+            part = changed[start : start + KEYED_PER_STATEMENT]
+            cursor.execute(
+                f"UPDATE {table} s SET block_key = m.key "
+                "FROM unnest(%s::bigint[], %s::text[]) AS m(id, key) WHERE s.id = m.id",
+                [[pk for pk, _ in part], [key for _, key in part]],
+            )
+    return len(changed)
+
+
 def _load(block_keys: set[str] | None):
     """Mentions (key = authorship id) of live records, with each authorship's record.
 
@@ -552,6 +576,7 @@ def block_groups(authorships_per_group: int | None = None) -> list[list[str]]:
     group, so a record is only ever read, sized and merged by one task."""
     per_group = authorships_per_group or AUTHORSHIPS_PER_GROUP
     key_blocks()
+    rekey_blocks()
     with connection.cursor() as cursor:
         cursor.execute(
             """

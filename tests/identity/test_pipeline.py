@@ -19,6 +19,7 @@ from publications.identity_service import (
     _load,
     block_groups,
     key_blocks,
+    rekey_blocks,
     resolve_identities,
 )
 from publications.models import Author, Authorship, IdentityDecision, Work
@@ -121,6 +122,18 @@ def test_a_changed_printed_name_loses_its_key_until_the_next_pass_keys_it():
     Authorship.objects.filter(pk=row.pk).update(printed_name="Andy Fabian", block_key="fabian a")
     row.refresh_from_db()
     assert row.block_key == "fabian a"
+
+
+def test_the_nightly_pass_stores_again_the_keys_the_name_folding_now_gives():
+    """After an upgrade that changes names.block_key, stored keys are computed again."""
+    import_path(FABIAN, resolve=False)
+    row = Authorship.objects.filter(printed_name="Andy Fabian").first()
+    Authorship.objects.filter(pk=row.pk).update(block_key="fabian q")  # an older folding's key
+    groups = block_groups()
+    assert "fabian q" not in {k for g in groups for k in g}
+    row.refresh_from_db()
+    assert row.block_key == "fabian a"
+    assert rekey_blocks() == 0
 
 
 def test_a_few_blocks_are_read_by_their_key_as_a_filtered_read_of_everything():
