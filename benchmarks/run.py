@@ -15,6 +15,7 @@ from benchmarks import (
     bench_identity,
     bench_import,
     bench_pages,
+    bench_pipeline,
     bench_projection,
     bench_scores,
     bench_search,
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "api": bench_api.run,
     "admin": bench_admin.run,
     "identity": bench_identity.run,
+    "pipeline": bench_pipeline.run,
     "soak": bench_soak.run,
     # Not in the default run: the full 10x import takes hours (see bench_projection).
     "projection": bench_projection.run,

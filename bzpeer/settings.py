@@ -202,6 +202,18 @@ CELERY_BEAT_SCHEDULE["recompute-scores-nightly"] = {
     ),
 }
 
+# Author identity (publications/identity_service.py): every import and harvest ends with the
+# engine's pass over the name blocks it wrote; Celery beat runs the full pass every night, as one
+# task per group of blocks (any number of workers share them), after the harvest and before the
+# full recompute of scores.
+BZPEER_IDENTITY_ON_IMPORT = os.environ.get("BZPEER_IDENTITY_ON_IMPORT", "1") != "0"
+CELERY_BEAT_SCHEDULE["resolve-identities-nightly"] = {
+    "task": "publications.tasks.resolve_identities_nightly",
+    "schedule": __import__("celery.schedules", fromlist=["crontab"]).crontab(
+        hour=(BZPEER_HARVEST_HOUR + 1) % 24, minute=30
+    ),
+}
+
 # E-mail digests of new works by followed records (opt-in): due users are sent to daily at this
 # hour (UTC), daily subscribers every day, weekly ones every seventh day.
 BZPEER_DIGEST_HOUR = int(os.environ.get("BZPEER_DIGEST_HOUR", "7"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,12 +74,72 @@ class PassResult:
     decisions: list[int] = field(default_factory=list)
 
 
+# A pass over more name blocks than this reads every authorship and keeps the blocks' own in
+# Python (one sequential read beats an index lookup per block; the import of a whole snapshot
+# touches every block).
+BLOCKS_READ_BY_INDEX = 20_000
+# Authorships keyed per statement when rows without a block key are keyed.
+KEYED_PER_STATEMENT = 50_000
+
+
+def key_blocks() -> int:
+    """Store the name block of every authorship that has none (a row another writer than the
+    importer stored, or whose printed name changed since): how many were keyed."""
+    table = Authorship._meta.db_table
+    keyed = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT id, printed_name FROM {table} WHERE block_key IS NULL ORDER BY id LIMIT %s",
+                [KEYED_PER_STATEMENT],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return keyed
+            cursor.execute(
+                f"UPDATE {table} s SET block_key = m.key "
+                "FROM unnest(%s::bigint[], %s::text[]) AS m(id, key) WHERE s.id = m.id",
+                [[r[0] for r in rows], [block_key(r[1]) for r in rows]],
+            )
+            keyed += len(rows)
+
+
+def rekey_blocks() -> int:
+    """Compute every authorship's name block again and store the ones that changed (the engine's
+    name folding changed since they were stored, e.g. after an upgrade): how many changed. The
+    nightly pass starts with it."""
+    table = Authorship._meta.db_table
+    changed: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, printed_name, block_key FROM {table} WHERE block_key IS NOT NULL"
+        )
+        for pk, name, stored in cursor.fetchall():
+            key = block_key(name)
+            if key != stored:
+                changed.append((pk, key))
+        for start in range(0, len(changed), KEYED_PER_STATEMENT):
+            part = changed[start : start + KEYED_PER_STATEMENT]
+            cursor.execute(
+                f"UPDATE {table} s SET block_key = m.key "
+                "FROM unnest(%s::bigint[], %s::text[]) AS m(id, key) WHERE s.id = m.id",
+                [[pk for pk, _ in part], [key for _, key in part]],
+            )
+    return len(changed)
+
+
 def _load(block_keys: set[str] | None):
     """Mentions (key = authorship id) of live records, with each authorship's record.
+
+    Only the rows of the given name blocks are read (by their stored block key) with the other
+    names, text and categories of their works; how many works print each co-author's name is
+    counted in SQL over the whole catalogue, as a pass over everything counts it.
 
     In authorship order: a merge rewrites the rows it moves, so without an order the next pass
     would read them in another one, and the candidate pairs of a large block (neighbours in
     time, ties in the order read) would change with it."""
+    if block_keys is not None and len(block_keys) <= BLOCKS_READ_BY_INDEX:
+        return _load_blocks(sorted(block_keys))
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -100,21 +161,88 @@ def _load(block_keys: set[str] | None):
             """
         )
         work_text = {w: (text, year) for w, text, year in cursor.fetchall()}
-        cursor.execute(
-            """
-            SELECT wt.work_id, t.code, wt.is_primary FROM publications_worktopic wt
-            JOIN publications_topic t ON t.id = wt.topic_id
-            """
-        )
-        topics: dict[int, list[tuple[bool, str]]] = defaultdict(list)
-        for work_id, code, primary in cursor.fetchall():
-            topics[work_id].append((not primary, code))
+        topics = _topics(cursor, None)
     names_of_work: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for row in rows:
         names_of_work[row[1]].append((row[2], row[3]))
     coauthor_works: Counter[str] = Counter()
     for names in names_of_work.values():
         coauthor_works.update({block_key(n) for _, n in names})
+    return _mentions(rows, names_of_work, work_text, topics, coauthor_works, block_keys)
+
+
+def _topics(cursor, work_ids: list[int] | None) -> dict[int, list[tuple[bool, str]]]:
+    cursor.execute(
+        """
+        SELECT wt.work_id, t.code, wt.is_primary FROM publications_worktopic wt
+        JOIN publications_topic t ON t.id = wt.topic_id
+        """
+        + ("WHERE wt.work_id = ANY(%s)" if work_ids is not None else ""),
+        [work_ids] if work_ids is not None else None,
+    )
+    topics: dict[int, list[tuple[bool, str]]] = defaultdict(list)
+    for work_id, code, primary in cursor.fetchall():
+        topics[work_id].append((not primary, code))
+    return topics
+
+
+def _load_blocks(keys: list[str]):
+    """``_load`` for a few blocks: their rows found by the block index, and nothing else read
+    but their works and the counts of their co-authors' names."""
+    key_blocks()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT s.id, s.work_id, s.position, s.printed_name, s.printed_affiliation, s.author_id,
+                   s.source, s.block_key
+            FROM publications_authorship s
+            JOIN publications_work w ON w.id = s.work_id
+            WHERE NOT w.hidden AND s.work_id IN (
+                SELECT work_id FROM publications_authorship WHERE block_key = ANY(%s))
+            ORDER BY s.id
+            """,
+            [keys],
+        )
+        every = cursor.fetchall()
+        work_ids = sorted({row[1] for row in every})
+        cursor.execute(
+            """
+            SELECT id, coalesce(title, '') || ' ' || coalesce(abstract, ''), EXTRACT(YEAR FROM first_submitted)::int
+            FROM publications_work WHERE id = ANY(%s)
+            """,
+            [work_ids],
+        )
+        work_text = {w: (text, year) for w, text, year in cursor.fetchall()}
+        topics = _topics(cursor, work_ids)
+        names_of_work: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for row in every:
+            names_of_work[row[1]].append((row[2], row[3]))
+        # Every work printing a name of the block counts, not only the works read here.
+        cursor.execute(
+            """
+            SELECT s.block_key, count(DISTINCT s.work_id)
+            FROM publications_authorship s
+            JOIN publications_work w ON w.id = s.work_id
+            WHERE NOT w.hidden AND s.block_key = ANY(%s)
+            GROUP BY s.block_key
+            """,
+            [sorted({row[7] for row in every})],
+        )
+        coauthor_works = Counter(dict(cursor.fetchall()))
+    wanted = set(keys)
+    rows = [row[:7] for row in every if row[7] in wanted]
+    del every
+    return _mentions(rows, names_of_work, work_text, topics, coauthor_works, None)
+
+
+def _mentions(
+    rows: list[tuple],
+    names_of_work: dict[int, list[tuple[int, str]]],
+    work_text: dict[int, tuple[str, int | None]],
+    topics: dict[int, list[tuple[bool, str]]],
+    coauthor_works: Counter[str],
+    block_keys: set[str] | None,
+) -> tuple[list[Mention], dict[int, int], dict[int, str], Counter[str]]:
     # One name tuple, category tuple and text per work, shared by its mentions: a work of a
     # thousand authors costs a thousand references, not a million (its own name included: the
     # corpus reads a work's co-author names once and takes the pair's own name off).
@@ -123,7 +251,9 @@ def _load(block_keys: set[str] | None):
     categories_of: dict[int, tuple[str, ...]] = {
         w: tuple(code for _, code in sorted(codes)) for w, codes in topics.items()
     }
-    mentions, record_of, source_of = [], {}, {}
+    mentions: list[Mention] = []
+    record_of: dict[int, int] = {}
+    source_of: dict[int, str] = {}
     for aid, work_id, _position, name, affiliation, author_id, source in rows:
         if block_keys is not None and block_key(name) not in block_keys:
             continue
@@ -274,11 +404,16 @@ def _score(corpus: Corpus, record_index: np.ndarray):
     return resolution, confidence
 
 
-def resolve_identities(*, names: list[str] | None = None) -> PassResult:
-    """One pass of the engine over the blocks of ``names`` (printed names), or over everything."""
+def resolve_identities(
+    *, names: list[str] | None = None, blocks: Iterable[str] | None = None
+) -> PassResult:
+    """One pass of the engine over the blocks of ``names`` (printed names) and ``blocks`` (name
+    block keys, ``names.block_key``), or over everything when neither is given."""
     started = time.perf_counter()
     result = PassResult()
-    block_keys = {block_key(n) for n in names} if names is not None else None
+    block_keys: set[str] | None = None
+    if names is not None or blocks is not None:
+        block_keys = {block_key(n) for n in names or ()} | set(blocks or ())
     mentions, record_of, source_of, coauthor_works = _load(block_keys)
     result.authorships = len(mentions)
     if not mentions:
@@ -652,3 +787,67 @@ def _apply_merges(merges, result: PassResult) -> int:
         )
         result.decisions.extend(d.pk for d in created)
     return merged_total
+
+
+# The nightly full pass is split into groups of about this many authorships, one task each.
+AUTHORSHIPS_PER_GROUP = 100_000
+
+
+def block_groups(authorships_per_group: int | None = None) -> list[list[str]]:
+    """Every name block, in groups for the full pass's tasks: each group about
+    ``authorships_per_group`` authorships (a larger block alone), in block order.
+
+    Blocks are resolved independently, except through a record holding authorships of several
+    blocks (a curator's merge of two name forms, an owner's record): such blocks stay in one
+    group, so a record is only ever read, sized and merged by one task."""
+    per_group = authorships_per_group or AUTHORSHIPS_PER_GROUP
+    key_blocks()
+    rekey_blocks()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT s.block_key, count(*) FROM publications_authorship s
+            JOIN publications_work w ON w.id = s.work_id
+            WHERE NOT w.hidden GROUP BY s.block_key
+            """
+        )
+        size = dict(cursor.fetchall())
+        cursor.execute(
+            """
+            SELECT array_agg(DISTINCT s.block_key) FROM publications_authorship s
+            JOIN publications_work w ON w.id = s.work_id
+            WHERE NOT w.hidden GROUP BY s.author_id HAVING count(DISTINCT s.block_key) > 1
+            """
+        )
+        spanning = [keys for (keys,) in cursor.fetchall()]
+    parent = {k: k for k in size}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for keys in spanning:
+        first = root(keys[0])
+        for other in keys[1:]:
+            r = root(other)
+            if r != first:
+                parent[max(r, first)] = min(r, first)
+                first = min(r, first)
+    components: dict[str, list[str]] = defaultdict(list)
+    for k in sorted(size):
+        components[root(k)].append(k)
+    groups: list[list[str]] = []
+    current: list[str] = []
+    count = 0
+    for keys in sorted(components.values()):
+        n = sum(size[k] for k in keys)
+        if current and count + n > per_group:
+            groups.append(current)
+            current, count = [], 0
+        current.extend(keys)
+        count += n
+    if current:
+        groups.append(current)
+    return groups

@@ -30,6 +30,7 @@ from publications import bulk_load
 from publications.arxiv import taxonomy
 from publications.arxiv.records import ParsedItem, SkippedRecord, WorkRecord
 from publications.arxiv.text import work_text
+from publications.identity.names import block_key
 from publications.names import display_form, name_key, slug_for_key
 from publications.versioning import (
     StoredWork,
@@ -81,6 +82,7 @@ class _BatchOutcome:
     updated: int = 0
     unchanged: int = 0
     touched_author_ids: set[int] = field(default_factory=set)
+    touched_blocks: set[str] = field(default_factory=set)  # name blocks of the rows written
     written: set[str] = field(default_factory=set)  # arXiv ids of the works created
 
 
@@ -104,6 +106,8 @@ class LoadStats:
     skip_reasons: Counter[str] = field(default_factory=Counter)
     errors: list[dict[str, str]] = field(default_factory=list)
     touched_author_ids: set[int] = field(default_factory=set)
+    # The identity engine's name blocks of the authorships written (its pass after the import).
+    touched_blocks: set[str] = field(default_factory=set)
     fatal: str = ""
     bulk_load: bool = False  # written in one transaction, indexes built after the rows
 
@@ -149,6 +153,9 @@ class Loader:
         self.topic_ids: dict[str, int] = {}
         self.author_ids: dict[str, int] = {}
         self.institution_ids: dict[str, int] = {}
+        self.block_keys: dict[str, str] = {}  # printed name -> the identity engine's name block
+        self._batch_blocks: set[str] = set()  # the name blocks of the batch being written
+        self._block_key_column: bool | None = None
         self.stats = LoadStats()
         self.seen_at = timezone.now()  # "last synced with arXiv" of every work this run sees
 
@@ -243,6 +250,7 @@ class Loader:
         bulk.atomic.__exit__(type(exc), exc, exc.__traceback__)
         self.stats.created = self.stats.updated = self.stats.unchanged = 0
         self.stats.touched_author_ids = set()
+        self.stats.touched_blocks = set()
         self._reset_caches()
 
     def _take(self, item: ParsedItem, batch: list[WorkRecord]) -> None:
@@ -317,6 +325,7 @@ class Loader:
         self.stats.updated += outcome.updated
         self.stats.unchanged += outcome.unchanged
         self.stats.touched_author_ids |= outcome.touched_author_ids
+        self.stats.touched_blocks |= outcome.touched_blocks
         if self._bulk is not None:
             self._bulk.written |= outcome.written
 
@@ -395,6 +404,7 @@ class Loader:
             self._ensure_authors(cursor, new_records + changed_records)
             self._ensure_institutions(cursor, new_records + changed_records)
             touched: set[int] = set()
+            self._batch_blocks = outcome.touched_blocks
             # New works cannot conflict with stored rows: they are copied straight into their
             # tables. (A concurrent import creating the same work makes the batch fail on the
             # unique arXiv id; it is then retried record by record and finds the work stored.)
@@ -601,30 +611,29 @@ class Loader:
     def _copy_authorships(
         self, cursor, records: list[WorkRecord], work_ids: dict[str, int], *, table: str
     ) -> set[int]:
-        """COPY the records' authorships into `table`; return their author record ids."""
+        """COPY the records' authorships into `table`; return their author record ids (their
+        name blocks go to the batch's ``touched_blocks``)."""
         touched: set[int] = set()
+        block_of = self.block_keys
+        blocks = self._batch_blocks
+        keyed = table.startswith("bz_stage") or self._schema_has_block_key(cursor)
         with cursor.copy(
             f"COPY {table} (work_id, position, author_id, printed_name, printed_affiliation,"
-            " institution_id, source) FROM STDIN"
+            f" institution_id, source{', block_key' if keyed else ''}) FROM STDIN"
         ) as copy:
             for r in records:
                 work_id = work_ids[r.arxiv_id]
                 for position, a in enumerate(r.authors, start=1):
                     author_id = self.author_ids[self._author_key(a.name)]
                     touched.add(author_id)
+                    block = block_of.get(a.name)
+                    if block is None:
+                        block = block_of[a.name] = block_key(a.name)
+                    blocks.add(block)
                     inst_key = self._institution_key(a.affiliation) if a.affiliation else ""
                     institution_id = self.institution_ids.get(inst_key) if inst_key else None
-                    copy.write_row(
-                        (
-                            work_id,
-                            position,
-                            author_id,
-                            a.name,
-                            a.affiliation,
-                            institution_id,
-                            "arxiv",
-                        )
-                    )
+                    row = (work_id, position, author_id, a.name, a.affiliation, institution_id)
+                    copy.write_row((*row, "arxiv", block) if keyed else (*row, "arxiv"))
         return touched
 
     def _upsert_authorships(
@@ -640,15 +649,22 @@ class Loader:
         cursor.execute("TRUNCATE bz_stage_authorship")
         touched |= self._copy_authorships(cursor, records, work_ids, table="bz_stage_authorship")
         # Keep a curated attribution (source <> 'arxiv'): curation wins over automation.
+        keyed = self._schema_has_block_key(cursor)
         cursor.execute(
             """
             INSERT INTO publications_authorship AS a (work_id, position, author_id,
-                printed_name, printed_affiliation, institution_id, source)
+                printed_name, printed_affiliation, institution_id, source"""
+            + (", block_key" if keyed else "")
+            + """)
             SELECT work_id, position, author_id, printed_name, printed_affiliation,
-                institution_id, 'arxiv'
+                institution_id, 'arxiv'"""
+            + (", block_key" if keyed else "")
+            + """
             FROM bz_stage_authorship
             ON CONFLICT (work_id, position) DO UPDATE SET
-                printed_name = EXCLUDED.printed_name,
+                printed_name = EXCLUDED.printed_name,"""
+            + ("\n                block_key = EXCLUDED.block_key," if keyed else "")
+            + """
                 printed_affiliation = EXCLUDED.printed_affiliation,
                 institution_id = EXCLUDED.institution_id,
                 author_id = CASE WHEN a.source = 'arxiv' THEN EXCLUDED.author_id
@@ -671,6 +687,18 @@ class Loader:
             [updated_ids],
         )
         return touched
+
+    def _schema_has_block_key(self, cursor) -> bool:
+        """Whether the authorships table has its block key column (the migrations' own tests
+        import into the schema of an older migration): asked once per loader."""
+        if self._block_key_column is None:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = "
+                "'publications_authorship' AND column_name = 'block_key' "
+                "AND table_schema = current_schema())"
+            )
+            self._block_key_column = bool(cursor.fetchone()[0])
+        return self._block_key_column
 
     def _ensure_authors(self, cursor, records: list[WorkRecord]) -> None:
         missing: dict[str, str] = {}
@@ -874,7 +902,7 @@ def _ensure_staging_tables(cursor) -> None:
         CREATE TEMP TABLE IF NOT EXISTS bz_stage_institution (name_key text, name text);
         CREATE TEMP TABLE IF NOT EXISTS bz_stage_authorship (
             work_id bigint, position int, author_id bigint, printed_name text,
-            printed_affiliation text, institution_id bigint, source text);
+            printed_affiliation text, institution_id bigint, source text, block_key text);
         """
     )
 

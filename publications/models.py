@@ -658,6 +658,11 @@ class Authorship(models.Model):
     )
     position = models.PositiveIntegerField()  # 1..n, printed order
     printed_name = models.TextField()
+    # The identity engine's name block of ``printed_name`` (publications.identity.names.block_key:
+    # folded family name and first initial), so that a pass over a few blocks reads only their
+    # rows. Written by the importer with the row; empty (NULL) when another writer stored the row
+    # or changed its printed name (a trigger clears it), and filled by the engine's next pass.
+    block_key = models.TextField(null=True, blank=True, editable=False)  # noqa: DJ001 (NULL: not keyed yet)
     printed_affiliation = models.TextField(blank=True)
     institution = models.ForeignKey(
         Institution, null=True, blank=True, on_delete=models.SET_NULL, related_name="authorships"
@@ -681,6 +686,11 @@ class Authorship(models.Model):
         indexes = [
             models.Index(fields=["author", "work"], name="authorship_author_idx"),
             models.Index(fields=["work", "author"], name="authorship_work_idx"),
+            # A block's rows, and how many works print a name of the block (index only).
+            models.Index(fields=["block_key", "work"], name="authorship_block_idx"),
+            models.Index(
+                fields=["id"], name="authorship_block_missing_idx", condition=Q(block_key=None)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from publications.loader import Loader, LoadStats
 from publications.models import Author, Authorship, AuthorshipSource, ImportRun, Work
 from publications.names import names_compatible, split_slug
 from publications.permissions import require_owner
-from publications.signals import author_records_changed_on_commit
+from publications.signals import author_changes_held, author_records_changed_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -125,11 +125,15 @@ def import_items(
     parameters: dict | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 2000,
+    resolve: bool = True,
 ) -> ImportRun:
     """Load parsed records and record the run. Safe to run twice: the second run changes nothing.
 
     Each batch commits on its own, so what was imported before a bad record or a truncated file
-    stays; the run lists what was skipped and why.
+    stays; the run lists what was skipped and why. Then, unless ``resolve`` is false or
+    ``BZPEER_IDENTITY_ON_IMPORT`` is off, the identity engine resolves the name blocks the run
+    wrote (``resolve_imported``; the run's ``identity`` holds its result), and counters and
+    scores are recomputed for the records changed by both, once.
     """
     run = ImportRun.objects.create(
         source=source,
@@ -158,8 +162,29 @@ def import_items(
     _finish(
         run, stats, status=ImportRun.Status.FAILED if stats.fatal else ImportRun.Status.FINISHED
     )
-    _after_import(stats)
+    run.identity = None  # type: ignore[attr-defined]
+    run.identity_error = ""  # type: ignore[attr-defined]
+    with author_changes_held(sender=ImportRun):
+        _after_import(stats)
+        if resolve and settings.BZPEER_IDENTITY_ON_IMPORT:
+            run.identity, run.identity_error = resolve_imported(stats.touched_blocks)  # type: ignore[attr-defined]
     return run
+
+
+def resolve_imported(blocks: set[str]):
+    """The identity engine's pass over the name blocks an import wrote: new authorships join
+    the records of the people they belong to, without reading any other block. Returns (the
+    pass's result or None, the error that stopped it or ""). A failure leaves the import as it
+    was stored (records by name key) for the next pass (the nightly one reads every block)."""
+    from publications.identity_service import resolve_identities
+
+    if not blocks:
+        return None, ""
+    try:
+        return resolve_identities(blocks=blocks), ""
+    except Exception as exc:
+        logger.exception("identity pass over %d imported name blocks failed", len(blocks))
+        return None, f"{type(exc).__name__}: {exc}"
 
 
 def _finish(run: ImportRun, stats: LoadStats, *, status: str, fatal: str = "") -> None:
@@ -176,6 +201,7 @@ def _finish(run: ImportRun, stats: LoadStats, *, status: str, fatal: str = "") -
     run.finished_at = timezone.now()
     run.save()
     run.touched_author_ids = stats.touched_author_ids  # type: ignore[attr-defined]
+    run.touched_blocks = stats.touched_blocks  # type: ignore[attr-defined]
     run.skip_reasons = dict(stats.skip_reasons)  # type: ignore[attr-defined]
 
 
@@ -217,7 +243,11 @@ def _oai_items(page: oai.OaiPage) -> Iterator[ParsedItem]:
 
 
 def import_path(
-    path: Path, *, progress: Callable[[int], None] | None = None, batch_size: int = 2000
+    path: Path,
+    *,
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = 2000,
+    resolve: bool = True,
 ) -> ImportRun:
     source, items = parse_path(path)
     return import_items(
@@ -226,6 +256,7 @@ def import_path(
         parameters={"path": str(path)},
         progress=progress,
         batch_size=batch_size,
+        resolve=resolve,
     )
 
 

@@ -3,7 +3,10 @@ import. Both are about author records; every sender in every app uses these two.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import Signal
@@ -30,8 +33,44 @@ def author_records_changed_on_commit(
     """Send ``author_records_changed`` once the current transaction commits (at once outside
     one). Curation sends it with no ids too (a hidden work): caches of lists still drop."""
     ids = sorted({int(i) for i in author_ids})
+    held = getattr(_holding, "changes", None)
+    if held is not None:
+        (held.authorships if authorships_changed else held.people).update(ids)
+        return
     transaction.on_commit(
         lambda: author_records_changed.send(
             sender=sender, author_ids=ids, authorships_changed=authorships_changed
         )
     )
+
+
+@dataclass
+class HeldChanges:
+    authorships: set[int] = field(default_factory=set)  # authorships_changed=True
+    people: set[int] = field(default_factory=set)  # authorships_changed=False
+
+
+_holding = threading.local()
+
+
+@contextmanager
+def author_changes_held(sender=None) -> Iterator[HeldChanges]:
+    """Hold the ``author_records_changed`` notifications sent inside the block and send them
+    once at its end (after commit): an import of several files followed by the identity pass
+    has counters and scores recomputed once, not after each file and each batch of merges.
+    Nested blocks hold into the outermost one. Sent even when the block fails: what committed
+    before the failure changed."""
+    if getattr(_holding, "changes", None) is not None:
+        yield _holding.changes
+        return
+    held = _holding.changes = HeldChanges()
+    try:
+        yield held
+    finally:
+        _holding.changes = None
+        if held.authorships:
+            author_records_changed_on_commit(
+                held.authorships, authorships_changed=True, sender=sender
+            )
+        if held.people:
+            author_records_changed_on_commit(held.people, authorships_changed=False, sender=sender)

@@ -51,6 +51,10 @@ def _counts(run: ImportRun) -> dict[str, Any]:
         "skipped": run.records_skipped,
         "failed": run.records_failed,
         "watermark": run.watermark,
+        # The identity pass over the name blocks the run wrote (records merged, proposals).
+        "identity_merged": getattr(getattr(run, "identity", None), "merged", 0),
+        "identity_proposals": getattr(getattr(run, "identity", None), "proposals", 0),
+        "identity_error": getattr(run, "identity_error", ""),
     }
 
 
@@ -89,3 +93,38 @@ def reimport_work(self, arxiv_id: str) -> dict[str, Any]:
 def import_file(self, path: str) -> dict[str, Any]:
     """Import a local file (snapshot, Atom or OAI-PMH) via publications.services.import_path."""
     return _counts(services.import_path(Path(path)))
+
+
+# The identity engine's full pass (nightly, Celery beat): one task per group of name blocks, so
+# any number of workers on the same broker share it. Each group is an ordinary pass over its
+# blocks (publications.identity_service.resolve_identities): claimed and curated records get
+# proposals, never changes. Safe to run twice: a second pass over the same data changes nothing.
+# The settings' task time limit applies (a group of blocks takes well under a minute on astro-ph),
+# so the broker never hands a running group to a second worker.
+IDENTITY_TASK = {"acks_late": True}
+
+
+@shared_task(**IDENTITY_TASK)
+def resolve_identities_nightly() -> int:
+    """Enqueue the full pass: one ``resolve_identity_blocks`` task per group of blocks."""
+    from publications.identity_service import block_groups
+
+    groups = block_groups()
+    for blocks in groups:
+        resolve_identity_blocks.delay(blocks)
+    log.info("identity full pass: %d groups of name blocks enqueued", len(groups))
+    return len(groups)
+
+
+@shared_task(**IDENTITY_TASK)
+def resolve_identity_blocks(blocks: list[str]) -> dict[str, int]:
+    """One pass of the identity engine over these name blocks."""
+    from publications.identity_service import resolve_identities
+
+    result = resolve_identities(blocks=blocks)
+    return {
+        "blocks": result.blocks,
+        "authorships": result.authorships,
+        "merged": result.merged,
+        "proposals": result.proposals,
+    }

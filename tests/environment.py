@@ -8,4 +8,7 @@ import os
 from bzpeer.embedded_db import use_embedded_if_unset
 
 os.environ.setdefault("BZPEER_SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+# Imports leave records by name key in tests, as the tests of every area expect: the identity
+# pass that ends an import is tested where it is turned on (tests/identity/test_pipeline.py).
+os.environ.setdefault("BZPEER_IDENTITY_ON_IMPORT", "0")
 use_embedded_if_unset()

@@ -1,17 +1,31 @@
-"""``manage.py import_arxiv PATH [PATH ...]``: import arXiv metadata files of any supported format."""
+"""``manage.py import_arxiv PATH [PATH ...]``: import arXiv metadata files of any supported format.
+
+After the files, the identity engine resolves the name blocks they wrote (one pass for all the
+files), then counters and trust scores are recomputed for the records both changed: the command
+ends with resolved records (inline without REDIS_URL; with a broker the recompute is enqueued)."""
 
 from __future__ import annotations
 
 import gzip
 import sys
+import time
 import zlib
 from pathlib import Path
 
+from celery import current_app
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from publications.arxiv.detect import detect_format
-from publications.services import UnreadableInput, import_path, mark_interrupted_runs
+from publications.models import ImportRun
+from publications.services import (
+    UnreadableInput,
+    import_path,
+    mark_interrupted_runs,
+    resolve_imported,
+)
+from publications.signals import author_changes_held
 
 # How records start in each format, to size the progress bar before the import reads the file.
 _RECORD_START = {"jsonl": b"\n", "oai": b"<record>", "atom": b"<entry>"}
@@ -34,6 +48,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--show-skipped", type=int, default=20, help="how many skipped records to list per file"
         )
+        parser.add_argument(
+            "--no-identity",
+            action="store_true",
+            help="leave the records by name key: no identity pass after the import (the nightly "
+            "pass or manage.py resolve_identities resolves them later)",
+        )
 
     def handle(
         self,
@@ -42,6 +62,7 @@ class Command(BaseCommand):
         batch_size: int,
         no_progress: bool,
         show_skipped: int,
+        no_identity: bool = False,
         **options,
     ) -> None:
         for run in mark_interrupted_runs():
@@ -53,6 +74,56 @@ class Command(BaseCommand):
                 )
             )
         files = _expand(paths)
+        resolve = not no_identity and settings.BZPEER_IDENTITY_ON_IMPORT
+        error = ""
+        # Counters and scores once at the end, for the records the files and the pass changed.
+        with author_changes_held(sender=ImportRun) as changed:
+            blocks, unreadable = self._import(files, batch_size, no_progress, show_skipped)
+            if resolve:
+                started = time.perf_counter()
+                result, error = resolve_imported(blocks)
+                if error:
+                    self.stderr.write(
+                        self.style.ERROR(
+                            f"identity pass failed ({error}): the records stay by name key until "
+                            "the next pass (manage.py resolve_identities)"
+                        )
+                    )
+                elif result is not None:
+                    self.stdout.write(
+                        f"identity: {result.authorships} authorships in {result.blocks} name "
+                        f"blocks: {result.merged} records merged, {result.proposals} proposals "
+                        f"({time.perf_counter() - started:.1f} s)"
+                    )
+            started = time.perf_counter()
+            records = len(changed.authorships)
+        if records and not settings.BZPEER_SCORES_ON_CHANGE:
+            self.stdout.write(
+                f"counters and trust scores of {records} records not recomputed "
+                "(BZPEER_SCORES_ON_CHANGE=0): manage.py recompute_scores"
+            )
+        elif records and current_app.conf.task_always_eager:
+            self.stdout.write(
+                f"counters and trust scores of {records} records recomputed "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+        elif records:
+            self.stdout.write(f"counters and trust scores of {records} records: recompute enqueued")
+        problems = []
+        if unreadable:
+            problems.append(
+                f"{len(unreadable)} file(s) could not be read: " + "; ".join(unreadable)
+            )
+        if error:
+            problems.append(f"the identity pass failed: {error}")
+        if problems:
+            raise CommandError("; ".join(problems))
+
+    def _import(
+        self, files: list[Path], batch_size: int, no_progress: bool, show_skipped: int
+    ) -> tuple[set[str], list[str]]:
+        """Import the files: the name blocks they wrote, and the files that could not be read."""
+        blocks: set[str] = set()
         unreadable: list[str] = []
         totals = dict(seen=0, created=0, updated=0, unchanged=0, skipped=0, failed=0)
         # The bar goes to standard error (tqdm's default), so it is shown when that is a terminal,
@@ -69,7 +140,7 @@ class Command(BaseCommand):
                 dynamic_ncols=True,
             )
             try:
-                run = import_path(path, progress=bar.update, batch_size=batch_size)
+                run = import_path(path, progress=bar.update, batch_size=batch_size, resolve=False)
             except UnreadableInput as exc:
                 unreadable.append(str(exc))
                 self.stderr.write(self.style.ERROR(f"cannot read {exc}"))
@@ -84,6 +155,7 @@ class Command(BaseCommand):
                 skipped=run.records_skipped,
                 failed=run.records_failed,
             )
+            blocks |= run.touched_blocks  # type: ignore[attr-defined]
             for key, value in counts.items():
                 totals[key] += value
             style = (
@@ -101,10 +173,7 @@ class Command(BaseCommand):
                 )
         if len(files) > 1:
             self.stdout.write(self.style.SUCCESS("total: " + _format(totals)))
-        if unreadable:
-            raise CommandError(
-                f"{len(unreadable)} file(s) could not be read: " + "; ".join(unreadable)
-            )
+        return blocks, unreadable
 
 
 def _expand(paths: list[Path]) -> list[Path]:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("publications", "0012_split_notices_moved_to_profiles"),
+        ("publications", "0013_authorship_block_key"),
     ]
 
     operations = [
