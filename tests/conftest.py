@@ -13,12 +13,19 @@ SHARED_ARXIV = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv"
 
 @pytest.fixture(autouse=True)
 def _celery_inline():
-    """Tasks run inline in tests unless a test starts a real worker (see tests/test_celery_worker.py)."""
+    """Tasks run inline in tests unless a test starts a real worker (see tests/test_celery_worker.py).
+
+    Each test also starts as a fresh process would, allowed to wait for a task's result: Celery
+    marks "inside a task" in one process-wide flag, which two threads running inline tasks at
+    once (a test of a curator's merge during an import) can leave set after both end."""
+    from celery.result import allow_join_result
+
     from bzpeer.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
-    yield
+    with allow_join_result():
+        yield
     app.conf.task_always_eager = previous
 
 
