@@ -32,6 +32,7 @@ from django.db.models import Q
 from publications import signals
 from publications.curation import _merge, authors_changed_on_commit, refresh_counts, split_off
 from publications.identity.cluster import cluster_evidence, reason_text, resolve
+from publications.identity.components import Components
 from publications.identity.evidence import Corpus, Mention
 from publications.identity.model import default_model
 from publications.identity.names import block_key
@@ -820,24 +821,13 @@ def block_groups(authorships_per_group: int | None = None) -> list[list[str]]:
             """
         )
         spanning = [keys for (keys,) in cursor.fetchall()]
-    parent = {k: k for k in size}
-
-    def root(k: str) -> str:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
+    tied: Components[str] = Components()
     for keys in spanning:
-        first = root(keys[0])
         for other in keys[1:]:
-            r = root(other)
-            if r != first:
-                parent[max(r, first)] = min(r, first)
-                first = min(r, first)
+            tied.union(keys[0], other)
     components: dict[str, list[str]] = defaultdict(list)
     for k in sorted(size):
-        components[root(k)].append(k)
+        components[tied.find(k)].append(k)
     groups: list[list[str]] = []
     current: list[str] = []
     count = 0

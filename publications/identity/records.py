@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from publications.identity.components import Components
 from publications.identity.names import INCOMPATIBLE, compatibility
 
 # A record joins another when at least this share of its authorships has a strong partner
@@ -283,16 +284,8 @@ def people_of(cluster_of: dict, pairs, keys: list) -> dict:
         linked[(x, y)].add(i)
         linked[(y, x)].add(j)
     size = Counter(cluster.tolist())
-    parent: dict[int, int] = {}
-
-    def root(c: int) -> int:
-        while parent.get(c, c) != c:
-            c = parent[c]
-        return c
-
+    people: Components[int] = Components()
     for (x, y), members in sorted(linked.items()):
         if len(members) >= LINK_SHARE * size[x]:
-            rx, ry = root(x), root(y)
-            if rx != ry:
-                parent[max(rx, ry)] = min(rx, ry)
-    return {k: root(int(c)) for k, c in zip(keys, cluster.tolist(), strict=True)}
+            people.union(x, y)
+    return {k: people.find(int(c)) for k, c in zip(keys, cluster.tolist(), strict=True)}
