@@ -261,10 +261,7 @@ def _load_authorships(cursor, scope: list[int] | None) -> None:
 
 
 def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
-    """Current stored values and freshly counted inputs, per live author record in scope.
-
-    The identity engine's assessment is read through the row's JSON: on a database whose
-    schema predates the column (an import run between migrations) it reads as not assessed."""
+    """Current stored values and freshly counted inputs, per live author record in scope."""
     params: list[int]
     cond, params = ("", []) if scope is None else ("AND id IN (SELECT id FROM graph_scope)", [])
     cursor.execute(
@@ -273,8 +270,8 @@ def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
                topics_count, close_collaborators_count, verified_collaborators_count, first_year,
                last_year, trust_score, trust_tier, trust_formula_version, trust_components->>'inputs',
                may_combine_several, scored_at IS NOT NULL, several_decision,
-               coalesce(to_jsonb(a)->>'identity_assessment', '')
-        FROM profiles_author a WHERE merged_into_id IS NULL {cond}
+               identity_assessment
+        FROM profiles_author WHERE merged_into_id IS NULL {cond}
         """,
         params,
     )

@@ -10,6 +10,7 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import override_settings
 from django.utils import timezone
 
 from publications import author_records, curation, curation_works, selectors
@@ -189,7 +190,10 @@ def test_the_migration_fills_the_table_from_the_records_already_there():
     try:
         executor = MigrationExecutor(connection)
         executor.migrate(before)
-        import_path(OLDER)  # the importer's SQL names the tables, the same before and after
+        # The importer's SQL names the tables, the same before and after; today's recompute
+        # reads columns the older schema does not have yet, so it does not run here.
+        with override_settings(BZPEER_SCORES_ON_CHANGE=False):
+            import_path(OLDER)
         with connection.cursor() as cursor:
             cursor.execute("UPDATE profiles_author SET hidden = true WHERE slug = 'robin-de-jong'")
             cursor.execute(
