@@ -109,12 +109,15 @@ class AuthorQuerySet(models.QuerySet["Author"]):
 
     def with_open_proposals(self) -> AuthorQuerySet:
         """Each record with ``has_open_proposals``: the identity engine proposed other records
-        to join it and nobody answered yet (publications.identity_review.open_proposals_for)."""
+        to join it, or proposed to split it, and nobody answered yet
+        (publications.identity_review.open_proposals_for, open_split_proposals_for)."""
         # The attribute is declared on Author, for the code that reads it.
         return self.annotate(  # type: ignore[no-redef]
             has_open_proposals=Exists(
                 IdentityDecision.objects.filter(
-                    author=OuterRef("pk"), kind=IdentityDecision.Kind.PROPOSAL, review=""
+                    author=OuterRef("pk"),
+                    kind__in=[IdentityDecision.Kind.PROPOSAL, IdentityDecision.Kind.SPLIT_PROPOSAL],
+                    review="",
                 )
             )
         )
