@@ -30,8 +30,10 @@ from django.utils import timezone
 from publications.curation import (
     CurationError,
     _merge,
+    authors_changed_on_commit,
     last_merge_event,
     merge_authors,
+    refresh_counts,
     require_curator_actor,
     split_author,
     split_off,
@@ -59,7 +61,11 @@ LOW_CONFIDENCE = 0.9
 UNCERTAIN = Q(review="") & (
     Q(kind__in=[IdentityDecision.Kind.PROPOSAL, IdentityDecision.Kind.SPLIT_PROPOSAL])
     | Q(
-        kind__in=[IdentityDecision.Kind.MERGE, IdentityDecision.Kind.SPLIT],
+        kind__in=[
+            IdentityDecision.Kind.MERGE,
+            IdentityDecision.Kind.SPLIT,
+            IdentityDecision.Kind.MOVE,
+        ],
         confidence__lt=LOW_CONFIDENCE,
     )
 )
@@ -374,6 +380,8 @@ def curator_accept(*, decision: IdentityDecision, actor: Any) -> str:
         done = f"merged {len(others)} record(s) into record {survivor}"
     elif decision.kind == IdentityDecision.Kind.SPLIT:
         done = "kept the engine's split"
+    elif decision.kind == IdentityDecision.Kind.MOVE:
+        done = "kept the works where the engine moved them"
     else:
         done = "kept the engine's merge"
     _close(decision, IdentityReview.ACCEPTED, actor)
@@ -431,6 +439,8 @@ def curator_reject(*, decision: IdentityDecision, actor: Any) -> str:
                 note=f"rejected the identity engine's split: {decision.reason}",
             )
             undone = len(live)
+    if decision.kind == IdentityDecision.Kind.MOVE:
+        undone = _undo_move(decision, actor)
     if decision.kind == IdentityDecision.Kind.MERGE:
         for record_id in decision.records[1:]:
             event = last_merge_event(author_id=record_id)
@@ -442,7 +452,37 @@ def curator_reject(*, decision: IdentityDecision, actor: Any) -> str:
                 )
                 undone += 1
     _close(decision, IdentityReview.REJECTED, actor)
+    if decision.kind == IdentityDecision.Kind.MOVE:
+        return f"moved {undone} work(s) back" if undone else "rejected"
     return f"undid {undone} merge(s)" if undone else "rejected"
+
+
+def _undo_move(decision: IdentityDecision, actor: Any) -> int:
+    """The works the engine moved go back to the record they came from, as the curator's
+    decision (the record is fixed from then on: no pass moves them again; the two records are
+    kept apart). Works moved on since (by a merge, a split or a person) stay where they are."""
+    home, origin = decision.records[0], decision.records[1]
+    records = Author.objects.select_for_update().filter(pk__in=[home, origin], merged_into=None)
+    if len(records) != 2:
+        return 0
+    moving = Authorship.objects.filter(author_id=home, pk__in=decision.evidence.get("moved", []))
+    back = list(moving.values_list("pk", "work__arxiv_id"))
+    if not back:
+        return 0
+    moving.update(author_id=origin, source=AuthorshipSource.CURATOR)
+    CurationEvent.objects.create(
+        actor=actor,
+        action="identity_move_undone",
+        target_type="author",
+        target_id=str(origin),
+        author_id=home,
+        before={"author": home, "authorships": [pk for pk, _ in back]},
+        after={"author": origin, "works": sorted(w for _, w in back)},
+        note=f"rejected the identity engine's move: {decision.reason}",
+    )
+    refresh_counts([home, origin])
+    authors_changed_on_commit([home, origin])
+    return len(back)
 
 
 # ---------------------------------------------------------------------------------------------
