@@ -92,7 +92,9 @@ class Command(BaseCommand):
                 elif result is not None:
                     self.stdout.write(
                         f"identity: {result.authorships} authorships in {result.blocks} name "
-                        f"blocks: {result.merged} records merged, {result.proposals} proposals "
+                        f"blocks: {result.merged} records merged, {result.split} split, "
+                        f"{result.moved} authorships moved to their person's record, "
+                        f"{result.proposals + result.split_proposals} proposals "
                         f"({time.perf_counter() - started:.1f} s)"
                     )
             started = time.perf_counter()
