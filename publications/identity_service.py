@@ -445,7 +445,6 @@ def resolve_identities(
         return result
     records = set(record_of.values())
     fixed = _fixed_records(records, source_of, record_of)
-    del source_of
     # Pairs curators took apart, pairs an owner or curator said are not one person, and
     # records the engine's splits made from one.
     kept_apart = _on_live_records(
