@@ -2,9 +2,11 @@
 into an empty database, tasks inline, ending with resolved records (the identity pass over the
 blocks it wrote, then counters and trust scores), against the import floor measured in the same
 run (benchmarks.bench_import) and with its peak memory (/usr/bin/time -v). Then a daily batch:
-the works of the snapshot's last 1,000 records are deleted and imported again through the
-harvest's path (``import_items``), and the identity pass over the name blocks they wrote is
-timed on its own (the incremental assignment of new authorships).
+the works of the snapshot's last 1,000 records are deleted (with the records of the names no
+other work prints) and imported again through the harvest's path (``import_items``), which ends
+with the identity pass it chooses for a small batch: the incremental assignment
+(publications/identity_incremental.py), timed on its own, run again (it must change nothing),
+and compared with the full pass over the blocks the batch wrote (what the import ran before).
 """
 
 from __future__ import annotations
