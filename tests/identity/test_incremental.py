@@ -229,3 +229,19 @@ def test_the_batch_pairs_are_the_full_pass_pairs_holding_a_new_authorship(monkey
         assert len(x) and list(zip(x.tolist(), y.tolist(), strict=True)) == list(
             zip(a[holding].tolist(), b[holding].tolist(), strict=True)
         )
+
+
+def test_no_page_api_or_admin_url_runs_the_assignment():
+    """It runs at the end of an import (a command, a task): no user surface starts it."""
+    from django.urls import get_resolver
+
+    def views(resolver):
+        for p in resolver.url_patterns:
+            if hasattr(p, "url_patterns"):
+                yield from views(p)
+            else:
+                yield p.callback
+
+    modules = {getattr(v, "__module__", "") for v in views(get_resolver())}
+    assert modules and "publications.identity_incremental" not in modules
+    assert not any("identity_service" in m for m in modules)
