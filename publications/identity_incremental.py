@@ -64,6 +64,8 @@ from publications.identity_service import (
     _store_proposals,
     key_blocks,
 )
+from publications.loader import NAME_LIMIT
+from publications.names import name_key
 
 logger = logging.getLogger(__name__)
 
@@ -127,25 +129,33 @@ def is_small_batch(mark: BatchMark | None) -> bool:
 
 
 def _batch_blocks(mark: BatchMark) -> tuple[set[int], list[str]]:
-    """The live records the batch created and the name blocks of their authorships."""
+    """The live records the batch created, and the name blocks of the batch's authorships
+    printing a name it created a record for. The blocks do not depend on what a pass merged
+    since (a merged record holds nothing, but its name still says where its authorships are),
+    so a second run reads the same authorships as the first and scores the same pairs."""
     key_blocks()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id FROM profiles_author WHERE id > %s AND merged_into_id IS NULL",
+            "SELECT id, name_key, receives_imports, merged_into_id IS NULL FROM profiles_author "
+            "WHERE id > %s",
             [mark.records_before],
         )
-        records = {pk for (pk,) in cursor.fetchall()}
+        rows = cursor.fetchall()
+        records = {pk for pk, _, _, live in rows if live}
+        # The names the importer made records for (not a curator's or owner's new record).
+        names = {key for _, key, imported, _ in rows if imported}
         if not records:
             return records, []
         cursor.execute(
             """
-            SELECT DISTINCT s.block_key FROM publications_authorship s
+            SELECT DISTINCT s.printed_name, s.block_key FROM publications_authorship s
             JOIN publications_work w ON w.id = s.work_id
-            WHERE NOT w.hidden AND s.author_id = ANY(%s)
+            WHERE NOT w.hidden AND s.id > %s
             """,
-            [sorted(records)],
+            [mark.authorships_before],
         )
-        blocks = sorted(key for (key,) in cursor.fetchall())
+        printed = cursor.fetchall()
+    blocks = sorted({block for name, block in printed if name_key(name)[:NAME_LIMIT] in names})
     return records, blocks
 
 
