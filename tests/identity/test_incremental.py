@@ -8,6 +8,7 @@ and print four name forms the database has never seen ("Guangjun Wang", "Guangwe
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -245,3 +246,15 @@ def test_no_page_api_or_admin_url_runs_the_assignment():
     modules = {getattr(v, "__module__", "") for v in views(get_resolver())}
     assert modules and "publications.identity_incremental" not in modules
     assert not any("identity_service" in m for m in modules)
+
+
+def test_import_arxiv_of_a_small_batch_says_it_assigned_it_incrementally(stored):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    guang_jun = _record_of("Guang-Jun Wang")
+    out = StringIO()
+    call_command("import_arxiv", "--no-progress", str(stored), stdout=out)
+    assert re.search(r"\(incremental: \d+ new authorships, \d+ new records, ", out.getvalue())
+    assert _record_of("Guangjun Wang") == guang_jun
