@@ -25,21 +25,32 @@ IN_PROCESS_QUERIES = 200  # of each kind, timed one after another in one process
 IN_PROCESS = """
 import json, statistics, sys, time
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from publications import pages, selectors
 queries = json.loads(sys.stdin.read())
 client = Client()
 for q in ("warm up", "W. Up"):
     client.get("/search/", {"q": q})
+sql = []
+def timed(execute, *args):
+    t = time.perf_counter()
+    try:
+        return execute(*args)
+    finally:
+        sql.append(time.perf_counter() - t)
 out = {}
 for kind, qs in queries.items():
-    request_ms, cpu_ms, page_ms, names_ms = [], [], [], []
+    request_ms, cpu_ms, sql_ms, page_ms, names_ms = [], [], [], [], []
     for q in qs:
         cache.clear()  # the page cache and its fragment: the whole page is built
+        sql.clear()
         t, cpu = time.perf_counter(), time.process_time()
-        response = client.get("/search/", {"q": q})
+        with connection.execute_wrapper(timed):
+            response = client.get("/search/", {"q": q})
         request_ms.append((time.perf_counter() - t) * 1000)
         cpu_ms.append((time.process_time() - cpu) * 1000)
+        sql_ms.append(sum(sql) * 1000)
         assert response.status_code == 200, (q, response.status_code)
         t = time.perf_counter()
         page = pages.search_page(query=q)
@@ -49,7 +60,9 @@ for kind, qs in queries.items():
         t = time.perf_counter()
         selectors.authors_search(query=q)
         names_ms.append((time.perf_counter() - t) * 1000)
-    out[kind] = {"request": request_ms, "cpu": cpu_ms, "page": page_ms, "names": names_ms}
+    out[kind] = {
+        "request": request_ms, "cpu": cpu_ms, "sql": sql_ms, "page": page_ms, "names": names_ms
+    }
 print(json.dumps(out))
 """
 
@@ -101,7 +114,7 @@ def run() -> dict:
     )
     in_process = "\n".join(
         f"| {kind} | {statistics.median(t['request']):.1f} | {_percentile(t['request'], 0.99):.1f} | "
-        f"{statistics.median(t['cpu']):.1f} | "
+        f"{statistics.median(t['cpu']):.1f} | {statistics.median(t['sql']):.1f} | "
         f"{statistics.median(t['page']):.1f} | {_percentile(t['page'], 0.99):.1f} | "
         f"{statistics.median(t['names']):.1f} | {_percentile(t['names'], 0.99):.1f} |"
         for kind, t in timed.items()
@@ -122,12 +135,13 @@ of `/ping` at the start ({ping.requests_per_s:,.0f}/s, p99 {ping.p99_ms:.1f} ms;
 
 One process, uncached, {IN_PROCESS_QUERIES} distinct queries of each kind one after another: the
 whole request (Django's test client, anonymous, DEBUG off, caches emptied before each; its
-Python CPU time, which leaves out the database server and waits), then the page's selectors
-without the template, then the name match alone; ms. Load average at the end:
+Python CPU time, which leaves out the database server and waits; the wall time of its SQL
+statements, from sending each to reading its rows), then the page's selectors without the
+template, then the name match alone; ms. Load average at the end:
 {", ".join(f"{x:.2f}" for x in load_in_process)}.
 
-| queries | request median | request p99 | request CPU median | selectors median | selectors p99 | name match median | name match p99 |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+| queries | request median | request p99 | request CPU median | request SQL median | selectors median | selectors p99 | name match median | name match p99 |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 {in_process}
 """
     write_section("search", body)

@@ -312,12 +312,18 @@ def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
     """
     cursor.execute("DROP TABLE IF EXISTS graph_pairs")
     if scope is None:  # every pair once (a < b), then stored both ways
+        # Grouped by sorting, not hashing: a hash aggregate reserves 8 kB per array_agg group,
+        # so with hash_mem it plans for ~60k groups; ~1M (record, co-author) groups go through
+        # it, and it spilled them to disk in 9 batches (twice the backend CPU of one sort on
+        # astro-ph). Sorted by work too: the arrays come out ordered.
+        cursor.execute("SET LOCAL enable_hashagg = off")
         cursor.execute(
             f"""
             CREATE TEMP TABLE graph_pairs ON COMMIT DROP AS
             WITH m AS ({m}),
             pairs AS (
-                SELECT x.author_id AS a, y.author_id AS b, array_agg(x.work_id) AS works
+                SELECT x.author_id AS a, y.author_id AS b,
+                       array_agg(x.work_id ORDER BY x.work_id) AS works
                 FROM m x JOIN m y ON y.work_id = x.work_id AND x.author_id < y.author_id
                 GROUP BY x.author_id, y.author_id
                 HAVING count(*) >= {CLOSE_MIN_SHARED}
@@ -325,6 +331,7 @@ def _read(cursor, scope: list[int] | None) -> dict[int, Inputs]:
             SELECT a, b, works FROM pairs UNION ALL SELECT b, a, works FROM pairs
             """
         )
+        cursor.execute("SET LOCAL enable_hashagg TO DEFAULT")
     else:
         # graph_aw holds only the scope's rows: the co-authors come from the authorships of its
         # small works (read from authorship_work_idx alone), grouped by pair in one hash.

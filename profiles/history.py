@@ -136,6 +136,14 @@ DESCRIBE: dict[str, Callable[[dict, dict, CurationEvent], str]] = {
     "unmerge": _unmerge,
     "split": _split,
     "authorship_disowned": _disowned,
+    "identity_moved": lambda b, a, e: (
+        f"moved {_n(_count(a.get('works') or []), 'work')} to {a.get('slug') or 'another record'}"
+        " (the identity engine: their person's record)"
+    ),
+    "identity_move_undone": lambda b, a, e: (
+        f"moved {_n(_count(a.get('works') or []), 'work')} back (a curator rejected the identity"
+        " engine's move)"
+    ),
     "authorship_added": _added,
     "claim_created": lambda b, a, e: (
         f"claimed the record (evidence {_level(a.get('evidence_level'))})"

@@ -17,6 +17,11 @@ urlpatterns = [
     path("authors/<str:slug>/merge-request/", owner.merge_request, name="merge-request"),
     path("authors/<str:slug>/invite/", invitations.invite, name="invite"),
     path("authors/<str:slug>/proposals/", identity.proposal_answer, name="proposal-answer"),
+    path(
+        "authors/<str:slug>/split-proposals/",
+        identity.split_proposal_answer,
+        name="split-proposal-answer",
+    ),
     path("authors/<str:slug>/people/", identity.name_page, name="name-page"),
     path(
         "following/split/<int:notice_id>/",

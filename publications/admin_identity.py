@@ -130,6 +130,7 @@ class IdentityDecisionAdmin(admin.ModelAdmin):
                 IdentityDecision.Kind.PROPOSAL: "waiting",
                 IdentityDecision.Kind.SPLIT_PROPOSAL: "waiting (split)",
                 IdentityDecision.Kind.SPLIT: "split (low confidence)",
+                IdentityDecision.Kind.MOVE: "works moved (low confidence)",
             }
             return waiting.get(decision.kind, "merged (low confidence)")
         by = decision.reviewed_by.get_username() if decision.reviewed_by else "—"

@@ -32,6 +32,9 @@ TABLES = (
 # Memory for building indexes and checking foreign keys in one pass each (this transaction only).
 MAINTENANCE_WORK_MEM = "512MB"
 WORK_MEM = "256MB"
+# Index builds (B-tree, and GIN from PostgreSQL 18) share their scan and sort with one
+# parallel worker: the loading process waits for them, so the second core is otherwise idle.
+MAINTENANCE_WORKERS = 1
 
 
 @dataclass
@@ -125,6 +128,7 @@ def restore(cursor, deferred: Deferred) -> None:
     pass over its table)."""
     cursor.execute(f"SET LOCAL maintenance_work_mem TO '{MAINTENANCE_WORK_MEM}'")
     cursor.execute(f"SET LOCAL work_mem TO '{WORK_MEM}'")
+    cursor.execute(f"SET LOCAL max_parallel_maintenance_workers TO {MAINTENANCE_WORKERS}")
     for _table, _name, definition in deferred.indexes:
         cursor.execute(definition)
     for table, name, definition in deferred.unique_constraints:

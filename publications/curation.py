@@ -454,6 +454,7 @@ def split_off(
     actor: Any,
     note: str,
     keep_sources: bool = False,
+    moved_source: str = AuthorshipSource.CURATOR,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> tuple[Author, CurationEvent]:
@@ -461,7 +462,8 @@ def split_off(
     the record move to a new record with the same name and its own slug (it does not receive
     imports), one "split" event, counters and scores refreshed, and the apps whose rows hang on
     the record hear of it. ``keep_sources`` (the identity engine) leaves the moved attributions'
-    source as it was instead of marking them curated."""
+    source as it was instead of marking them ``moved_source`` (curated; the owner's own split
+    marks them as the owner's word)."""
     new = Author.objects.create(
         display_name=author.display_name,
         name_key=author.name_key,
@@ -478,7 +480,7 @@ def split_off(
     if keep_sources:
         moving.update(author=new)
     else:
-        moving.update(author=new, source=AuthorshipSource.CURATOR)
+        moving.update(author=new, source=moved_source)
     event = CurationEvent.objects.create(
         actor=actor,
         action="split",

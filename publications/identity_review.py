@@ -3,7 +3,10 @@
 - **Owners** see the engine's open proposals that name their record ("Is this also you?" on
   their edit page): they take them (the other records are merged into theirs through the
   curation merge, so follows, claims and history move and the other URLs redirect 301) or say
-  "not me" (stored: the engine never proposes that pair again).
+  "not me" (stored: the engine never proposes that pair again). When the engine finds several
+  people on their record, it moves nothing and asks "Are all these works yours?": the owner
+  moves each other person's works to a record of their own with one click, or says the rest is
+  theirs (stored: that record is not proposed for a split again).
 - **Curators** get one queue of uncertain cases (open proposals and merges the engine made with
   low confidence), biggest first: accept (merge the proposal; keep the merge) or reject (stored;
   a merge is undone through the curation undo).
@@ -27,10 +30,13 @@ from django.utils import timezone
 from publications.curation import (
     CurationError,
     _merge,
+    authors_changed_on_commit,
     last_merge_event,
     merge_authors,
+    refresh_counts,
     require_curator_actor,
     split_author,
+    split_off,
     unmerge_author,
 )
 from publications.merge_participants import merge_participants
@@ -55,7 +61,11 @@ LOW_CONFIDENCE = 0.9
 UNCERTAIN = Q(review="") & (
     Q(kind__in=[IdentityDecision.Kind.PROPOSAL, IdentityDecision.Kind.SPLIT_PROPOSAL])
     | Q(
-        kind__in=[IdentityDecision.Kind.MERGE, IdentityDecision.Kind.SPLIT],
+        kind__in=[
+            IdentityDecision.Kind.MERGE,
+            IdentityDecision.Kind.SPLIT,
+            IdentityDecision.Kind.MOVE,
+        ],
         confidence__lt=LOW_CONFIDENCE,
     )
 )
@@ -197,6 +207,123 @@ def owner_dismiss_proposal(*, user: Any, author: Author, decision_id: int) -> No
 
 
 # ---------------------------------------------------------------------------------------------
+# The owner: "Are all these works yours?" (the engine found several people on a claimed record)
+
+
+@dataclass
+class ProposedPiece:
+    """One person the engine found on the owner's record, other than its largest group: the
+    works of theirs still on the record (newest first, up to the limit) and why."""
+
+    index: int
+    reason: str
+    works: list[Any]
+    count: int
+
+
+@dataclass
+class OwnerSplitProposal:
+    decision: IdentityDecision
+    largest: str  # why the engine thinks the largest group is one person
+    pieces: list[ProposedPiece] = field(default_factory=list)
+
+
+def _moved_pieces(decision: IdentityDecision) -> list[int]:
+    return list(decision.evidence.get("owner_moved", []))
+
+
+def open_split_proposals_for(*, author: Author, works_limit: int = 10) -> list[OwnerSplitProposal]:
+    """The engine's open split proposals on this record (it found several people on a record
+    someone owns, so it moved nothing), with each other person's works still on the record."""
+    out = []
+    decisions = IdentityDecision.objects.filter(
+        kind=IdentityDecision.Kind.SPLIT_PROPOSAL, author=author, review=""
+    ).order_by("-created_at", "-id")
+    for decision in decisions:
+        people = decision.evidence.get("people", [])
+        proposal = OwnerSplitProposal(
+            decision=decision, largest=people[0].get("reason", "") if people else ""
+        )
+        moved = set(_moved_pieces(decision))
+        for index, keys in enumerate(decision.evidence.get("split_off", [])):
+            if index in moved:
+                continue
+            still = Authorship.objects.filter(author=author, pk__in=keys, work__hidden=False)
+            count = still.count()
+            if not count:
+                continue
+            works = [
+                a.work
+                for a in still.select_related("work").order_by("-work__first_submitted")[
+                    :works_limit
+                ]
+            ]
+            reason = people[index + 1].get("reason", "") if index + 1 < len(people) else ""
+            proposal.pieces.append(
+                ProposedPiece(index=index, reason=reason, works=works, count=count)
+            )
+        if proposal.pieces:
+            out.append(proposal)
+    return out
+
+
+def _owner_split_decision(*, user: Any, author: Author, decision_id: int) -> IdentityDecision:
+    require_owner(user, author)
+    _verified(user)
+    decision = (
+        IdentityDecision.objects.select_for_update()
+        .filter(pk=decision_id, kind=IdentityDecision.Kind.SPLIT_PROPOSAL, author=author)
+        .first()
+    )
+    if decision is None or decision.records[0] != author.pk:
+        raise ValidationError("There is no such proposal for this record.")
+    if decision.review:
+        raise ValidationError("This proposal was answered already.")
+    return decision
+
+
+@transaction.atomic
+def owner_move_piece(*, user: Any, author: Author, decision_id: int, piece: int) -> Author:
+    """The owner says one person the engine found on their record is someone else: that
+    person's works still on the record move to a new record of their own (the split: its
+    followers are told, the move is recorded as the owner's, and no later pass puts them back).
+    The proposal closes once no other person is left on the record."""
+    decision = _owner_split_decision(user=user, author=author, decision_id=decision_id)
+    pieces = decision.evidence.get("split_off", [])
+    if not (0 <= piece < len(pieces)) or piece in _moved_pieces(decision):
+        raise ValidationError("There is no such group of works in this proposal.")
+    locked = Author.objects.select_for_update().get(pk=author.pk)
+    keys = list(
+        Authorship.objects.filter(author=locked, pk__in=pieces[piece]).values_list("pk", flat=True)
+    )
+    if not keys:
+        raise ValidationError("These works left your record since the proposal: nothing to move.")
+    if not Authorship.objects.filter(author=locked).exclude(pk__in=keys).exists():
+        raise ValidationError("Every work of the record was chosen: at least one stays yours.")
+    new, _ = split_off(
+        author=locked,
+        authorships=keys,
+        actor=user,
+        note=f"the owner said these works are someone else's: {decision.reason}",
+        moved_source=AuthorshipSource.CLAIM,
+    )
+    moved = [*_moved_pieces(decision), piece]
+    decision.evidence = {**decision.evidence, "owner_moved": moved}
+    decision.save(update_fields=["evidence"])
+    if len(moved) == len(pieces):
+        _close(decision, IdentityReview.ACCEPTED, user)
+    return new
+
+
+@transaction.atomic
+def owner_keep_works(*, user: Any, author: Author, decision_id: int) -> None:
+    """ "All the works left are mine": the rest of the proposal is rejected (the groups the
+    owner moved stay moved), and the engine proposes no other split of this record."""
+    decision = _owner_split_decision(user=user, author=author, decision_id=decision_id)
+    _close(decision, IdentityReview.REJECTED, user)
+
+
+# ---------------------------------------------------------------------------------------------
 # Curators
 
 
@@ -253,6 +380,8 @@ def curator_accept(*, decision: IdentityDecision, actor: Any) -> str:
         done = f"merged {len(others)} record(s) into record {survivor}"
     elif decision.kind == IdentityDecision.Kind.SPLIT:
         done = "kept the engine's split"
+    elif decision.kind == IdentityDecision.Kind.MOVE:
+        done = "kept the works where the engine moved them"
     else:
         done = "kept the engine's merge"
     _close(decision, IdentityReview.ACCEPTED, actor)
@@ -310,6 +439,8 @@ def curator_reject(*, decision: IdentityDecision, actor: Any) -> str:
                 note=f"rejected the identity engine's split: {decision.reason}",
             )
             undone = len(live)
+    if decision.kind == IdentityDecision.Kind.MOVE:
+        undone = _undo_move(decision, actor)
     if decision.kind == IdentityDecision.Kind.MERGE:
         for record_id in decision.records[1:]:
             event = last_merge_event(author_id=record_id)
@@ -321,7 +452,37 @@ def curator_reject(*, decision: IdentityDecision, actor: Any) -> str:
                 )
                 undone += 1
     _close(decision, IdentityReview.REJECTED, actor)
+    if decision.kind == IdentityDecision.Kind.MOVE:
+        return f"moved {undone} work(s) back" if undone else "rejected"
     return f"undid {undone} merge(s)" if undone else "rejected"
+
+
+def _undo_move(decision: IdentityDecision, actor: Any) -> int:
+    """The works the engine moved go back to the record they came from, as the curator's
+    decision (the record is fixed from then on: no pass moves them again; the two records are
+    kept apart). Works moved on since (by a merge, a split or a person) stay where they are."""
+    home, origin = decision.records[0], decision.records[1]
+    records = Author.objects.select_for_update().filter(pk__in=[home, origin], merged_into=None)
+    if len(records) != 2:
+        return 0
+    moving = Authorship.objects.filter(author_id=home, pk__in=decision.evidence.get("moved", []))
+    back = list(moving.values_list("pk", "work__arxiv_id"))
+    if not back:
+        return 0
+    moving.update(author_id=origin, source=AuthorshipSource.CURATOR)
+    CurationEvent.objects.create(
+        actor=actor,
+        action="identity_move_undone",
+        target_type="author",
+        target_id=str(origin),
+        author_id=home,
+        before={"author": home, "authorships": [pk for pk, _ in back]},
+        after={"author": origin, "works": sorted(w for _, w in back)},
+        note=f"rejected the identity engine's move: {decision.reason}",
+    )
+    refresh_counts([home, origin])
+    authors_changed_on_commit([home, origin])
+    return len(back)
 
 
 # ---------------------------------------------------------------------------------------------

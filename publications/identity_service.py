@@ -44,6 +44,7 @@ from publications.identity.records import (
     people_of,
     pieces_of,
     plan_merges,
+    plan_moves,
     plan_splits,
 )
 from publications.identity_review import rejected_pairs
@@ -70,6 +71,7 @@ class PassResult:
     proposals: int = 0
     split: int = 0  # records split (each made one or more new records)
     split_proposals: int = 0
+    moved: int = 0  # authorships moved to their person's record
     assessed: int = 0  # records whose assessment changed
     seconds: float = 0.0
     decisions: list[int] = field(default_factory=list)
@@ -423,10 +425,10 @@ def resolve_identities(
     fixed = _fixed_records(records, source_of, record_of)
     # Pairs curators took apart, pairs an owner or curator said are not one person, and
     # records the engine's splits made from one.
-    separated = _on_live_records(
-        _separated_by_curators(records) | rejected_pairs(records) | _split_by_engine(records),
-        records,
+    kept_apart = _on_live_records(
+        _separated_by_curators(records) | rejected_pairs(records), records
     )
+    separated = kept_apart | _on_live_records(_split_by_engine(records), records)
     corpus = Corpus(mentions, coauthor_works=dict(coauthor_works))
     del mentions, coauthor_works
     result.blocks = len(corpus.blocks)
@@ -456,6 +458,18 @@ def resolve_identities(
             for key in keys:
                 record_of[key] = new_record
     result.split_proposals += _store_split_proposals(split_proposals, result)
+
+    # A few works of a person on another person's record move to their person's (a new work
+    # of a person split off a name's record, the leftovers of a split).
+    moves = plan_moves(
+        record_of, person_of, fixed, kept_apart,
+        movable=lambda key: source_of[key] == AuthorshipSource.ARXIV,
+    )  # fmt: skip
+    for _record, home, keys in _apply_moves(
+        corpus, index_of, moves, person_confidence, person_of, result
+    ):
+        for key in keys:
+            record_of[key] = home
 
     # Records that are one person: merged (or proposed, for a fixed record).
     records = set(record_of.values())
@@ -494,8 +508,8 @@ def resolve_identities(
     result.assessed = _store_assessments(counts)
     result.seconds = time.perf_counter() - started
     logger.info(
-        "identity pass: %s authorships, %s split, %s merged, %s proposals, %.1f s",
-        result.authorships, result.split, result.merged,
+        "identity pass: %s authorships, %s split, %s moved, %s merged, %s proposals, %.1f s",
+        result.authorships, result.split, result.moved, result.merged,
         result.proposals + result.split_proposals, result.seconds,
     )  # fmt: skip
     return result
@@ -570,6 +584,70 @@ def _apply_splits(splits, result: PassResult) -> dict[int, list[tuple[list[int],
             result.split += 1
             made[record_id] = done
     return made
+
+
+def _apply_moves(corpus, index_of, moves, person_confidence, person_of, result: PassResult):
+    """Move each group of authorships to its person's record, all in one transaction (a record
+    claimed, merged or changed by someone since it was read is left for the next pass), with a
+    decision per group (its evidence: the person's works on both records) and a curation event
+    on both records' history. Returns the moves made."""
+    if not moves:
+        return []
+    done = []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MERGE_LOCK_KEY])
+        ids = sorted({r for record, home, _ in moves for r in (record, home)})
+        live = {
+            a["pk"]: a
+            for a in Author.objects.select_for_update()
+            .filter(pk__in=ids, merged_into=None, claimed_by=None)
+            .order_by("pk")
+            .values("pk", "slug")
+        }
+        wanted = {person_of[keys[0]] for _, _, keys in moves}
+        members_of: dict[int, list[int]] = defaultdict(list)
+        for key, person in person_of.items():
+            if person in wanted:
+                members_of[person].append(index_of[key])
+        for record, home, keys in moves:
+            if record not in live or home not in live:
+                continue
+            moving = Authorship.objects.filter(
+                pk__in=keys, author_id=record, source=AuthorshipSource.ARXIV
+            )
+            if moving.count() != len(keys):
+                continue  # changed since it was read: the next pass sees it anew
+            arxiv_ids = sorted(moving.values_list("work__arxiv_id", flat=True))
+            moving.update(author_id=home)
+            person = person_of[keys[0]]
+            evidence = cluster_evidence(corpus, members_of[person])
+            evidence["confidence"] = person_confidence[person]
+            evidence["moved"] = list(keys)
+            evidence["works"] = arxiv_ids
+            n = len(keys)
+            reason = (
+                f"{n} work{'s' if n != 1 else ''} of the person of {live[home]['slug']} moved "
+                f"from {live[record]['slug']}: {reason_text(evidence)}"
+            )
+            decision = IdentityDecision.objects.create(
+                kind=IdentityDecision.Kind.MOVE, author_id=home, records=[home, record],
+                reason=reason, evidence=evidence, confidence=evidence["confidence"],
+            )  # fmt: skip
+            CurationEvent.objects.create(
+                actor=None, action="identity_moved", target_type="author",
+                target_id=str(home), author_id=record,
+                before={"author": record, "authorships": list(keys)},
+                after={"author": home, "slug": live[home]["slug"], "works": arxiv_ids},
+                note=f"identity engine: {reason}",
+            )  # fmt: skip
+            result.decisions.append(decision.pk)
+            result.moved += n
+            done.append((record, home, keys))
+        touched = sorted({r for record, home, _ in done for r in (record, home)})
+        refresh_counts(touched)
+        authors_changed_on_commit(touched)
+    return done
 
 
 def _store_split_proposals(proposals, result: PassResult) -> int:

@@ -109,12 +109,15 @@ class AuthorQuerySet(models.QuerySet["Author"]):
 
     def with_open_proposals(self) -> AuthorQuerySet:
         """Each record with ``has_open_proposals``: the identity engine proposed other records
-        to join it and nobody answered yet (publications.identity_review.open_proposals_for)."""
+        to join it, or proposed to split it, and nobody answered yet
+        (publications.identity_review.open_proposals_for, open_split_proposals_for)."""
         # The attribute is declared on Author, for the code that reads it.
         return self.annotate(  # type: ignore[no-redef]
             has_open_proposals=Exists(
                 IdentityDecision.objects.filter(
-                    author=OuterRef("pk"), kind=IdentityDecision.Kind.PROPOSAL, review=""
+                    author=OuterRef("pk"),
+                    kind__in=[IdentityDecision.Kind.PROPOSAL, IdentityDecision.Kind.SPLIT_PROPOSAL],
+                    review="",
                 )
             )
         )
@@ -770,7 +773,9 @@ class IdentityDecision(models.Model):
     ``merge``: the records in ``records`` after the first were merged into the first (the
     survivor). ``split``: the engine's clusters divided the first record into several people;
     the others were made from it (its slug lists everyone published under the name).
-    ``split_proposal``: the same for a record people fixed, so nothing moved: curators decide. ``proposal``: the engine thinks they are one person but a person or curator
+    ``split_proposal``: the same for a record people fixed, so nothing moved: curators decide.
+    ``move``: a few works of a person on another person's record (``records``: where they went
+    first, where they came from; ``evidence["moved"]``: the authorships) moved to their person. ``proposal``: the engine thinks they are one person but a person or curator
     fixed one of them (a claim, a curator's merge, split or "not mine"), so nothing moved;
     owners and curators decide.
     """
@@ -780,6 +785,7 @@ class IdentityDecision(models.Model):
         PROPOSAL = "proposal", "Proposed (a claimed or curated record: nothing moved)"
         SPLIT = "split", "Split (the record held several people)"
         SPLIT_PROPOSAL = "split_proposal", "Split proposed (a claimed or curated record)"
+        MOVE = "move", "Works moved to their person's record"
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     author = models.ForeignKey(

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.search import TrigramSimilarity
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -40,6 +40,7 @@ from publications.author_records import visibility_version
 from publications.models import (
     Author,
     Authorship,
+    Institution,
     Topic,
     Work,
     WorkTopic,
@@ -67,15 +68,17 @@ class Window:
 
     def __init__(
         self,
-        queryset: QuerySet | Callable[[], QuerySet],
+        queryset: QuerySet | Callable[[], QuerySet] | None = None,
         *,
         number: int,
         per_page: int,
         total: int | None = None,
         total_from: str | None = None,
         attach: Callable[[list], None] | None = None,
+        fetch: Callable[[int, int], list] | None = None,
     ):
         self._queryset = queryset  # or a function returning it, built only if the rows are needed
+        self._fetch = fetch  # or a function reading rows [offset, offset + limit) itself
         self._attach = attach  # adds what the rows show and the page query did not read
         self.number = number
         self.per_page = per_page
@@ -91,8 +94,12 @@ class Window:
     @cached_property
     def _rows(self) -> list:
         start = (self.number - 1) * self.per_page
-        queryset = self._queryset() if callable(self._queryset) else self._queryset
-        rows = list(queryset[start : start + self.per_page + 1])
+        if self._fetch is not None:
+            rows = self._fetch(start, self.per_page + 1)
+        else:
+            queryset = self._queryset() if callable(self._queryset) else self._queryset
+            assert queryset is not None, "a Window needs a queryset or a fetch function"
+            rows = list(queryset[start : start + self.per_page + 1])
         if self._attach is not None:
             self._attach(rows[: self.per_page])
         return rows
@@ -175,17 +182,27 @@ class ListedName:
     author_url: str  # empty for a record its owner hid: the name is shown unlinked
 
 
+_LISTED_NAMES_SQL = (
+    'SELECT s."work_id", s."printed_name", a."slug", a."hidden" '
+    'FROM "publications_authorship" s INNER JOIN "profiles_author" a ON s."author_id" = a."id" '
+    'WHERE s."position" <= %s AND s."work_id" IN ({works}) ORDER BY s."position" ASC'
+)
+
+
 def attach_listed_names(works: list[Work]) -> None:
     """Set `listed_authorships` on each work: its first LISTED_AUTHORS names in printed order, as
     ListedName. 1 query (none without works)."""
     if not works:
         return
     names: dict[int, list[ListedName]] = {work.pk: [] for work in works}
-    rows = (
-        Authorship.objects.filter(work_id__in=list(names), position__lte=LISTED_AUTHORS)
-        .order_by("position")
-        .values_list("work_id", "printed_name", "author__slug", "author__hidden")
-    )
+    # The SQL the ORM wrote for the same values query (same plan: the authorships' unique
+    # (work, position) index, then each record by its key), without compiling it on every page.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LISTED_NAMES_SQL.format(works=", ".join(["%s"] * len(names))),
+            [LISTED_AUTHORS, *names],
+        )
+        rows = cursor.fetchall()
     for work_id, printed_name, slug, hidden in rows:
         names[work_id].append(ListedName(printed_name, "" if hidden else author_url(slug)))
     for work in works:
@@ -538,14 +555,74 @@ WORK_ITEM_FIELDS = (
 def works_search(*, query: str, page: int | str = 1, per_page: int = 20) -> Window:
     """One page of works_matching(query) with the number of matches. 2 queries (the page with the
     number of matches as a window count, so the matches are read once; first authors, as
-    ListedName)."""
+    ListedName).
+
+    The page is read by _search_works_rows: the SQL works_matching(query).only(WORK_ITEM_FIELDS)
+    compiles to, written out, its rows made into Work instances of those fields (the others
+    deferred, as .only() leaves them) with their primary topic's code."""
     return Window(
-        works_matching(query=query).prefetch_related(None).only(*WORK_ITEM_FIELDS),
         number=page_number(page),
         per_page=per_page,
         total_from="matches",
         attach=attach_listed_names,
+        fetch=lambda offset, limit: _search_works_rows(query, offset=offset, limit=limit),
     )
+
+
+# The columns of WORK_ITEM_FIELDS as Work.from_db receives them, then the topic's code, the rank
+# and the number of matches.
+_SEARCH_WORK_COLUMNS = [
+    "id",
+    "arxiv_id",
+    "title",
+    "journal_ref",
+    "primary_topic_id",
+    "first_submitted",
+    "latest_version_date",
+    "version_count",
+    "authors_count",
+]
+
+
+def _search_works_rows(query: str, *, offset: int, limit: int) -> list[Work]:
+    """Rows [offset, offset + limit) of works_matching(query), each a Work with
+    WORK_ITEM_FIELDS, `primary_topic` (id and code), `rank` and `matches`. 1 query.
+
+    The statement is the one the ORM wrote for works_matching(query).only(*WORK_ITEM_FIELDS)
+    (the same match, rank, window count and order, so the same plan and rows) without the
+    expressions compiled and the instances built through the queryset machinery on every page:
+    together they were as much Python time as reading the rows."""
+    match, match_params, rank, rank_params = _words_match_and_rank(query)
+    columns = ", ".join(f'"publications_work"."{column}"' for column in _SEARCH_WORK_COLUMNS)
+    sql = (
+        f'SELECT {columns}, "publications_topic"."code", {rank} AS "rank", '
+        'COUNT("publications_work"."id") OVER () AS "matches" '
+        'FROM "publications_work" LEFT OUTER JOIN "publications_topic" '
+        'ON ("publications_work"."primary_topic_id" = "publications_topic"."id") '
+        f'WHERE (NOT "publications_work"."hidden" AND {match}) '
+        'ORDER BY "rank" DESC, "publications_work"."first_submitted" DESC, '
+        '"publications_work"."id" DESC LIMIT %s'
+    )
+    params: list[str | int] = [*rank_params, *match_params, limit]
+    if offset:
+        sql += " OFFSET %s"
+        params.append(offset)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    width = len(_SEARCH_WORK_COLUMNS)
+    cache_topic = Work.primary_topic.field.set_cached_value
+    works = []
+    for row in rows:
+        work = Work.from_db("default", _SEARCH_WORK_COLUMNS, row[:width])
+        topic_id, (code, rank, matches) = row[4], row[width:]
+        work.rank, work.matches = rank, matches  # type: ignore[attr-defined]
+        topic = (
+            None if topic_id is None else Topic.from_db("default", ["id", "code"], (topic_id, code))
+        )
+        cache_topic(work, topic)
+        works.append(work)
+    return works
 
 
 # The full-text match and rank of works_matching as SQL (%s: the query): written once rather than
@@ -572,6 +649,23 @@ def works_matching(*, query: str) -> QuerySet[Work]:
     and works with accented text match a query typed without them through their folded text
     (Work.search_folded, a partial GIN index). Each row carries `rank` and `matches` (the number
     of matches, a window count)."""
+    match, match_params, rank, rank_params = _words_match_and_rank(query)
+    return (
+        work_list()
+        .defer("abstract")  # not shown in results; carrying it through the sort cost a third
+        .alias(words_match=RawSQL(match, match_params, BooleanField()))
+        .filter(words_match=True)
+        .annotate(
+            rank=RawSQL(rank, rank_params, FloatField()),
+            matches=Over(Count("id")),
+        )
+        .order_by("-rank", "-first_submitted", "-id")
+    )
+
+
+def _words_match_and_rank(query: str) -> tuple[str, list[str], str, list[str]]:
+    """The full-text match of `query` (with its accents folded too) and its rank, as SQL
+    expressions with their parameters. Pure."""
     folded_query = fold_accents(query)
     matches, match_params = [_MATCH, _FOLDED_MATCH], [query, folded_query]
     ranks, rank_params = [_RANK, _FOLDED_RANK], [query, folded_query]
@@ -580,17 +674,7 @@ def works_matching(*, query: str) -> QuerySet[Work]:
         match_params.append(folded_query)
         ranks.append(_RANK)
         rank_params.append(folded_query)
-    return (
-        work_list()
-        .defer("abstract")  # not shown in results; carrying it through the sort cost a third
-        .alias(words_match=RawSQL(f"({' OR '.join(matches)})", match_params, BooleanField()))
-        .filter(words_match=True)
-        .annotate(
-            rank=RawSQL(f"GREATEST({', '.join(ranks)})", rank_params, FloatField()),
-            matches=Over(Count("id")),
-        )
-        .order_by("-rank", "-first_submitted", "-id")
-    )
+    return f"({' OR '.join(matches)})", match_params, f"GREATEST({', '.join(ranks)})", rank_params
 
 
 # --- REST API (publications/api.py): querysets that DRF's cursor pagination orders and slices ---
@@ -843,12 +927,44 @@ def authors_search(*, query: str, offset: int = 0, limit: int = 10) -> tuple[lis
     # Initials select nothing (most names have a word starting with "a") but make the index scan
     # read the huge posting lists of trigrams like "  a": filter on the longer words, rank on all.
     filter_key = " ".join(word for word in key.split() if len(word) > 1) or key
-    rows = list(
-        Author.objects.public()
-        .filter(search_name__name_key__trigram_similar=filter_key)
-        .annotate(similarity=TrigramSimilarity("search_name__name_key", key))
-        .select_related("institution")
-        .only(*AUTHOR_RESULT_FIELDS)
-        .order_by("-similarity", "-works_count", "id")[offset : offset + limit + 1]
-    )
-    return rows[:limit], len(rows) > limit
+    # The statement the ORM wrote for Author.objects.public() matched through search_name,
+    # annotated with the similarity, with the institution joined and AUTHOR_RESULT_FIELDS only
+    # (the same plan and rows), without compiling it and building instances through the
+    # queryset machinery on every search.
+    sql = _AUTHORS_SEARCH_SQL + (" OFFSET %s" if offset else "")
+    params: list[str | int] = [key, filter_key, limit + 1, *([offset] if offset else [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    cache_institution = Author.institution.field.set_cached_value
+    records = []
+    for *fields, similarity, institution_name in rows:
+        author = Author.from_db("default", _AUTHOR_RESULT_COLUMNS, fields)
+        author.similarity = similarity  # type: ignore[attr-defined]
+        institution_id = fields[3]
+        if institution_id is not None:
+            cache_institution(
+                author,
+                Institution.from_db("default", ["id", "name"], (institution_id, institution_name)),
+            )
+        records.append(author)
+    return records[:limit], len(records) > limit
+
+
+# AUTHOR_RESULT_FIELDS as Author.from_db receives them (the others deferred, as .only() leaves
+# them), then the similarity and the institution's name.
+_AUTHOR_RESULT_COLUMNS = ["id", "display_name", "slug", "institution_id", "works_count"]
+_AUTHORS_SEARCH_SQL = (
+    'SELECT "profiles_author"."id", "profiles_author"."display_name", "profiles_author"."slug", '
+    '"profiles_author"."institution_id", "profiles_author"."works_count", '
+    'SIMILARITY("publications_authorsearchname"."name_key", %s) AS "similarity", '
+    '"profiles_institution"."name" '
+    'FROM "profiles_author" INNER JOIN "publications_authorsearchname" '
+    'ON ("profiles_author"."id" = "publications_authorsearchname"."author_id") '
+    'LEFT OUTER JOIN "profiles_institution" '
+    'ON ("profiles_author"."institution_id" = "profiles_institution"."id") '
+    'WHERE (NOT "profiles_author"."hidden" AND "profiles_author"."merged_into_id" IS NULL '
+    'AND "publications_authorsearchname"."name_key" %% %s) '
+    'ORDER BY "similarity" DESC, "profiles_author"."works_count" DESC, '
+    '"profiles_author"."id" ASC LIMIT %s'
+)

@@ -126,5 +126,7 @@ def resolve_identity_blocks(blocks: list[str]) -> dict[str, int]:
         "blocks": result.blocks,
         "authorships": result.authorships,
         "merged": result.merged,
-        "proposals": result.proposals,
+        "split": result.split,
+        "moved": result.moved,
+        "proposals": result.proposals + result.split_proposals,
     }

@@ -1,5 +1,6 @@
 """The people-facing side of the author identity engine: the owner's answer to "Is this also
-you?" (take the proposed records, or "not me"), the name page of a record that turned out to
+you?" (take the proposed records, or "not me") and to "Are all these works yours?" (move another
+person's works off the record, or keep the rest), the name page of a record that turned out to
 hold several people, and the follower's choice after such a split
 (publications/identity_review.py)."""
 
@@ -47,6 +48,38 @@ def proposal_answer(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, "Noted: these records will not be proposed to you again.")
         else:
             raise ValidationError("Choose “This is me” or “Not me”.")
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    return redirect(back)
+
+
+@login_required
+@require_POST
+def split_proposal_answer(request: HttpRequest, slug: str) -> HttpResponse:
+    """POST decision=<id>, answer=move (with piece=<n>) | keep, by the record's owner (verified
+    account): the engine found several people on the owner's record and moved nothing."""
+    author = live_author(slug)
+    back = reverse("profiles:author-edit", args=[slug])
+    answer = request.POST.get("answer")
+    try:
+        decision_id = _decision_id(request)
+        if answer == "move":
+            raw = request.POST.get("piece", "")
+            if not (raw.isascii() and raw.isdigit() and len(raw) < 6):
+                raise ValidationError("There is no such group of works in this proposal.")
+            new = identity_review.owner_move_piece(
+                user=request.user, author=author, decision_id=decision_id, piece=int(raw)
+            )
+            messages.success(request, f"These works moved to a record of their own: {new.slug}.")
+        elif answer == "keep":
+            identity_review.owner_keep_works(
+                user=request.user, author=author, decision_id=decision_id
+            )
+            messages.success(
+                request, "Noted: the engine will not propose to split your record again."
+            )
+        else:
+            raise ValidationError("Choose “Not mine” for a group of works, or keep them all.")
     except ValidationError as exc:
         return refuse(request, exc, back)
     return redirect(back)

@@ -50,8 +50,12 @@ def author_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "author": author,
             "works": author_works_page(author_id=author.pk, page=request.GET.get("page", 1)),
             "others": [a for a in selectors.owned_records(user=request.user) if a.pk != author.pk],
-            # "Is this also you?": read only when the record's query found an open proposal.
+            # "Is this also you?" and "Are all these works yours?": read only when the
+            # record's query found an open proposal.
             "proposals": identity_review.open_proposals_for(author=author)
+            if author.has_open_proposals
+            else [],
+            "split_proposals": identity_review.open_split_proposals_for(author=author)
             if author.has_open_proposals
             else [],
         },

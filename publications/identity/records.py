@@ -220,6 +220,50 @@ def plan_splits(pieces: dict[int, dict[int, list]]) -> dict[int, list[list]]:
     return plan
 
 
+def plan_moves(
+    record_of: dict, person_of: dict, fixed=frozenset(), kept_apart=frozenset(), movable=None
+) -> list[tuple[int, int, list]]:
+    """Authorships on the wrong record: [(from record, to record, mention keys)].
+
+    A person the engine found whose works sit mostly on one record (their *home*: a confident
+    piece, PIECE_MIN or more) but a few (fewer than PIECE_MIN) on another record where most
+    works are someone else's: those few move home. This is how a new work of a person split off
+    a name's record finds them (an import puts it on the record that receives the name's
+    imports), and how the leftovers of a split follow their person. A record that is this
+    person's own (they hold most of it) is left to ``plan_merges``; fixed records are never
+    touched (nothing moves into or out of them), nor records people kept apart
+    (``kept_apart``: pairs), nor mentions ``movable`` (a predicate) refuses. Two passes over
+    the same clusters make the same plan, and after it is applied the next finds nothing."""
+    by_record: dict[int, Counter[int]] = defaultdict(Counter)
+    keys_of: dict[tuple[int, int], list] = defaultdict(list)
+    for key, record in record_of.items():
+        person = person_of[key]
+        by_record[record][person] += 1
+        keys_of[(person, record)].append(key)
+    homes: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (person, record), keys in keys_of.items():
+        homes[person].append((len(keys), record))
+    main = {
+        record: min(counts, key=lambda p: (-counts[p], p)) for record, counts in by_record.items()
+    }
+    moves = []
+    for person, where in homes.items():
+        if len(where) < 2:
+            continue
+        n, home = max(where, key=lambda x: (x[0], -x[1]))
+        if n < PIECE_MIN or home in fixed or main[home] != person:
+            continue
+        for count, record in sorted(where, key=lambda x: x[1]):
+            if record == home or record in fixed or count >= PIECE_MIN:
+                continue
+            if main[record] == person or frozenset((record, home)) in kept_apart:
+                continue
+            keys = sorted(k for k in keys_of[(person, record)] if movable is None or movable(k))
+            if keys:
+                moves.append((record, home, keys))
+    return moves
+
+
 def assess(counts: dict[int, int]) -> tuple[bool, float]:
     """The engine's assessment of one record from how its clusters divide it ({cluster:
     authorships}): (may combine several researchers, confidence that it is one person: the
@@ -234,7 +278,8 @@ def assess(counts: dict[int, int]) -> tuple[bool, float]:
 
 def simulate_pass(corpus, resolution, record_of: dict) -> tuple[dict, set]:
     """What one ``resolve_identities`` pass makes of records nobody fixed (the benchmark and
-    ``identity_report``): the records the engine divides are split, then records are joined.
+    ``identity_report``): the records the engine divides are split, works on the wrong record
+    move to their person's, then records are joined.
     Returns each mention's record after the pass and the records it flags."""
     keys = [m.key for m in corpus.mentions]
     cluster_of = people_of(resolution.cluster_of, resolution.pairs, keys)
@@ -249,6 +294,9 @@ def simulate_pass(corpus, resolution, record_of: dict) -> tuple[dict, set]:
             family.append(next_id)
             next_id += 1
         separated |= {frozenset((a, b)) for a in family for b in family if a < b}
+    for _, home, keys in plan_moves(record_of, cluster_of):
+        for key in keys:
+            record_of[key] = home
     size: Counter[int] = Counter(record_of.values())
     final = {r: r for r in size}
     plan = plan_merges(corpus, resolution, record_of, dict(size), set(), separated, cluster_of)

@@ -297,3 +297,145 @@ def test_a_record_the_engine_holds_to_be_one_person_is_not_flagged(imported):
     for record in Author.objects.filter(name_key=imported.name_key):
         assert record.identity_assessment == "one"
         assert not record.may_combine_several
+
+
+# ---------------------------------------------------------------------------------------------
+# The owner of a record the engine would divide: "Are all these works yours?"
+
+
+@pytest.fixture
+def owned(imported):
+    """G. Wang's record is claimed: the engine finds the two people and moves nothing."""
+    owner = UserFactory(username="owner")
+    Author.objects.filter(pk=imported.pk).update(claimed_by=owner, verification_level=3)
+    resolve_identities(names=["G. Wang"])
+    return owner, IdentityDecision.objects.get(kind="split_proposal")
+
+
+def test_the_owner_sees_the_other_person_with_works_and_evidence(owned, client, imported):
+    owner, decision = owned
+    client.force_login(owner)
+    page = client.get("/authors/g-wang/edit/").content.decode()
+    assert "Are all these works yours?" in page
+    assert decision.reason in page
+    other = Authorship.objects.filter(pk__in=decision.evidence["split_off"][0]).select_related(
+        "work"
+    )
+    assert other.count() == 10
+    for authorship in other:
+        assert authorship.work.title in page
+    assert decision.evidence["people"][1]["reason"] in page
+
+
+def test_the_owner_moves_the_other_persons_works_off(owned, client, imported):
+    owner, decision = owned
+    reader = UserFactory(username="reader")
+    follow_author(user=reader, author=imported)
+    client.force_login(owner)
+    response = client.post(
+        "/authors/g-wang/split-proposals/",
+        {"decision": decision.pk, "answer": "move", "piece": "0"},
+    )
+    assert response.status_code == 302
+    moved = set(decision.evidence["split_off"][0])
+    new = Author.objects.exclude(pk=imported.pk).get(name_key=imported.name_key)
+    assert set(Authorship.objects.filter(author=new).values_list("pk", flat=True)) == moved
+    # One of INSPIRE's two people left the record, the other stayed.
+    assert {frozenset(_works(imported)), frozenset(_works(new))} == {
+        frozenset(MCGILL),
+        frozenset(DETECTORS),
+    }
+    # The owner's word: the moved works are marked so, the split is theirs, followers are told.
+    assert set(Authorship.objects.filter(author=new).values_list("source", flat=True)) == {
+        AuthorshipSource.CLAIM
+    }
+    assert CurationEvent.objects.get(action="split").actor == owner
+    assert SplitNotice.objects.filter(user=reader, author=imported).exists()
+    assert IdentityDecision.objects.get(pk=decision.pk).review == "accepted"
+    assert "Are all these works yours?" not in client.get("/authors/g-wang/edit/").content.decode()
+    # No later pass undoes it or asks again.
+    state = _state()
+    again = resolve_identities(names=["G. Wang"])
+    assert (again.split, again.merged, again.proposals, again.split_proposals) == (0, 0, 0, 0)
+    assert _state() == state
+
+
+def test_the_owner_keeps_every_work_and_is_not_asked_again(owned, client, imported):
+    owner, decision = owned
+    client.force_login(owner)
+    client.post("/authors/g-wang/split-proposals/", {"decision": decision.pk, "answer": "keep"})
+    assert IdentityDecision.objects.get(pk=decision.pk).review == "rejected"
+    assert _works(imported) == MCGILL | DETECTORS
+    assert resolve_identities(names=["G. Wang"]).split_proposals == 0
+    assert _works(imported) == MCGILL | DETECTORS
+    assert "Are all these works yours?" not in client.get("/authors/g-wang/edit/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"answer": "move", "piece": "1"},  # the proposal has one other person
+        {"answer": "move", "piece": "-1"},
+        {"answer": "move", "piece": "x"},
+        {"answer": "move"},
+        {"answer": "split-everything", "piece": "0"},
+    ],
+)
+def test_a_bad_answer_is_refused_and_moves_nothing(owned, client, imported, data):
+    owner, decision = owned
+    client.force_login(owner)
+    state = _state()
+    response = client.post(
+        "/authors/g-wang/split-proposals/", {"decision": decision.pk, **data}, follow=True
+    )
+    assert response.status_code == 200
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+    assert _state() == state
+    assert IdentityDecision.objects.get(pk=decision.pk).review == ""
+
+
+def test_nobody_else_answers_for_the_owner(owned, client, imported):
+    _, decision = owned
+    mine = Author.objects.create(display_name="Eve", name_key="eve", slug="eve")
+    eve = UserFactory(username="eve2")
+    Author.objects.filter(pk=mine.pk).update(claimed_by=eve)
+    state = _state()
+    for user in (UserFactory(username="eve"), CuratorFactory(username="curator")):
+        client.force_login(user)
+        response = client.post(
+            "/authors/g-wang/split-proposals/",
+            {"decision": decision.pk, "answer": "move", "piece": "0"},
+        )
+        assert response.status_code == 403
+    # Another owner cannot answer it from their own record either.
+    client.force_login(eve)
+    client.post("/authors/eve/split-proposals/", {"decision": decision.pk, "answer": "move",
+                                                  "piece": "0"})  # fmt: skip
+    assert _state() == state
+    assert IdentityDecision.objects.get(pk=decision.pk).review == ""
+
+
+def test_an_answered_proposal_cannot_be_answered_again(owned, client, imported):
+    owner, decision = owned
+    client.force_login(owner)
+    client.post("/authors/g-wang/split-proposals/", {"decision": decision.pk, "answer": "keep"})
+    state = _state()
+    client.post("/authors/g-wang/split-proposals/",
+                {"decision": decision.pk, "answer": "move", "piece": "0"})  # fmt: skip
+    assert _state() == state
+
+
+def test_an_unverified_owner_cannot_answer(owned, client, imported):
+    _, decision = owned
+    unverified = UserFactory(username="unverified-owner", verified_email=False)
+    Author.objects.filter(pk=imported.pk).update(claimed_by=unverified)
+    client.force_login(unverified)
+    state = _state()
+    response = client.post(
+        "/authors/g-wang/split-proposals/",
+        {"decision": decision.pk, "answer": "move", "piece": "0"},
+        follow=True,
+    )
+    assert "Verify your e-mail address first" in response.content.decode()
+    assert _state() == state
+    assert IdentityDecision.objects.get(pk=decision.pk).review == ""

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from publications import selectors
 from publications.models import Authorship, Work
 from tests.factories import AuthorFactory, AuthorshipFactory, TopicFactory, WorkFactory
 
@@ -226,3 +227,28 @@ def test_many_words_that_many_works_contain_are_not_read_as_a_name(client):
     AuthorFactory(display_name="Maria Clara Dark")
     assert "Maria Clara Dark" in get(client, "/search/", q="maria clara dark")
     assert "Mark Matterhalo" in get(client, "/search/", q="mark matterhalo")
+
+
+@pytest.mark.parametrize("query", ["results", "model", "theory", "groups"])
+def test_search_reads_the_rows_of_the_works_match(imported, query):
+    """The search page reads its works with the SQL of works_matching written out: the same
+    works in the same order with the same rank, count, topic and fields, page after page."""
+    expected = list(
+        selectors.works_matching(query=query).only(*selectors.WORK_ITEM_FIELDS).prefetch_related()
+    )
+    assert len(expected) >= 2  # a query matching one work would not test the order
+    seen = []
+    for number in range(1, len(expected) + 1):
+        window = selectors.works_search(query=query, page=number, per_page=1)
+        assert window.total == len(expected)
+        seen += window.items
+        assert window.has_next == (number < len(expected))
+    fields = [*selectors.WORK_ITEM_FIELDS[:-1], "rank", "matches", "primary_topic_id"]
+
+    def row(work: Work) -> list:
+        topic = work.primary_topic and work.primary_topic.code
+        names = [(n.printed_name, n.author_url) for n in work.listed_authorships]
+        return [getattr(work, f) for f in fields] + [topic, names]
+
+    selectors.attach_listed_names(expected)
+    assert [row(w) for w in seen] == [row(w) for w in expected]

@@ -2,7 +2,8 @@
 invitations (send, answer, block, unblock, withdraw) and digest settings. Each row is tried by
 every kind of user (a visitor, a signed-in user whose e-mail is not verified, another user, the
 record's owner, staff outside the curators group, a curator); a refusal leaves everything as it
-was. The identity rows: the owner's answer to the engine's "Is this also you?" proposal and a
+was. The identity rows: the owner's answer to the engine's "Is this also you?" proposal, to its
+"Are all these works yours?" (a split proposal on the owner's record) and a
 follower's choice after a split. The claim and ownership rows are in test_write_authorization.py, the account rows in
 tests/test_write_authorization_accounts.py, the admin rows in
 tests/publications/test_admin_authorization.py."""
@@ -26,7 +27,7 @@ from profiles.models import (
     SplitNotice,
 )
 from publications.curation import split_author
-from publications.models import Author, IdentityDecision
+from publications.models import Author, Authorship, IdentityDecision
 from tests.factories import (
     AuthorFactory,
     AuthorshipFactory,
@@ -76,6 +77,17 @@ def world():
         reason="one person: 3 shared co-authors",
         confidence=0.9,
     )
+    # The engine found two people on the owner's record: it proposes the split to the owner.
+    AuthorshipFactory(author=author)
+    elsewhere = AuthorshipFactory(author=author)
+    split_proposal = IdentityDecision.objects.create(
+        kind="split_proposal",
+        author=author,
+        records=[author.pk],
+        reason="several people: 2 persons of 1 and 1 authorships",
+        evidence={"split_off": [[elsewhere.pk]], "people": []},
+        confidence=0.6,
+    )
     # The followed record turns out to hold two people: its followers are told.
     first = AuthorshipFactory(author=followed).work
     AuthorshipFactory(author=followed)
@@ -83,6 +95,7 @@ def world():
     return {
         "author": author,
         "decision": decision,
+        "split_proposal": split_proposal,
         "split_off": split_off,
         "notice": SplitNotice.objects.get(user=owner, author=followed),
         "invitation": invitation,
@@ -102,6 +115,7 @@ def _state(world) -> tuple:
         sorted(IdentityDecision.objects.values_list("id", "review")),
         sorted(Author.objects.values_list("id", "merged_into_id")),
         sorted(SplitNotice.objects.values_list("id", "closed_at")),
+        sorted(Authorship.objects.values_list("id", "author_id", "source")),
     )
 
 
@@ -230,6 +244,31 @@ WRITES = {
     "not me (a proposed record)": Write(
         lambda w: "/authors/ada-owner/proposals/",
         lambda w: {"decision": w["decision"].pk, "answer": "not-me"},
+        {
+            "anonymous": "login",
+            "unverified": 403,
+            "other": 403,
+            "owner": "ok",
+            "staff": 403,
+            "curator": 403,
+        },
+    ),
+    "move another person's works off my record (Are all these works yours?)": Write(
+        lambda w: "/authors/ada-owner/split-proposals/",
+        lambda w: {"decision": w["split_proposal"].pk, "answer": "move", "piece": "0"},
+        # Only the record's owner; curators decide split proposals in the admin queue.
+        {
+            "anonymous": "login",
+            "unverified": 403,
+            "other": 403,
+            "owner": "ok",
+            "staff": 403,
+            "curator": 403,
+        },
+    ),
+    "all the works left are mine (a split proposal)": Write(
+        lambda w: "/authors/ada-owner/split-proposals/",
+        lambda w: {"decision": w["split_proposal"].pk, "answer": "keep"},
         {
             "anonymous": "login",
             "unverified": 403,

@@ -100,8 +100,10 @@ class Command(BaseCommand):
                     )
                     self.stdout.write(
                         f"identity: {result.authorships} authorships in {result.blocks} name "
-                        f"blocks{batch}: {result.merged} records merged, {result.proposals} "
-                        f"proposals ({time.perf_counter() - started:.1f} s)"
+                        f"blocks{batch}: {result.merged} records merged, {result.split} split, "
+                        f"{result.moved} authorships moved to their person's record, "
+                        f"{result.proposals + result.split_proposals} proposals "
+                        f"({time.perf_counter() - started:.1f} s)"
                     )
             started = time.perf_counter()
             records = len(changed.authorships)

@@ -22,6 +22,7 @@ class Command(BaseCommand):
         result = resolve_identities(names=names)
         self.stdout.write(
             f"{result.authorships} authorships in {result.blocks} blocks: "
-            f"{result.merged} records merged, {result.proposals} proposals "
+            f"{result.merged} records merged, {result.split} split, {result.moved} authorships "
+            f"moved to their person's record, {result.proposals + result.split_proposals} proposals "
             f"({result.seconds:.1f} s)"
         )
