@@ -14,6 +14,10 @@ person), and decides only about the records the batch created:
   record's URL redirects, a curation event and an ``IdentityDecision`` hold the evidence);
 * into a fixed record (claimed or curated: ``_fixed_records``) it is a proposal ("Is this also
   you?"), never a move;
+* a batch's authorship the importer put on a record the engine split (the record receiving the
+  name's imports), with a strong partner on exactly one other record of the split and none on
+  its own, moves there (``_apply_moves``, as in the full pass; never into or out of a fixed
+  record);
 * records people or the engine took apart (curator undo, "not mine" and rejected proposals,
   the engine's splits) stay apart, as in the full pass; two records stored before the batch are
   never joined here (their own pairs were not scored: the nightly full pass decides).
@@ -49,12 +53,13 @@ from publications.identity.cluster import (
 )
 from publications.identity.evidence import Corpus, pair_features
 from publications.identity.model import default_model
-from publications.identity.records import people_of, plan_merges
+from publications.identity.records import SUPPORT, people_of, plan_merges
 from publications.identity_review import rejected_pairs
 from publications.identity_service import (
     MERGES_PER_BATCH,
     PassResult,
     _apply_merges,
+    _apply_moves,
     _fixed_records,
     _load,
     _on_live_records,
@@ -65,6 +70,7 @@ from publications.identity_service import (
     key_blocks,
 )
 from publications.loader import NAME_LIMIT
+from publications.models import AuthorshipSource
 from publications.names import name_key
 
 logger = logging.getLogger(__name__)
@@ -130,7 +136,7 @@ def is_small_batch(mark: BatchMark | None) -> bool:
 
 def _batch_blocks(mark: BatchMark) -> tuple[set[int], list[str]]:
     """The live records the batch created, and the name blocks of the batch's authorships
-    printing a name it created a record for. The blocks do not depend on what a pass merged
+    printing a name it created a record for or sitting on a record of an engine split. The blocks do not depend on what a pass merged
     since (a merged record holds nothing, but its name still says where its authorships are),
     so a second run reads the same authorships as the first and scores the same pairs."""
     key_blocks()
@@ -144,18 +150,23 @@ def _batch_blocks(mark: BatchMark) -> tuple[set[int], list[str]]:
         records = {pk for pk, _, _, live in rows if live}
         # The names the importer made records for (not a curator's or owner's new record).
         names = {key for _, key, imported, _ in rows if imported}
-        if not records:
-            return records, []
+        # A record the engine split: the batch's works on it may be another person's of the
+        # family (the importer puts a name's works on the record receiving its imports).
         cursor.execute(
             """
-            SELECT DISTINCT s.printed_name, s.block_key FROM publications_authorship s
+            SELECT DISTINCT s.printed_name, s.block_key,
+                   s.author_id IN (SELECT unnest(records) FROM publications_identitydecision
+                                   WHERE kind = 'split')
+            FROM publications_authorship s
             JOIN publications_work w ON w.id = s.work_id
             WHERE NOT w.hidden AND s.id > %s
             """,
             [mark.authorships_before],
         )
         printed = cursor.fetchall()
-    blocks = sorted({block for name, block in printed if name_key(name)[:NAME_LIMIT] in names})
+    blocks = sorted(
+        {block for name, block, split in printed if split or name_key(name)[:NAME_LIMIT] in names}
+    )
     return records, blocks
 
 
@@ -186,6 +197,58 @@ def _score_batch(corpus: Corpus, is_new: np.ndarray) -> tuple[np.ndarray, np.nda
             pair_features(corpus, gi[part], gj[part], levels[part], sizes[part])
         )
     return gi, gj, probs
+
+
+def _plan_moves(record_of, source_of, keys, is_new, new_records, fixed, records, pairs):
+    """[(record, home, [authorship ids])]: a batch's authorship (imported) on a record stored
+    before the batch that the engine split, with a strong partner (``SUPPORT``) on exactly one
+    other record of that split and none on its own, moves there; never into or out of a fixed
+    record, nor between records people kept apart. Also each moved authorship's home (for the
+    evidence) and the move's confidence (the mean of the strong partners' probabilities)."""
+    family = _on_live_records(_split_by_engine(records), records)
+    if not family:
+        return [], {}, {}
+    kept_apart = _on_live_records(
+        _separated_by_curators(records) | rejected_pairs(records), records
+    )
+    gi, gj, probs = pairs
+    strong = probs >= SUPPORT
+    partners: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for i, j, p in zip(
+        gi[strong].tolist(), gj[strong].tolist(), probs[strong].tolist(), strict=True
+    ):
+        for a, b in ((i, j), (j, i)):
+            if is_new[a]:
+                partners[a][record_of[keys[b]]].append(p)
+    planned: dict[tuple[int, int], list] = defaultdict(list)
+    confidence_of: dict[int, float] = {}
+    for k, by_record in partners.items():
+        key = keys[k]
+        record = record_of[key]
+        if record in new_records or record in fixed or source_of[key] != AuthorshipSource.ARXIV:
+            continue
+        if record in by_record:
+            continue  # a strong partner on its own record: it stays
+        homes = [
+            h
+            for h in by_record
+            if frozenset((record, h)) in family
+            and h not in fixed
+            and frozenset((record, h)) not in kept_apart
+        ]
+        if len(homes) != 1:
+            continue
+        home = homes[0]
+        planned[(record, home)].append(key)
+        p = sum(by_record[home]) / len(by_record[home])
+        confidence_of[home] = round(min(confidence_of.get(home, 1.0), p), 3)
+    person_map = {key: record_of[key] for key in keys}
+    moves = []
+    for (record, home), moved in sorted(planned.items()):
+        moves.append((record, home, sorted(moved)))
+        for key in moved:
+            person_map[key] = home
+    return moves, person_map, confidence_of
 
 
 def _own_people(corpus: Corpus, members: list[int], pairs) -> Counter[int]:
@@ -237,6 +300,17 @@ def assign_batch(mark: BatchMark) -> BatchResult:
     result.new_authorships = int(is_new.sum())
     gi, gj, probs = _score_batch(corpus, is_new)
     result.pairs_scored = len(gi)
+    # The batch's works the importer put on a record the engine split, that belong to another
+    # record of the split: moved there (before the joins, as in the full pass).
+    moves, person_map, confidence_of = _plan_moves(
+        record_of, source_of, keys, is_new, new_records, fixed, records, (gi, gj, probs)
+    )
+    index_of = {key: k for k, key in enumerate(keys)}
+    for _record, home, moved_keys in _apply_moves(
+        corpus, index_of, moves, confidence_of, person_map, result
+    ):
+        for key in moved_keys:
+            record_of[key] = home
     # Each record stored before the batch is one person; so is each new record, for the join.
     resolution = Resolution(clusters=[], cluster_of={}, pairs_scored=len(gi), pairs=(gi, gj, probs))
     person_of = people_of(record_of, (gi, gj, probs), keys)
