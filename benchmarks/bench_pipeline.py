@@ -159,7 +159,7 @@ a harvest gets a new record), then imported again as the harvest does it (`impor
 ends with the identity pass it chooses: {batch["wall_s"]:.1f} s in all). The batch is small
 compared to the database, so the pass is the incremental assignment
 (`publications/identity_incremental.py`): of the {batch["blocks"]:,} name blocks the batch wrote it
-read the {batch["read_blocks"]:,} holding one of the {batch["new_records"]:,} records it created
+read the {batch["read_blocks"]:,} holding one of the {batch["new_records"]:,} records it created or a record the engine split
 ({batch["authorships"]:,} of {batch["total"]:,} authorships, {batch["new_authorships"]:,} of them
 the batch's), scored the {batch["pairs"]:,} candidate pairs holding one of the batch's
 authorships, merged {batch["merged"]:,} new records into existing ones ({batch["proposals"]:,}
