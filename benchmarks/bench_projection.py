@@ -156,10 +156,13 @@ def measure(scale: int, folder: Path) -> dict:
     started = time.perf_counter()
     replicas, records = write_replicas(folder, scale, LIMIT)
     generated = time.perf_counter() - started
+    load_import = os.getloadavg()[0]
     imported = _child(IMPORT.format(path=str(replicas)), url)
     replicas.unlink()
     assert imported["failed"] == 0 and imported["created"] >= records * 0.99, imported
+    load_recompute = os.getloadavg()[0]
     recomputed = _child(RECOMPUTE, url)
+    load_pages = os.getloadavg()[0]
     with psycopg.connect(url) as conn:
         works, authorships = conn.execute(
             "SELECT (SELECT count(*) FROM publications_work), "
@@ -174,6 +177,8 @@ def measure(scale: int, folder: Path) -> dict:
         "import": imported["seconds"],
         "recompute": recomputed["seconds"],
         "pages": _pages(url),
+        # The machine is shared: each step's load (1 min) says how comparable the scales are.
+        "load": {"import": load_import, "recompute": load_recompute, "pages": load_pages},
     }
 
 
@@ -209,6 +214,10 @@ def run() -> dict:
         rows.append(
             (f"{label}: p99 ms", f"{p99:.1f}", f"{large['pages'][label]:.1f}", growth, verdict)
         )
+    for step in ("import", "recompute", "pages"):
+        a, b = small["load"][step], large["load"][step]
+        rows.append((f"load average (1 min) at the start of the {step}", f"{a:.2f}", f"{b:.2f}",
+                     b / a if a else 0.0, ""))  # fmt: skip
     table = "\n".join(f"| {a} | {b} | {c} | {g:.2f}x | {v} |" for a, b, c, g, v in rows)
     source = f"the first {LIMIT:,} records of" if LIMIT else "every record of"
     body = f"""## Projection: 1x → {SCALE}x

@@ -279,29 +279,44 @@ def _mentions(
     return mentions, record_of, source_of, coauthor_works
 
 
+# A pass over more records than this reads the few rows that can fix or separate a record
+# without naming the records in SQL, and keeps those of its records in Python: a full pass names
+# every record, and an IN list of a hundred thousand ids costs more to send and plan than the
+# rows it finds.
+RECORDS_IN_SQL_MAX = 20_000
+
+
 def _fixed_records(record_ids: set[int], source_of: dict, record_of: dict) -> set[int]:
     fixed = {record_of[a] for a, s in source_of.items() if s != AuthorshipSource.ARXIV}
+    named = len(record_ids) <= RECORDS_IN_SQL_MAX
+    as_text = {str(r) for r in record_ids}
     # A record that does not receive imports was made by a split: a curator's is fixed, the
     # engine's is not (the engine may join it to more of the same person's works).
+    splits = CurationEvent.objects.filter(action="split", actor__isnull=True, target_type="author")
+    if named:
+        splits = splits.filter(target_id__in=sorted(as_text))
     made_by_engine = {
-        int(target_id)
-        for target_id in CurationEvent.objects.filter(
-            action="split", actor__isnull=True, target_type="author",
-            target_id__in=[str(r) for r in record_ids],
-        ).values_list("target_id", flat=True)
+        int(target_id) for target_id in splits.values_list("target_id", flat=True)
+        if target_id in as_text
     }  # fmt: skip
-    fixed |= set(
-        Author.objects.filter(pk__in=record_ids)
-        .filter(
-            Q(claimed_by__isnull=False) | (Q(receives_imports=False) & ~Q(pk__in=made_by_engine))
+    held = Author.objects.filter(
+        Q(claimed_by__isnull=False) | (Q(receives_imports=False) & ~Q(pk__in=made_by_engine))
+    )
+    if named:
+        held = held.filter(pk__in=record_ids)
+    fixed |= {pk for pk in held.values_list("pk", flat=True) if pk in record_ids}
+    by_people = CurationEvent.objects.filter(actor__isnull=False)
+    if named:
+        by_people = by_people.filter(
+            Q(author_id__in=record_ids) | Q(target_type="author", target_id__in=sorted(as_text))
         )
-        .values_list("pk", flat=True)
-    )
-    by_people = CurationEvent.objects.filter(actor__isnull=False).filter(
-        Q(author_id__in=record_ids)
-        | Q(target_type="author", target_id__in=[str(r) for r in record_ids])
-    )
-    for author_id, target_id in by_people.values_list("author_id", "target_id"):
+    for author_id, target_type, target_id in by_people.values_list(
+        "author_id", "target_type", "target_id"
+    ):
+        if not named and not (
+            author_id in record_ids or (target_type == "author" and target_id in as_text)
+        ):
+            continue
         if author_id:
             fixed.add(author_id)
         if target_id.isdigit() and int(target_id) in record_ids:
@@ -312,9 +327,13 @@ def _fixed_records(record_ids: set[int], source_of: dict, record_of: dict) -> se
 def _separated_by_curators(record_ids: set[int]) -> set[frozenset[int]]:
     """Pairs of records a curator took apart (an undone merge): never proposed together again."""
     pairs = set()
-    for target_id, before in CurationEvent.objects.filter(
-        action="unmerge", target_type="author", target_id__in=[str(r) for r in record_ids]
-    ).values_list("target_id", "before"):
+    as_text = {str(r) for r in record_ids}
+    unmerges = CurationEvent.objects.filter(action="unmerge", target_type="author")
+    if len(record_ids) <= RECORDS_IN_SQL_MAX:
+        unmerges = unmerges.filter(target_id__in=sorted(as_text))
+    for target_id, before in unmerges.values_list("target_id", "before"):
+        if target_id not in as_text:
+            continue
         other = (before or {}).get("merged_into")
         if other:
             pairs.add(frozenset((int(target_id), int(other))))
@@ -370,12 +389,14 @@ def _score(corpus: Corpus, record_index: np.ndarray):
     group: list[str] = []
     budget = 0
     index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
-    cluster_index = np.full(corpus.n, -1, dtype=np.int64)
+    cluster_index = np.full(corpus.n, -1, dtype=np.int32)
 
     def flush() -> None:
         nonlocal scored
         if group:
-            part = resolve(corpus, model, blocks=group, pairs_from=min(SUPPORT, LINK_SUPPORT))
+            part = resolve(
+                corpus, model, blocks=group, pairs_from=min(SUPPORT, LINK_SUPPORT), evidence=False
+            )
             offset = len(confidence)
             for key, c in part.cluster_of.items():
                 cluster_of[key] = offset + c
@@ -386,7 +407,8 @@ def _score(corpus: Corpus, record_index: np.ndarray):
             across = ((record_index[gi] != record_index[gj]) & (probs >= SUPPORT)) | (
                 (cluster_index[gi] != cluster_index[gj]) & (probs >= LINK_SUPPORT)
             )
-            kept.append((gi[across], gj[across], probs[across]))
+            # Mention indexes fit in 32 bits: half the memory of the pairs kept.
+            kept.append((gi[across].astype(np.int32), gj[across].astype(np.int32), probs[across]))
             scored += part.pairs_scored
             group.clear()
 
@@ -399,8 +421,8 @@ def _score(corpus: Corpus, record_index: np.ndarray):
             budget = 0
     flush()
     pairs = (
-        np.concatenate([p[0] for p in kept]) if kept else np.empty(0, dtype=np.int64),
-        np.concatenate([p[1] for p in kept]) if kept else np.empty(0, dtype=np.int64),
+        np.concatenate([p[0] for p in kept]) if kept else np.empty(0, dtype=np.int32),
+        np.concatenate([p[1] for p in kept]) if kept else np.empty(0, dtype=np.int32),
         np.concatenate([p[2] for p in kept]) if kept else np.empty(0),
     )
     resolution = Resolution(clusters=[], cluster_of=cluster_of, pairs_scored=scored, pairs=pairs)
@@ -436,6 +458,10 @@ def resolve_identities(
         (record_of[m.key] for m in corpus.mentions), dtype=np.int64, count=corpus.n
     )
     resolution, cluster_confidence = _score(corpus, record_index)
+    del record_index
+    # Every pair is scored: what only the pair features read goes (the largest part of a full
+    # pass's memory, which the merges below would otherwise hold on to).
+    corpus.release_pair_evidence()
     index_of = {m.key: k for k, m in enumerate(corpus.mentions)}
     # The people the engine finds: its clusters, grouped by the strong pairs between them.
     person_of = people_of(resolution.cluster_of, resolution.pairs, [m.key for m in corpus.mentions])

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from publications.identity.evidence import Corpus, pair_features
 from publications.identity.model import PairModel, default_model
@@ -40,6 +42,9 @@ ALL_PAIRS_MAX = 3000
 POSTING_MAX = 300
 WINDOW = 25
 PAIR_CHUNK = 50_000
+# Blocks of at least this many authorships count their pairs' shared co-authors from the
+# block's co-author matrix times its transpose (``Corpus.block_shared_coauthors``).
+BLOCK_PRODUCT_MIN = 24
 
 
 @dataclass
@@ -141,6 +146,48 @@ def _score_block(corpus, members, model, variant_of, compat):
     return a, b, probs, shared
 
 
+def _reachable_edges(
+    n: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    probs: np.ndarray,
+    threshold: float,
+    edges: dict[int, dict[int, float]],
+) -> list[tuple[float, int, int]]:
+    """The links of authorships no two of which share a mention pair (``a``, ``b`` unique, no
+    groups), keeping only those between authorships that pairs of at least ``threshold`` connect:
+    two clusters join only when their average link reaches the threshold, so at least one of
+    their pairs does, and every cluster stays inside one component of the graph of such pairs.
+    The other links are never read (no join is ever offered across two components), so the
+    clustering is the same with or without them, and most pairs of a block are such links.
+    Returns the first heap entries, sorted: (-link, x, y) of each pair at or above the
+    threshold."""
+    strong = probs >= threshold
+    if not strong.any():
+        return []
+    graph = sparse.coo_matrix(
+        (np.ones(int(strong.sum()), dtype=np.int8), (a[strong], b[strong])), shape=(n, n)
+    )
+    _, component = connected_components(graph, directed=False)
+    keep = component[a] == component[b]
+    src = np.concatenate([a[keep], b[keep]])
+    dst = np.concatenate([b[keep], a[keep]])
+    weight = np.concatenate([probs[keep], probs[keep]])
+    order = np.argsort(src, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(src, minlength=n))]).tolist()
+    dst_list = dst[order].tolist()
+    weight_list = weight[order].tolist()
+    for x in np.unique(src).tolist():
+        lo, hi = bounds[x], bounds[x + 1]
+        edges[x] = dict(zip(dst_list[lo:hi], weight_list[lo:hi], strict=True))
+    sa, sb = a[strong], b[strong]
+    negative, low, high = -probs[strong], np.minimum(sa, sb), np.maximum(sa, sb)
+    order = np.lexsort((high, low, negative))
+    return list(
+        zip(negative[order].tolist(), low[order].tolist(), high[order].tolist(), strict=True)
+    )
+
+
 def _cluster(
     n: int,
     a: np.ndarray,
@@ -170,11 +217,17 @@ def _cluster(
             cluster_of[m] = head
         is_locked[head] = g in locked
     edges: dict[int, dict[int, float]] = {c: {} for c in members}
-    for x, y, p in zip(cluster_of[a].tolist(), cluster_of[b].tolist(), probs.tolist(), strict=True):
-        if x == y:
-            continue
-        edges[x][y] = edges[x].get(y, 0.0) + p
-        edges[y][x] = edges[y].get(x, 0.0) + p
+    if groups:
+        for x, y, p in zip(
+            cluster_of[a].tolist(), cluster_of[b].tolist(), probs.tolist(), strict=True
+        ):
+            if x == y:
+                continue
+            edges[x][y] = edges[x].get(y, 0.0) + p
+            edges[y][x] = edges[y].get(x, 0.0) + p
+        initial = None
+    else:
+        initial = _reachable_edges(n, a, b, probs, threshold, edges)
     # Heap entries stay valid while both clusters live: a merge makes a new cluster id, and
     # the links between two untouched clusters do not change.
     heap: list[tuple[float, int, int]] = []
@@ -184,13 +237,27 @@ def _cluster(
         if link >= threshold:
             heapq.heappush(heap, (-link, x, y))
 
-    for x, neighbours in edges.items():
-        for y in neighbours:
-            if x < y:
-                push(x, y)
+    # The links of two authorships (each its pair's probability) are the first entries: with
+    # no groups they come sorted (the order the heap would pop them in: entries are distinct),
+    # and each step takes the smaller of the next one and the heap's top (the links of the
+    # clusters joins make), so most entries never go through the heap.
+    first: list[tuple[float, int, int]] = []
+    if initial is not None:
+        first = initial
+    else:
+        for x, neighbours in edges.items():
+            for y in neighbours:
+                if x < y:
+                    push(x, y)
+    next_first = 0
+    n_first = len(first)
     next_id = n
-    while heap:
-        negative, x, y = heapq.heappop(heap)
+    while heap or next_first < n_first:
+        if next_first < n_first and (not heap or first[next_first] < heap[0]):
+            negative, x, y = first[next_first]
+            next_first += 1
+        else:
+            negative, x, y = heapq.heappop(heap)
         if x not in members or y not in members or y not in edges[x]:
             continue
         link = -negative
@@ -218,12 +285,16 @@ def _cluster(
         for k, v in ey.items():
             ex[k] = ex.get(k, 0.0) + v
         edges[z] = ex
+        size_z = len(members[z])
         for k, v in ex.items():
             nk = edges[k]
             nk.pop(x, None)
             nk.pop(y, None)
             nk[z] = v
-            push(z, k)
+            # push(z, k), inline: the new cluster's link to each neighbour.
+            link_zk = v / (size_z * len(members[k]))
+            if link_zk >= threshold:
+                heapq.heappush(heap, (-link_zk, z, k))
     return [(members[c], weakest[c], is_locked[c]) for c in members]
 
 
@@ -238,13 +309,16 @@ def resolve(
     blocks: Sequence[str] | None = None,
     clustering: bool = True,
     pairs_from: float = 0.0,
+    evidence: bool = True,
 ) -> Resolution:
     """Cluster every block of the corpus (or the named ``blocks``).
 
     ``groups``: lists of mention keys that must stay together (a record people or curators
     fixed); ``locked[g]`` says group g may not join another locked group. ``clustering=False``
     only scores the pairs (``Resolution.clusters`` stays empty); ``pairs_from`` keeps only the
-    scored pairs of at least that probability in ``Resolution.pairs`` (memory of a full pass).
+    scored pairs of at least that probability in ``Resolution.pairs`` (memory of a full pass);
+    ``evidence=False`` leaves each cluster's evidence and reason empty (a pass that reads only
+    the clusters' members and confidence).
     """
     model = model or default_model()
     threshold = model.threshold if threshold is None else threshold
@@ -263,7 +337,7 @@ def resolve(
     # one, and set together otherwise (so Any rather than four Optionals to narrow one by one).
     prepared: list[tuple[list[int], Any, Any, Any, tuple[np.ndarray, np.ndarray] | None, set[int]]]
     prepared = []
-    pair_blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    pair_blocks: list[tuple[np.ndarray, ...]] = []
     for block in blocks if blocks is not None else corpus.blocks:
         members = corpus.blocks.get(block, [])
         if not members:
@@ -293,22 +367,34 @@ def resolve(
             )
         )
         member_array = np.asarray(members)
+        if len(members) >= BLOCK_PRODUCT_MIN:
+            shared = corpus.block_shared_coauthors(member_array, a, b)
+        else:
+            shared = (np.full(len(a), np.nan, dtype=np.float32),) * 2
         pair_blocks.append(
             (member_array[a], member_array[b], compat[variant_of[a], variant_of[b]],
-             np.full(len(a), len(members)))
+             np.full(len(a), len(members)), *shared)
         )  # fmt: skip
     if pair_blocks:
         gi = np.concatenate([p[0] for p in pair_blocks])
         gj = np.concatenate([p[1] for p in pair_blocks])
         levels = np.concatenate([p[2] for p in pair_blocks])
         sizes = np.concatenate([p[3] for p in pair_blocks])
+        shared_count = np.concatenate([p[4] for p in pair_blocks])
+        shared_idf = np.concatenate([p[5] for p in pair_blocks])
+        del pair_blocks
     else:
         gi = gj = levels = sizes = np.empty(0, dtype=np.int64)
+        shared_count = shared_idf = np.empty(0, dtype=np.float32)
     probs = np.empty(len(gi), dtype=np.float64)
     for start in range(0, len(gi), PAIR_CHUNK):
         part = slice(start, start + PAIR_CHUNK)
-        x = pair_features(corpus, gi[part], gj[part], levels[part], sizes[part])
+        x = pair_features(
+            corpus, gi[part], gj[part], levels[part], sizes[part],
+            (shared_count[part], shared_idf[part]),
+        )  # fmt: skip
         probs[part] = model.predict(x)
+    del shared_count, shared_idf
     if pairs_from > 0:
         keep = probs >= pairs_from
         kept_pairs = (gi[keep], gj[keep], probs[keep])
@@ -335,9 +421,10 @@ def resolve(
                 confidence=round(float(weakest), 3),
                 flagged=weakest < flag_threshold,
             )
-            cluster.evidence = cluster_evidence(corpus, global_members)
-            cluster.evidence["confidence"] = cluster.confidence
-            cluster.reason = reason_text(cluster.evidence)
+            if evidence:
+                cluster.evidence = cluster_evidence(corpus, global_members)
+                cluster.evidence["confidence"] = cluster.confidence
+                cluster.reason = reason_text(cluster.evidence)
             for m in global_members:
                 cluster_of[corpus.mentions[m].key] = len(clusters)
             clusters.append(cluster)

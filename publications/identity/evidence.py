@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -169,6 +169,13 @@ class Corpus:
                 rows.append(index)
                 cols.append(aff_vocab.setdefault(t, len(aff_vocab)))
         self.affiliation_vocab = aff_vocab
+        # The same affiliation text, as one number per mention (-1: none printed).
+        text_ids: dict[str, int] = {"": -1}
+        self.affiliation_id = np.fromiter(
+            (text_ids.setdefault(t, len(text_ids) - 1) for t in self.affiliation_text),
+            dtype=np.int32,
+            count=self.n,
+        )
         aff = sparse.csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols)),
             shape=(self.n, max(len(aff_vocab), 1)),
@@ -178,6 +185,15 @@ class Corpus:
         self.affiliation_raw = aff
         self.affiliation = normalize(aff.multiply(aff_idf).tocsr())
         self.has_affiliation = np.asarray(aff.getnnz(axis=1) > 0)
+
+    def release_pair_evidence(self) -> None:
+        """Free what only scoring pairs reads (titles and abstracts with their TF-IDF,
+        affiliation and category vectors), once every pair is scored: a pass keeps the rest
+        (names, co-authors, affiliation texts, years) for the evidence of its decisions.
+        ``pair_features`` and large blocks' ``block_pairs`` no longer work on this corpus."""
+        self.mentions = [replace(m, text="") if m.text else m for m in self.mentions]
+        for name in ("text", "affiliation", "affiliation_raw", "categories"):
+            delattr(self, name)
 
     # -- pairs ---------------------------------------------------------------------------
 
@@ -189,12 +205,43 @@ class Corpus:
         weight = both @ self.coauthor_idf
         own = self.block_vocab_index[i]
         own_shared = np.asarray(both[np.arange(len(i)), np.maximum(own, 0)]).ravel() * (own >= 0)
+        return self._own_off(count, weight, own, own_shared, wi == wj)
+
+    def _own_off(self, count, weight, own, own_shared, same_work):
         count = count - own_shared
         weight = weight - own_shared * self.coauthor_idf[np.maximum(own, 0)]
-        same_work = wi == wj
         count[same_work] = 0
         weight[same_work] = 0
         return count, np.maximum(weight, 0)
+
+    def block_shared_coauthors(
+        self, members: np.ndarray, a: np.ndarray, b: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``shared_coauthors`` of the pairs (members[a], members[b]) of one block, from the
+        block's co-author matrix times its transpose instead of one row pair per pair (a large
+        collaboration's works print hundreds of names, copied for every pair they are in). The
+        same numbers: a count of shared names, and their IDF summed in float32 one name after
+        the other in the names' order (sparse products add up a row's terms in that order, as
+        the product of the two rows times the IDF vector does)."""
+        works = self.work_row[members]
+        rows = self.coauthors[works]
+        rows.sort_indices()
+        weighted = rows.copy()
+        weighted.data = weighted.data * self.coauthor_idf[weighted.indices]
+        columns = rows.T.tocsr()
+        count = (rows @ columns).toarray()[a, b]
+        weight = (weighted @ columns).toarray()[a, b]
+        own = self.block_vocab_index[members]
+        own_col = own[0] if len(own) else -1
+        if own_col >= 0 and np.all(own == own_col):
+            has_own = rows[:, own_col].toarray().ravel()
+            own_shared = (has_own[a] * has_own[b]) * (own[a] >= 0)
+        else:  # mentions of several name keys: row by row
+            both = self.coauthors[works[a]].multiply(self.coauthors[works[b]]).tocsr()
+            own_shared = np.asarray(both[np.arange(len(a)), np.maximum(own[a], 0)]).ravel() * (
+                own[a] >= 0
+            )
+        return self._own_off(count, weight, own[a], own_shared, works[a] == works[b])
 
 
 def _rowwise_dot(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
@@ -207,23 +254,28 @@ def pair_features(
     j: np.ndarray,
     levels: np.ndarray,
     block_size: np.ndarray | int,
+    shared_coauthors: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """One row per pair (i[k], j[k]) of mention indexes; ``levels`` their name compatibility,
-    ``block_size`` the size of their block (one int when all pairs share a block)."""
+    ``block_size`` the size of their block (one int when all pairs share a block);
+    ``shared_coauthors``: ``Corpus.shared_coauthors`` of the pairs where already known (NaN
+    where not)."""
     out = np.zeros((len(i), len(FEATURES)), dtype=np.float64)
     if not len(i):
         return out
-    shared, shared_idf = corpus.shared_coauthors(i, j)
+    if shared_coauthors is None:
+        shared, shared_idf = corpus.shared_coauthors(i, j)
+    else:
+        shared, shared_idf = (x.copy() for x in shared_coauthors)
+        todo = np.isnan(shared)
+        if todo.any():
+            shared[todo], shared_idf[todo] = corpus.shared_coauthors(i[todo], j[todo])
     wi, wj = corpus.work_row[i], corpus.work_row[j]
     team_i, team_j = corpus.team[wi], corpus.team[wj]
     aff = _rowwise_dot(corpus.affiliation[i], corpus.affiliation[j])
     has_aff = corpus.has_affiliation[i] & corpus.has_affiliation[j]
-    same_aff = np.array(
-        [
-            bool(corpus.affiliation_text[a])
-            and corpus.affiliation_text[a] == corpus.affiliation_text[b]
-            for a, b in zip(i.tolist(), j.tolist(), strict=True)
-        ]
+    same_aff = (corpus.affiliation_id[i] == corpus.affiliation_id[j]) & (
+        corpus.affiliation_id[i] >= 0
     )
     cats = _rowwise_dot(corpus.categories[wi], corpus.categories[wj])
     union = corpus.category_count[wi] + corpus.category_count[wj] - cats

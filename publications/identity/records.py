@@ -59,10 +59,13 @@ def plan_merges(
             if p > partners[j].get(ri, 0.0):
                 partners[j][ri] = p
     names: dict[int, set[str]] = defaultdict(set)
+    # Each record's mentions that have a strong partner in another record (the others never
+    # add support anywhere).
     mentions_of: dict[int, list[int]] = defaultdict(list)
     for k, key in enumerate(keys):
         names[record_of[key]].add(corpus.mentions[k].name)
-        mentions_of[record_of[key]].append(k)
+        if k in partners:
+            mentions_of[record_of[key]].append(k)
     parent = {r: r for r in size}
     # root -> {cluster: authorships}: how the engine's clusters divide the group.
     in_clusters: dict[int, Counter[int]] = defaultdict(Counter)
@@ -96,12 +99,14 @@ def plan_merges(
     changed = True
     while changed:
         changed = False
-        for r in sorted((r for r in size if root(r) == r), key=lambda r: (total[r], known_as[r])):
+        # Only groups holding such mentions can join anything (each group's known_as is its
+        # own, so the order is the same as over every group).
+        for r in sorted({root(m) for m in mentions_of}, key=lambda r: (total[r], known_as[r])):
             if root(r) != r or r in proposed:
                 continue
             support: Counter[int] = Counter()
             best_p: dict[int, list[float]] = defaultdict(list)
-            for k in (m for member in joined[r] for m in mentions_of[member]):
+            for k in (m for member in joined[r] for m in mentions_of.get(member, ())):
                 seen: dict[int, float] = {}
                 for other, p in partners.get(k, {}).items():
                     t = root(other)

@@ -118,3 +118,30 @@ def test_nothing_moves_into_or_out_of_a_claimed_record(split, batches, claimed):
     assert run.identity.moved == 0
     assert NEWEST in _works(old)
     assert not IdentityDecision.objects.filter(kind="move").exists()
+
+
+def test_the_plan_moves_only_a_few_works_on_someone_elses_record():
+    from publications.identity.records import PIECE_MIN, plan_moves
+
+    # Person "p" has PIECE_MIN works on record 1 and two on record 2, which is mostly "q"'s;
+    # record 3 is "p"'s two works alone (its own person: a merge's business, not a move).
+    record_of, person_of = {}, {}
+    for k in range(PIECE_MIN):
+        record_of[f"p1-{k}"], person_of[f"p1-{k}"] = 1, "p"
+    for k in range(2):
+        record_of[f"p2-{k}"], person_of[f"p2-{k}"] = 2, "p"
+        record_of[f"p3-{k}"], person_of[f"p3-{k}"] = 3, "p"
+    for k in range(5):
+        record_of[f"q2-{k}"], person_of[f"q2-{k}"] = 2, "q"
+    assert plan_moves(record_of, person_of) == [(2, 1, ["p2-0", "p2-1"])]
+    # Nothing moves into or out of a fixed record, nor between records people kept apart, nor
+    # a mention the caller refuses.
+    assert plan_moves(record_of, person_of, fixed={1}) == []
+    assert plan_moves(record_of, person_of, fixed={2}) == []
+    assert plan_moves(record_of, person_of, kept_apart={frozenset((1, 2))}) == []
+    assert plan_moves(record_of, person_of, movable=lambda key: key != "p2-0") == [(2, 1, ["p2-1"])]
+    # Applied, the next plan is empty; with too few works at home, nothing moves.
+    record_of.update({"p2-0": 1, "p2-1": 1})
+    assert plan_moves(record_of, person_of) == []
+    few = {k: r for k, r in record_of.items() if not k.startswith("p1-")}
+    assert plan_moves(few, person_of) == []

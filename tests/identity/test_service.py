@@ -222,3 +222,55 @@ def test_the_records_a_second_astro_ph_pass_used_to_merge_are_joined_in_the_firs
     again = resolve_identities()
     assert (again.merged, again.proposals) == (0, 0)
     assert sorted(Authorship.objects.values_list("id", "author_id", "source")) == state
+
+
+@pytest.mark.parametrize("without", [False, True])
+def test_a_pass_over_many_records_finds_the_same_fixed_and_separated_records(
+    imported, monkeypatch, without
+):
+    """A pass over more records than RECORDS_IN_SQL_MAX reads the curation rows and claimed
+    records without naming its records in SQL: the same records come out fixed and kept apart,
+    and none outside the pass."""
+    from publications import identity_service as service
+    from publications.curation import split_author, unmerge_author
+    from tests.factories import CuratorFactory
+
+    curator = CuratorFactory(username="curator")
+    resolve_identities()
+    survivor = Author.objects.get(slug="a-c-fabian")
+    andy = Author.objects.get(slug="andy-fabian")
+    unmerge_author(author_id=andy.pk, actor=curator)
+    works = list(
+        Authorship.objects.filter(author=survivor, printed_name="A. C. Fabian").values_list(
+            "work_id", flat=True
+        )[:2]
+    )
+    new, _ = split_author(author_id=survivor.pk, work_ids=works, actor=curator)
+    claimed = (
+        Author.objects.filter(merged_into__isnull=True)
+        .exclude(pk__in=[survivor.pk, andy.pk, new.pk])
+        .order_by("pk")
+        .first()
+    )
+    claimed.claimed_by = UserFactory()
+    claimed.save(update_fields=["claimed_by"])
+    _, record_of, source_of, _ = service._load(None)
+    records = set(record_of.values())
+    if without:  # a pass that does not hold the claimed record
+        records.discard(claimed.pk)
+        record_of = {a: r for a, r in record_of.items() if r != claimed.pk}
+        source_of = {a: s for a, s in source_of.items() if a in record_of}
+
+    def found():
+        return (
+            service._fixed_records(records, source_of, record_of),
+            service._separated_by_curators(records),
+        )
+
+    named = found()
+    monkeypatch.setattr(service, "RECORDS_IN_SQL_MAX", 0)
+    assert found() == named
+    fixed, separated = named
+    assert new.pk in fixed
+    assert (claimed.pk in fixed) is not without
+    assert frozenset((andy.pk, survivor.pk)) in separated
