@@ -131,8 +131,9 @@ def import_items(
 
     Each batch commits on its own, so what was imported before a bad record or a truncated file
     stays; the run lists what was skipped and why. Then, unless ``resolve`` is false or
-    ``BZPEER_IDENTITY_ON_IMPORT`` is off, the identity engine resolves the name blocks the run
-    wrote (``resolve_imported``; the run's ``identity`` holds its result), and counters and
+    ``BZPEER_IDENTITY_ON_IMPORT`` is off, the identity engine resolves what the run wrote
+    (``resolve_imported``: incrementally for a batch small compared to the database; the run's
+    ``identity`` holds its result, its ``batch_mark`` where its rows start), and counters and
     scores are recomputed for the records changed by both, once.
     """
     run = ImportRun.objects.create(
@@ -142,6 +143,8 @@ def import_items(
         pid=os.getpid(),
         heartbeat_at=timezone.now(),
     )
+    resolving = resolve and settings.BZPEER_IDENTITY_ON_IMPORT
+    mark = _batch_mark() if resolving else None
     heartbeat = _HeartbeatApart(run.pk)
     loader = Loader(
         batch_size=batch_size,
@@ -164,23 +167,38 @@ def import_items(
     )
     run.identity = None  # type: ignore[attr-defined]
     run.identity_error = ""  # type: ignore[attr-defined]
+    run.batch_mark = mark  # type: ignore[attr-defined]
     with author_changes_held(sender=ImportRun):
         _after_import(stats)
-        if resolve and settings.BZPEER_IDENTITY_ON_IMPORT:
-            run.identity, run.identity_error = resolve_imported(stats.touched_blocks)  # type: ignore[attr-defined]
+        if resolving:
+            run.identity, run.identity_error = resolve_imported(stats.touched_blocks, mark)  # type: ignore[attr-defined]
     return run
 
 
-def resolve_imported(blocks: set[str]):
-    """The identity engine's pass over the name blocks an import wrote: new authorships join
-    the records of the people they belong to, without reading any other block. Returns (the
-    pass's result or None, the error that stopped it or ""). A failure leaves the import as it
-    was stored (records by name key) for the next pass (the nightly one reads every block)."""
+def _batch_mark():
+    from publications.identity_incremental import batch_mark
+
+    return batch_mark()
+
+
+def resolve_imported(blocks: set[str], mark=None):
+    """The identity engine's pass over what an import wrote: new authorships join the records of
+    the people they belong to, without reading any other block. ``mark`` (``batch_mark()``
+    taken before the import) tells the import's rows apart: a batch small compared to the
+    database (``identity_incremental.is_small_batch``) is assigned incrementally
+    (``assign_batch``: only pairs holding a new authorship are scored, only the records it
+    created move); the first import into an empty database, a large one, or one without a
+    mark gets the full pass over its blocks (``resolve_identities``). Returns (the pass's
+    result or None, the error that stopped it or ""). A failure leaves the import as it was
+    stored (records by name key) for the next pass (the nightly one reads every block)."""
+    from publications.identity_incremental import assign_batch, is_small_batch
     from publications.identity_service import resolve_identities
 
     if not blocks:
         return None, ""
     try:
+        if is_small_batch(mark):
+            return assign_batch(mark), ""
         return resolve_identities(blocks=blocks), ""
     except Exception as exc:
         logger.exception("identity pass over %d imported name blocks failed", len(blocks))

@@ -21,7 +21,9 @@ RECORD_SHARE = 0.8
 SUPPORT = 0.7
 
 
-def plan_merges(corpus, resolution, record_of, size, fixed, separated, cluster_of=None) -> dict:
+def plan_merges(
+    corpus, resolution, record_of, size, fixed, separated, cluster_of=None, joining=None
+) -> dict:
     """Which records join which: {(survivor, (others...)): confidence}.
 
     A record joins another when most of its authorships (RECORD_SHARE) have a strong partner
@@ -34,6 +36,11 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated, cluster_o
     every choice depends only on what the records hold (never on the order the authorships
     come in), and a group of joined records is known by the record it becomes (its survivor),
     as the second pass knows it.
+
+    ``joining`` (the incremental assignment of a batch: the records it created): a join (or a
+    proposal) needs a record of ``joining`` on one side, counting the records joined so far;
+    two records stored before the batch are left for the full pass (their pairs were not
+    scored).
     """
     gi, gj, probs = resolution.pairs
     keys = [m.key for m in corpus.mentions]
@@ -88,6 +95,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated, cluster_o
 
     confidence: dict[int, float] = {}
     proposed: dict[int, tuple[int, float]] = {}
+    holds_new = {r: joining is None or r in joining for r in size}
     changed = True
     while changed:
         changed = False
@@ -121,6 +129,8 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated, cluster_o
                 continue
             if (target in fixed and r in fixed) or not compatible(r, target):
                 continue
+            if not (holds_new[r] or holds_new[target]):
+                continue  # two records stored before the batch: the full pass decides
             if any(frozenset((a, b)) in separated for a in joined[r]
                    for b in joined[target]):  # fmt: skip
                 continue
@@ -139,6 +149,7 @@ def plan_merges(corpus, resolution, record_of, size, fixed, separated, cluster_o
             known_as[target] = min(known_as[target], known_as.pop(r), key=survivor_rank)
             joined[target].extend(joined.pop(r))
             in_clusters[target] += in_clusters.pop(r, Counter())
+            holds_new[target] = holds_new[target] or holds_new[r]
             names[target] |= names[r]
             total[target] += total[r]
             confidence[r] = sum(best_p[target]) / len(best_p[target])

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from publications.arxiv.detect import detect_format
+from publications.identity_incremental import BatchResult, batch_mark
 from publications.models import ImportRun
 from publications.services import (
     UnreadableInput,
@@ -78,10 +79,11 @@ class Command(BaseCommand):
         error = ""
         # Counters and scores once at the end, for the records the files and the pass changed.
         with author_changes_held(sender=ImportRun) as changed:
+            mark = batch_mark() if resolve else None
             blocks, unreadable = self._import(files, batch_size, no_progress, show_skipped)
             if resolve:
                 started = time.perf_counter()
-                result, error = resolve_imported(blocks)
+                result, error = resolve_imported(blocks, mark)
                 if error:
                     self.stderr.write(
                         self.style.ERROR(
@@ -90,9 +92,15 @@ class Command(BaseCommand):
                         )
                     )
                 elif result is not None:
+                    batch = (
+                        f" (incremental: {result.new_authorships} new authorships, "
+                        f"{result.new_records} new records, {result.pairs_scored} pairs scored)"
+                        if isinstance(result, BatchResult)
+                        else ""
+                    )
                     self.stdout.write(
                         f"identity: {result.authorships} authorships in {result.blocks} name "
-                        f"blocks: {result.merged} records merged, {result.split} split, "
+                        f"blocks{batch}: {result.merged} records merged, {result.split} split, "
                         f"{result.moved} authorships moved to their person's record, "
                         f"{result.proposals + result.split_proposals} proposals "
                         f"({time.perf_counter() - started:.1f} s)"
