@@ -469,6 +469,9 @@ def resolve_identities(
     for key, person in person_of.items():
         c = cluster_confidence[resolution.cluster_of[key]]
         person_confidence[person] = min(person_confidence.get(person, 1.0), c)
+    # From here on the people stand for the clusters (the peak of a full pass's memory is ahead).
+    resolution.cluster_of = {}
+    del cluster_confidence
 
     # Records that hold several people: split (or proposed, for a fixed record).
     pieces = pieces_of(record_of, person_of)
@@ -478,6 +481,7 @@ def resolve_identities(
         evidence = _split_evidence(corpus, index_of, pieces[record], person_confidence)
         split = (record, new_pieces, evidence, _split_reason(evidence))
         (split_proposals if record in fixed else splits).append(split)
+    del pieces
     families = _apply_splits(splits, result)  # {record: [(keys, new record), ...]}
     for made in families.values():
         for keys, new_record in made:
