@@ -48,25 +48,21 @@ from publications.identity.cluster import (
     _cluster,
     _compat_matrix,
     _variants,
-    cluster_evidence,
-    reason_text,
 )
 from publications.identity.evidence import Corpus, pair_features
 from publications.identity.model import default_model
 from publications.identity.records import SUPPORT, people_of, plan_merges
 from publications.identity_review import rejected_pairs
 from publications.identity_service import (
-    MERGES_PER_BATCH,
     PassResult,
-    _apply_merges,
     _apply_moves,
     _fixed_records,
     _load,
+    _merge_plan,
     _on_live_records,
     _separated_by_curators,
     _split_by_engine,
     _store_assessments,
-    _store_proposals,
     key_blocks,
 )
 from publications.loader import NAME_LIMIT
@@ -321,21 +317,7 @@ def assign_batch(mark: BatchMark) -> BatchResult:
     plan = plan_merges(
         corpus, resolution, record_of, size, fixed, separated, person_of, joining=new_records
     )
-    merges: list[tuple[int, list[int], dict, str]] = []
-    proposals: list[tuple[int, list[int], dict, str]] = []
-    for survivor, others in plan:
-        movable = [r for r in others if r not in fixed]
-        if not movable:
-            continue
-        members = [k for r in [survivor, *movable] for k in by_record[r]]
-        evidence = cluster_evidence(corpus, members)
-        evidence["confidence"] = round(plan[(survivor, tuple(others))], 3)
-        evidence["records"] = {str(r): size[r] for r in [survivor, *movable]}
-        item = (survivor, movable, evidence, reason_text(evidence))
-        (proposals if survivor in fixed else merges).append(item)
-    for start in range(0, len(merges), MERGES_PER_BATCH):
-        result.merged += _apply_merges(merges[start : start + MERGES_PER_BATCH], result)
-    result.proposals += _store_proposals(proposals, result)
+    merges = _merge_plan(corpus, plan, by_record.__getitem__, size, fixed, result)
 
     # The new records live after the pass that hold only the batch's authorships (a new record
     # an existing one joined is left for the full pass): the engine's assessment of them.

@@ -140,12 +140,16 @@ def open_proposals_for(*, author: Author, works_limit: int = 10) -> list[OwnerPr
     return out
 
 
-def _owner_decision(*, user: Any, author: Author, decision_id: int) -> IdentityDecision:
+def _owner_decision(
+    *, user: Any, author: Author, decision_id: int, kind: str = IdentityDecision.Kind.PROPOSAL
+) -> IdentityDecision:
+    """The open proposal of this ``kind`` naming the owner's record, locked; only its owner
+    with a verified e-mail address may answer it."""
     require_owner(user, author)
     _verified(user)
     decision = (
         IdentityDecision.objects.select_for_update()
-        .filter(pk=decision_id, kind=IdentityDecision.Kind.PROPOSAL, author=author)
+        .filter(pk=decision_id, kind=kind, author=author)
         .first()
     )
     if decision is None or decision.records[0] != author.pk:
@@ -268,18 +272,12 @@ def open_split_proposals_for(*, author: Author, works_limit: int = 10) -> list[O
 
 
 def _owner_split_decision(*, user: Any, author: Author, decision_id: int) -> IdentityDecision:
-    require_owner(user, author)
-    _verified(user)
-    decision = (
-        IdentityDecision.objects.select_for_update()
-        .filter(pk=decision_id, kind=IdentityDecision.Kind.SPLIT_PROPOSAL, author=author)
-        .first()
+    return _owner_decision(
+        user=user,
+        author=author,
+        decision_id=decision_id,
+        kind=IdentityDecision.Kind.SPLIT_PROPOSAL,
     )
-    if decision is None or decision.records[0] != author.pk:
-        raise ValidationError("There is no such proposal for this record.")
-    if decision.review:
-        raise ValidationError("This proposal was answered already.")
-    return decision
 
 
 @transaction.atomic

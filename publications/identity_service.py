@@ -511,21 +511,9 @@ def resolve_identities(
         separated |= {frozenset((a, b)) for a in family for b in family if a < b}
     size = {r: len(a) for r, a in by_record.items()}
     plan = plan_merges(corpus, resolution, record_of, size, fixed, separated, person_of)
-    merges: list[tuple[int, list[int], dict, str]] = []
-    proposals: list[tuple[int, list[int], dict, str]] = []
-    for survivor, others in plan:
-        movable = [r for r in others if r not in fixed]
-        if not movable:
-            continue
-        members = [index_of[a] for r in [survivor, *movable] for a in by_record[r]]
-        evidence = cluster_evidence(corpus, members)
-        evidence["confidence"] = round(plan[(survivor, tuple(others))], 3)
-        evidence["records"] = {str(r): size[r] for r in [survivor, *movable]}
-        item = (survivor, movable, evidence, reason_text(evidence))
-        (proposals if survivor in fixed else merges).append(item)
-    for start in range(0, len(merges), MERGES_PER_BATCH):
-        result.merged += _apply_merges(merges[start : start + MERGES_PER_BATCH], result)
-    result.proposals += _store_proposals(proposals, result)
+    merges = _merge_plan(
+        corpus, plan, lambda r: [index_of[a] for a in by_record[r]], size, fixed, result
+    )
 
     # The engine's assessment of every record the pass saw, on the records as they are now.
     final = {r: r for r in records}
@@ -543,6 +531,29 @@ def resolve_identities(
         result.proposals + result.split_proposals, result.seconds,
     )  # fmt: skip
     return result
+
+
+def _merge_plan(corpus, plan: dict, members_of, size: dict, fixed: set, result: PassResult):
+    """Carry out a merge plan (``records.plan_merges``): each group is merged, with its evidence
+    (``members_of(record)``: the record's mention indexes), or stored as a proposal when its
+    survivor is fixed; fixed records never move. Returns the merges made or tried
+    [(survivor, merged records, evidence, reason)]."""
+    merges: list[tuple[int, list[int], dict, str]] = []
+    proposals: list[tuple[int, list[int], dict, str]] = []
+    for survivor, others in plan:
+        movable = [r for r in others if r not in fixed]
+        if not movable:
+            continue
+        members = [m for r in [survivor, *movable] for m in members_of(r)]
+        evidence = cluster_evidence(corpus, members)
+        evidence["confidence"] = round(plan[(survivor, tuple(others))], 3)
+        evidence["records"] = {str(r): size[r] for r in [survivor, *movable]}
+        item = (survivor, movable, evidence, reason_text(evidence))
+        (proposals if survivor in fixed else merges).append(item)
+    for start in range(0, len(merges), MERGES_PER_BATCH):
+        result.merged += _apply_merges(merges[start : start + MERGES_PER_BATCH], result)
+    result.proposals += _store_proposals(proposals, result)
+    return merges
 
 
 def _split_evidence(corpus, index_of, by_cluster: dict, cluster_confidence: dict) -> dict:

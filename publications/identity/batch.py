@@ -27,29 +27,6 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
 
 
-def _postings(corpus: Corpus, members: Sequence[int]) -> list[list[int]]:
-    """The posting lists of a large block, as ``block_pairs`` builds them (same order)."""
-    n = len(members)
-    postings: dict[tuple[str, object], list[int]] = {}
-    member_array = np.asarray(members)
-    work_rows = corpus.work_row[member_array]
-    coauthors = corpus.coauthors[work_rows].tocsr()
-    own = corpus.block_vocab_index[member_array]
-    for local in range(n):
-        row = coauthors.indices[coauthors.indptr[local] : coauthors.indptr[local + 1]]
-        for col in row:
-            if col != own[local]:
-                postings.setdefault(("c", int(col)), []).append(local)
-    affiliations = corpus.affiliation_raw[member_array].tocsr()
-    for local in range(n):
-        row = affiliations.indices[affiliations.indptr[local] : affiliations.indptr[local + 1]]
-        for col in row:
-            postings.setdefault(("a", int(col)), []).append(local)
-    for local, index in enumerate(members):
-        postings.setdefault(("n", corpus.mentions[index].name), []).append(local)
-    return [p for p in postings.values() if len(p) >= 2]
-
-
 def batch_pairs(
     corpus: Corpus,
     members: Sequence[int],
@@ -70,7 +47,7 @@ def batch_pairs(
     else:
         years = corpus.year[corpus.work_row[np.asarray(members)]]
         codes = []
-        for posting in _postings(corpus, members):
+        for posting in cluster.block_postings(corpus, members):
             p = np.asarray(posting, dtype=np.int64)
             if len(p) > cluster.POSTING_MAX:
                 p = np.asarray(sorted(posting, key=lambda m: years[m]), dtype=np.int64)

@@ -83,6 +83,30 @@ def _compat_matrix(names: list[str]) -> np.ndarray:
     return out
 
 
+def block_postings(corpus: Corpus, members: Sequence[int]) -> list[list[int]]:
+    """The posting lists of a large block (local indexes sharing a co-author other than the
+    block's own name, a printed affiliation, or the printed name), those of two or more."""
+    n = len(members)
+    postings: dict[tuple[str, object], list[int]] = {}
+    member_array = np.asarray(members)
+    work_rows = corpus.work_row[member_array]
+    coauthors = corpus.coauthors[work_rows].tocsr()
+    own = corpus.block_vocab_index[member_array]
+    for local in range(n):
+        row = coauthors.indices[coauthors.indptr[local] : coauthors.indptr[local + 1]]
+        for col in row:
+            if col != own[local]:
+                postings.setdefault(("c", int(col)), []).append(local)
+    affiliations = corpus.affiliation_raw[member_array].tocsr()
+    for local in range(n):
+        row = affiliations.indices[affiliations.indptr[local] : affiliations.indptr[local + 1]]
+        for col in row:
+            postings.setdefault(("a", int(col)), []).append(local)
+    for local, index in enumerate(members):
+        postings.setdefault(("n", corpus.mentions[index].name), []).append(local)
+    return [p for p in postings.values() if len(p) >= 2]
+
+
 def block_pairs(
     corpus: Corpus, members: Sequence[int], variant_of: np.ndarray, compat: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -92,28 +116,9 @@ def block_pairs(
     if n <= ALL_PAIRS_MAX:
         a, b = np.triu_indices(n, k=1)
     else:
-        postings: dict[tuple[str, object], list[int]] = {}
-        member_array = np.asarray(members)
-        work_rows = corpus.work_row[member_array]
-        coauthors = corpus.coauthors[work_rows].tocsr()
-        own = corpus.block_vocab_index[member_array]
-        for local in range(n):
-            row = coauthors.indices[coauthors.indptr[local] : coauthors.indptr[local + 1]]
-            for col in row:
-                if col != own[local]:
-                    postings.setdefault(("c", int(col)), []).append(local)
-        affiliations = corpus.affiliation_raw[member_array].tocsr()
-        for local in range(n):
-            row = affiliations.indices[affiliations.indptr[local] : affiliations.indptr[local + 1]]
-            for col in row:
-                postings.setdefault(("a", int(col)), []).append(local)
-        for local, index in enumerate(members):
-            postings.setdefault(("n", corpus.mentions[index].name), []).append(local)
-        years = corpus.year[work_rows]
+        years = corpus.year[corpus.work_row[np.asarray(members)]]
         codes: list[np.ndarray] = []
-        for posting in postings.values():
-            if len(posting) < 2:
-                continue
+        for posting in block_postings(corpus, members):
             if len(posting) <= POSTING_MAX:
                 p = np.asarray(posting, dtype=np.int64)
                 x, y = np.triu_indices(len(p), k=1)
