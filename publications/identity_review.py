@@ -271,22 +271,15 @@ def open_split_proposals_for(*, author: Author, works_limit: int = 10) -> list[O
     return out
 
 
-def _owner_split_decision(*, user: Any, author: Author, decision_id: int) -> IdentityDecision:
-    return _owner_decision(
-        user=user,
-        author=author,
-        decision_id=decision_id,
-        kind=IdentityDecision.Kind.SPLIT_PROPOSAL,
-    )
-
-
 @transaction.atomic
 def owner_move_piece(*, user: Any, author: Author, decision_id: int, piece: int) -> Author:
     """The owner says one person the engine found on their record is someone else: that
     person's works still on the record move to a new record of their own (the split: its
     followers are told, the move is recorded as the owner's, and no later pass puts them back).
     The proposal closes once no other person is left on the record."""
-    decision = _owner_split_decision(user=user, author=author, decision_id=decision_id)
+    decision = _owner_decision(
+        user=user, author=author, decision_id=decision_id, kind=IdentityDecision.Kind.SPLIT_PROPOSAL
+    )
     pieces = decision.evidence.get("split_off", [])
     if not (0 <= piece < len(pieces)) or piece in _moved_pieces(decision):
         raise ValidationError("There is no such group of works in this proposal.")
@@ -317,7 +310,9 @@ def owner_move_piece(*, user: Any, author: Author, decision_id: int, piece: int)
 def owner_keep_works(*, user: Any, author: Author, decision_id: int) -> None:
     """ "All the works left are mine": the rest of the proposal is rejected (the groups the
     owner moved stay moved), and the engine proposes no other split of this record."""
-    decision = _owner_split_decision(user=user, author=author, decision_id=decision_id)
+    decision = _owner_decision(
+        user=user, author=author, decision_id=decision_id, kind=IdentityDecision.Kind.SPLIT_PROPOSAL
+    )
     _close(decision, IdentityReview.REJECTED, user)
 
 

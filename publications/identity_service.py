@@ -657,9 +657,9 @@ def _apply_moves(corpus, index_of, moves, person_confidence, person_of, result: 
             moving = Authorship.objects.filter(
                 pk__in=keys, author_id=record, source=AuthorshipSource.ARXIV
             )
-            if moving.count() != len(keys):
-                continue  # changed since it was read: the next pass sees it anew
             arxiv_ids = sorted(moving.values_list("work__arxiv_id", flat=True))
+            if len(arxiv_ids) != len(keys):
+                continue  # changed since it was read: the next pass sees it anew
             moving.update(author_id=home)
             person = person_of[keys[0]]
             evidence = cluster_evidence(corpus, members_of[person])

@@ -97,16 +97,18 @@ def test_not_mine_attribution_survives_a_pass(imported):
     assert Author.objects.get(pk=other.pk).merged_into_id is None
 
 
-def test_curator_split_and_undone_merge_survive_a_full_pass(imported):
+def _undo_merge_and_split():
+    """A full pass (co-authors' name forms are joined too), then a curator undoes the engine's
+    merge of "Andy Fabian" into "A. C. Fabian" and splits two works off. Returns (the survivor,
+    Andy's record, the split-off record)."""
     from publications.curation import split_author, unmerge_author
     from tests.factories import CuratorFactory
 
     curator = CuratorFactory(username="curator")
-    resolve_identities()  # a full pass (co-authors' name forms are joined too)
+    resolve_identities()
     survivor = Author.objects.get(slug="a-c-fabian")
     andy = Author.objects.get(slug="andy-fabian")
     assert andy.merged_into_id == survivor.pk
-    # A curator undoes the engine's merge of "Andy Fabian" and splits two works off.
     unmerge_author(author_id=andy.pk, actor=curator)
     works = list(
         Authorship.objects.filter(author=survivor, printed_name="A. C. Fabian").values_list(
@@ -114,6 +116,11 @@ def test_curator_split_and_undone_merge_survive_a_full_pass(imported):
         )[:2]
     )
     new, _ = split_author(author_id=survivor.pk, work_ids=works, actor=curator)
+    return survivor, andy, new
+
+
+def test_curator_split_and_undone_merge_survive_a_full_pass(imported):
+    survivor, andy, new = _undo_merge_and_split()
     state = sorted(Authorship.objects.values_list("id", "author_id", "source"))
     result = resolve_identities()  # the next full pass
     assert (result.merged, result.proposals) == (0, 0)
@@ -232,20 +239,8 @@ def test_a_pass_over_many_records_finds_the_same_fixed_and_separated_records(
     records without naming its records in SQL: the same records come out fixed and kept apart,
     and none outside the pass."""
     from publications import identity_service as service
-    from publications.curation import split_author, unmerge_author
-    from tests.factories import CuratorFactory
 
-    curator = CuratorFactory(username="curator")
-    resolve_identities()
-    survivor = Author.objects.get(slug="a-c-fabian")
-    andy = Author.objects.get(slug="andy-fabian")
-    unmerge_author(author_id=andy.pk, actor=curator)
-    works = list(
-        Authorship.objects.filter(author=survivor, printed_name="A. C. Fabian").values_list(
-            "work_id", flat=True
-        )[:2]
-    )
-    new, _ = split_author(author_id=survivor.pk, work_ids=works, actor=curator)
+    survivor, andy, new = _undo_merge_and_split()
     claimed = (
         Author.objects.filter(merged_into__isnull=True)
         .exclude(pk__in=[survivor.pk, andy.pk, new.pk])
